@@ -1,0 +1,65 @@
+//! `protoguard explain RULE_ID` and `protoguard rules`: the catalogue rendered for a terminal.
+
+use std::fmt::Write as _;
+
+use crate::catalog::{self, RuleDoc};
+
+/// The full explanation of one rule, as plain text.
+pub fn explain(doc: &RuleDoc) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} — {}", doc.id, doc.summary.trim());
+    let cats = if doc.categories.is_empty() {
+        "none".to_string()
+    } else {
+        doc.categories.join(", ")
+    };
+    let _ = writeln!(
+        s,
+        "categories: {cats} · default: {} · semver bump: {}{}",
+        if doc.default { "yes" } else { "no" },
+        doc.semver,
+        if doc.deprecated {
+            " · deprecated (checks nothing)"
+        } else {
+            ""
+        }
+    );
+    if !doc.aliases.is_empty() {
+        let _ = writeln!(s, "replaces v1 IDs: {}", doc.aliases.join(", "));
+    }
+    section(&mut s, "Who it breaks", &doc.breaks);
+    section(&mut s, "Before", &doc.example.before);
+    section(&mut s, "After (breaking)", &doc.example.after);
+    section(&mut s, "How to make the change safely", &doc.fix);
+    s
+}
+
+fn section(s: &mut String, title: &str, body: &str) {
+    let _ = writeln!(s, "\n{title}:");
+    for line in body.trim_end().lines() {
+        let _ = writeln!(s, "  {line}");
+    }
+}
+
+/// The table of `protoguard rules`: ID, categories, default.
+pub fn rules_table() -> String {
+    let docs = catalog::all();
+    let width = docs.iter().map(|d| d.id.len()).max().unwrap_or(10);
+    let mut s = format!("{:<width$}  {:<34}  DEFAULT\n", "ID", "CATEGORIES");
+    for d in docs {
+        let _ = writeln!(
+            s,
+            "{:<width$}  {:<34}  {}",
+            d.id,
+            d.categories.join(","),
+            if d.deprecated {
+                "deprecated"
+            } else if d.default {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+    }
+    s
+}

@@ -1,0 +1,42 @@
+//! protoguard tells you, before you merge, whether a change to your `.proto` files breaks
+//! anyone: old binaries reading new data, new binaries reading stored data, JSON clients,
+//! generated code. It speaks `buf breaking`'s rule IDs and reads its `buf.yaml`.
+//!
+//! Data flows one way: [`source`] (what the user named) → [`compile`] (protox) →
+//! [`index`] (one pass per side) → [`rules`] (pure functions of two indexes) →
+//! [`report`] (renderers). The binary is a thin layer over [`check`].
+
+pub mod catalog;
+pub mod compile;
+pub mod config;
+pub mod descriptor;
+pub mod error;
+pub mod explain;
+pub mod features;
+pub mod index;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+pub use config::{resolve_rules, BufConfig, IgnoreRules};
+pub use error::{ConfigError, LoadError};
+pub use index::Index;
+pub use report::Annotation;
+pub use rules::Finding;
+pub use source::{Input, LoadOptions, Schema};
+
+/// Runs `rules` over the old and new index and returns the raw findings.
+pub fn check(old: &Index, new: &Index, rules: &[&'static str]) -> Vec<Finding> {
+    rules::run(&rules::Pair { old, new }, rules)
+}
+
+/// Checks two loaded schemas with a rule selection and ignores, returning located findings.
+pub fn check_schemas(
+    old: &Schema,
+    new: &Schema,
+    rules: &[&'static str],
+    ignore: &IgnoreRules,
+) -> Vec<Annotation> {
+    let findings = check(&old.index, &new.index, rules);
+    report::annotate(&old.index, &new.index, findings, ignore)
+}

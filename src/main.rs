@@ -1,0 +1,189 @@
+//! The `protoguard` command line: a thin layer over the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use protoguard::{
+    catalog, config, explain, report, BufConfig, ConfigError, IgnoreRules, Input, LoadOptions,
+    Schema,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "protoguard",
+    version,
+    about = "Tells you, before you merge, whether a change to your .proto files breaks anyone."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report breaking changes of NEW against OLD (exit 0: none, 1: found, 2: error).
+    Check(CheckArgs),
+    /// List every rule with its categories and whether it is in the default set.
+    Rules,
+    /// Explain one rule: who it breaks, an example, and how to change safely.
+    Explain {
+        /// A rule ID, e.g. FIELD_SAME_TYPE.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The new schema: a directory (import root) or a FileDescriptorSet image.
+    #[arg(default_value = ".")]
+    new: String,
+    /// The old schema to compare against: a directory or an image.
+    #[arg(long)]
+    against: String,
+    /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR); default FILE.
+    #[arg(long = "use", value_delimiter = ',')]
+    use_: Vec<String>,
+    /// Rule IDs or categories to leave out.
+    #[arg(long, value_delimiter = ',')]
+    except: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// More import roots (both sides), searched after the input directory.
+    #[arg(short = 'I', long = "include")]
+    include: Vec<PathBuf>,
+    /// A buf.yaml to read the `breaking:` section from (default: NEW/buf.yaml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules => {
+            print!("{}", explain::rules_table());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { rule } => {
+            let id = rule.trim().to_ascii_uppercase();
+            let doc = catalog::get(&id).or_else(|| {
+                catalog::alias_targets(&id)
+                    .first()
+                    .and_then(|t| catalog::get(t))
+            });
+            match doc {
+                Some(doc) => {
+                    print!("{}", explain::explain(doc));
+                    ExitCode::SUCCESS
+                }
+                None => fail(ConfigError::UnknownRule { name: rule }.into()),
+            }
+        }
+    }
+}
+
+fn fail(err: miette::Report) -> ExitCode {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        eprintln!("{err:?}");
+    } else {
+        eprintln!("protoguard: {err}");
+    }
+    ExitCode::from(2)
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    match check(&args) {
+        Ok(found) => {
+            if found {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn check(args: &CheckArgs) -> miette::Result<bool> {
+    let new_input = Input::parse(&args.new)?;
+    let old_input = Input::parse(&args.against)?;
+    let new_cfg = match &args.config {
+        Some(p) => Some(BufConfig::read(p)?),
+        None => new_input.buf_config()?,
+    };
+    let old_cfg = old_input.buf_config()?;
+    let breaking = new_cfg
+        .as_ref()
+        .map(|c| c.breaking.clone())
+        .unwrap_or_default();
+    let use_ = if args.use_.is_empty() {
+        &breaking.use_
+    } else {
+        &args.use_
+    };
+    let except = if args.except.is_empty() && args.use_.is_empty() {
+        &breaking.except
+    } else {
+        &args.except
+    };
+    let rules = config::resolve_rules(use_, except)?;
+    // v2 ignores are relative to the workspace; files are named relative to the module root.
+    let prefix = match &new_cfg {
+        Some(c) if c.ignore_relative_to_workspace && c.roots.len() == 1 => c.roots[0].clone(),
+        _ => String::new(),
+    };
+    let ignore = IgnoreRules::from_section(&breaking, &prefix)?;
+
+    let new_opts = LoadOptions {
+        includes: args.include.clone(),
+        layout: if args.config.is_some() {
+            None
+        } else {
+            new_cfg.clone()
+        },
+    };
+    let old_opts = LoadOptions {
+        includes: args.include.clone(),
+        layout: old_cfg,
+    };
+    // The two sides are independent: compile them at once.
+    let (old, new) = std::thread::scope(|s| {
+        let old = s.spawn(|| Schema::load(&old_input, &old_opts));
+        let new = Schema::load(&new_input, &new_opts);
+        (old.join().expect("loading thread panicked"), new)
+    });
+    let (old, new) = (old?, new?);
+    let annotations = protoguard::check_schemas(&old, &new, &rules, &ignore);
+
+    let rich = matches!(args.format, Format::Text)
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = match args.format {
+        Format::Json => report::render_json(&annotations),
+        Format::Text if rich => report::render_rich(&annotations),
+        Format::Text => report::render_text(&annotations),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    Ok(!annotations.is_empty())
+}

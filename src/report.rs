@@ -1,0 +1,224 @@
+//! Reports: findings resolved to paths and spans, filtered by the config's ignores, and
+//! rendered as text, JSON lines or rich terminal diagnostics.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::catalog;
+use crate::config::IgnoreRules;
+use crate::index::{Index, Site, Span};
+use crate::rules::Finding;
+
+/// One finding, located and ready to print.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Annotation {
+    /// The new file as shown to the user; `None` when nothing is left to point at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// The rule ID (buf calls this key `type`).
+    #[serde(rename = "type")]
+    pub rule: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_start_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_start_column: Option<u32>,
+    pub categories: Vec<String>,
+    /// The file on disk, for showing source (not serialized).
+    #[serde(skip)]
+    pub origin: Option<std::path::PathBuf>,
+}
+
+const FILE_SPAN: Span = Span {
+    start_line: 1,
+    start_column: 1,
+    end_line: 1,
+    end_column: 1,
+};
+
+fn resolve(index: &Index, site: &Site) -> (String, Span) {
+    let file = &index.files[site.file];
+    let span = site
+        .path
+        .as_deref()
+        .and_then(|p| file.span(p))
+        .unwrap_or(FILE_SPAN);
+    (file.display.clone(), span)
+}
+
+/// Locates findings, drops the ignored ones, and sorts the rest by path, line and column.
+pub fn annotate(
+    old: &Index,
+    new: &Index,
+    findings: Vec<Finding>,
+    ignore: &IgnoreRules,
+) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    for f in findings {
+        // buf: a finding whose element has no place in the new file is attached to the new
+        // file of the same path as a whole (e.g. an option that was removed).
+        let new_site = f.new.clone().or_else(|| {
+            let old_site = f.old.as_ref()?;
+            new.file_id(&old.files[old_site.file].name).map(Site::file)
+        });
+        let ignored = |index: &Index, site: &Option<Site>| {
+            site.as_ref().is_some_and(|s| {
+                let file = &index.files[s.file];
+                ignore.ignores(f.rule, &file.name, &file.package)
+            })
+        };
+        if ignored(new, &new_site) || ignored(old, &f.old) {
+            continue;
+        }
+        let (path, span, origin) = match &new_site {
+            Some(s) => {
+                let (p, sp) = resolve(new, s);
+                (Some(p), sp, new.files[s.file].origin.clone())
+            }
+            None => (None, FILE_SPAN, None),
+        };
+        let old_loc = f.old.as_ref().map(|s| resolve(old, s));
+        out.push(Annotation {
+            path,
+            start_line: span.start_line,
+            start_column: span.start_column,
+            end_line: span.end_line,
+            end_column: span.end_column,
+            rule: f.rule,
+            message: f.message,
+            old_path: old_loc.as_ref().map(|(p, _)| p.clone()),
+            old_start_line: old_loc.as_ref().map(|(_, s)| s.start_line),
+            old_start_column: old_loc.as_ref().map(|(_, s)| s.start_column),
+            categories: catalog::get(f.rule)
+                .map(|d| d.categories.clone())
+                .unwrap_or_default(),
+            origin,
+        });
+    }
+    out.sort_by(|a, b| {
+        (
+            &a.path,
+            a.start_line,
+            a.start_column,
+            a.end_line,
+            a.end_column,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                &b.path,
+                b.start_line,
+                b.start_column,
+                b.end_line,
+                b.end_column,
+                b.rule,
+                &b.message,
+            ))
+    });
+    out
+}
+
+/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path).
+pub fn render_text(annotations: &[Annotation]) -> String {
+    let mut s = String::new();
+    for a in annotations {
+        let _ = writeln!(
+            s,
+            "{}:{}:{}: {} {}",
+            a.path.as_deref().unwrap_or("<input>"),
+            a.start_line,
+            a.start_column,
+            a.rule,
+            a.message
+        );
+    }
+    s
+}
+
+/// One JSON object a line, with buf's keys plus the old location and the categories.
+pub fn render_json(annotations: &[Annotation]) -> String {
+    let mut s = String::new();
+    for a in annotations {
+        s.push_str(&serde_json::to_string(a).unwrap_or_default());
+        s.push('\n');
+    }
+    s
+}
+
+/// Rich terminal diagnostics: the new span underlined in its source, the old location named.
+pub fn render_rich(annotations: &[Annotation]) -> String {
+    use miette::{
+        GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+    };
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode());
+    let mut s = String::new();
+    for a in annotations {
+        let mut diag = MietteDiagnostic::new(a.message.clone())
+            .with_code(a.rule)
+            .with_severity(miette::Severity::Error);
+        if let Some(old) = &a.old_path {
+            diag = diag.with_help(format!(
+                "was at {}:{}:{} · `protoguard explain {}`",
+                old,
+                a.old_start_line.unwrap_or(1),
+                a.old_start_column.unwrap_or(1),
+                a.rule
+            ));
+        } else {
+            diag = diag.with_help(format!("`protoguard explain {}`", a.rule));
+        }
+        let text = a
+            .origin
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok());
+        let rendered = match (&a.path, text) {
+            (Some(path), Some(text)) => {
+                let start = offset_of(&text, a.start_line, a.start_column);
+                let end = offset_of(&text, a.end_line, a.end_column).max(start);
+                let diag = diag.with_label(LabeledSpan::at(start..end, a.rule));
+                let report = miette::Report::new(diag)
+                    .with_source_code(NamedSource::new(path.clone(), text));
+                let mut out = String::new();
+                handler
+                    .render_report(&mut out, report.as_ref())
+                    .ok()
+                    .map(|_| out)
+            }
+            _ => None,
+        };
+        match rendered {
+            Some(r) => s.push_str(&r),
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{}:{}:{}: {} {}",
+                    a.path.as_deref().unwrap_or("<input>"),
+                    a.start_line,
+                    a.start_column,
+                    a.rule,
+                    a.message
+                );
+            }
+        }
+    }
+    s
+}
+
+/// Byte offset of a 1-based line and column (columns count bytes, as protoc's do).
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            return (offset + column.saturating_sub(1) as usize).min(offset + l.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}

@@ -1,0 +1,159 @@
+//! File-level rules: deleted files, and file options, syntax and package that generated
+//! code depends on.
+
+use super::{locate, Findings, Pair};
+use crate::index::{File, Index, Site, Syntax};
+
+/// FILE_NO_DELETE: every file of the old schema still exists at the same path.
+pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
+    for (id, old) in pair.old.files.iter().enumerate() {
+        if old.is_import || pair.new.file(&old.name).is_some_and(|f| !f.is_import) {
+            continue;
+        }
+        out.add(
+            None,
+            Some(Site::file(id)),
+            format!("Previously present file {:?} was deleted.", old.name),
+        );
+    }
+}
+
+/// Compares one value of the two files and reports `File <what> changed from "a" to "b".`,
+/// located at the option in the new file (buf: no location when the new file lacks it).
+fn same_value(
+    pair: &Pair,
+    out: &mut Findings,
+    what: &str,
+    option_path: &[i32],
+    value: impl Fn(&File) -> String,
+) {
+    for (old, new) in pair.files() {
+        let (a, b) = (value(old), value(new));
+        if a != b {
+            let new_id = file_id(pair.new, new);
+            let old_id = file_id(pair.old, old);
+            out.add(
+                locate(pair.new, new_id, &[option_path]),
+                locate(pair.old, old_id, &[option_path]),
+                format!("File {what} changed from {a:?} to {b:?}."),
+            );
+        }
+    }
+}
+
+fn file_id(index: &Index, file: &File) -> usize {
+    index
+        .files
+        .iter()
+        .position(|f| std::ptr::eq(f, file))
+        .unwrap_or(0)
+}
+
+fn bool_opt(v: Option<bool>, default: bool) -> String {
+    v.unwrap_or(default).to_string()
+}
+
+fn str_opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+macro_rules! file_option_rule {
+    ($fn:ident, $name:literal, $num:literal, $get:expr) => {
+        #[doc = concat!("FILE_SAME_", stringify!($fn), ": file option `", $name, "` is unchanged.")]
+        pub fn $fn(pair: &Pair, out: &mut Findings) {
+            same_value(
+                pair,
+                out,
+                concat!("option \"", $name, "\""),
+                &[8, $num],
+                $get,
+            );
+        }
+    };
+}
+
+file_option_rule!(file_same_cc_enable_arenas, "cc_enable_arenas", 31, |f| {
+    bool_opt(f.options.cc_enable_arenas, true)
+});
+file_option_rule!(
+    file_same_cc_generic_services,
+    "cc_generic_services",
+    16,
+    |f| { bool_opt(f.options.cc_generic_services, false) }
+);
+file_option_rule!(file_same_csharp_namespace, "csharp_namespace", 37, |f| {
+    str_opt(&f.options.csharp_namespace)
+});
+file_option_rule!(file_same_go_package, "go_package", 11, |f| str_opt(
+    &f.options.go_package
+));
+file_option_rule!(
+    file_same_java_generic_services,
+    "java_generic_services",
+    17,
+    |f| { bool_opt(f.options.java_generic_services, false) }
+);
+file_option_rule!(
+    file_same_java_multiple_files,
+    "java_multiple_files",
+    10,
+    |f| { bool_opt(f.options.java_multiple_files, false) }
+);
+file_option_rule!(
+    file_same_java_outer_classname,
+    "java_outer_classname",
+    8,
+    |f| { str_opt(&f.options.java_outer_classname) }
+);
+file_option_rule!(file_same_java_package, "java_package", 1, |f| str_opt(
+    &f.options.java_package
+));
+file_option_rule!(file_same_objc_class_prefix, "objc_class_prefix", 36, |f| {
+    str_opt(&f.options.objc_class_prefix)
+});
+file_option_rule!(file_same_optimize_for, "optimize_for", 9, |f| {
+    match f.options.optimize_for.unwrap_or(1) {
+        2 => "CODE_SIZE",
+        3 => "LITE_RUNTIME",
+        _ => "SPEED",
+    }
+    .to_string()
+});
+file_option_rule!(file_same_php_class_prefix, "php_class_prefix", 40, |f| {
+    str_opt(&f.options.php_class_prefix)
+});
+file_option_rule!(
+    file_same_php_metadata_namespace,
+    "php_metadata_namespace",
+    44,
+    |f| { str_opt(&f.options.php_metadata_namespace) }
+);
+file_option_rule!(file_same_php_namespace, "php_namespace", 41, |f| str_opt(
+    &f.options.php_namespace
+));
+file_option_rule!(
+    file_same_py_generic_services,
+    "py_generic_services",
+    18,
+    |f| { bool_opt(f.options.py_generic_services, false) }
+);
+file_option_rule!(file_same_ruby_package, "ruby_package", 45, |f| str_opt(
+    &f.options.ruby_package
+));
+file_option_rule!(file_same_swift_prefix, "swift_prefix", 39, |f| str_opt(
+    &f.options.swift_prefix
+));
+
+/// FILE_SAME_SYNTAX: the file's syntax (proto2, proto3, editions) is unchanged.
+pub fn file_same_syntax(pair: &Pair, out: &mut Findings) {
+    same_value(pair, out, "syntax", &[12], |f| match f.syntax {
+        Syntax::Proto2 => "proto2".to_string(),
+        Syntax::Proto3 => "proto3".to_string(),
+        Syntax::Editions(_) => "editions".to_string(),
+    });
+}
+
+/// FILE_SAME_PACKAGE: the file's package is unchanged.
+pub fn file_same_package(pair: &Pair, out: &mut Findings) {
+    same_value(pair, out, "package", &[2], |f| f.package.clone());
+}

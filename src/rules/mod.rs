@@ -1,0 +1,407 @@
+//! The rules: pure functions of the old and the new index that return findings.
+//!
+//! Each rule ID has exactly one function, registered in [`REGISTRY`]; its documentation,
+//! categories and default membership live in `rules/<ID>.yaml` (see [`crate::catalog`]).
+//! Matching follows buf: files by path, types by full name, fields and values by number,
+//! extensions by extendee and number, RPCs by name within their service, oneofs by name.
+
+mod enums;
+mod fields;
+mod files;
+mod messages;
+mod packages;
+mod ranges;
+mod services;
+
+use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
+
+/// One breaking change: which rule, what changed, where in the new and the old schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub message: String,
+    /// Location in the new schema; `None` when the element has no place left (deleted file).
+    pub new: Option<Site>,
+    /// Location of the element in the old schema.
+    pub old: Option<Site>,
+}
+
+/// The two sides of a comparison.
+pub struct Pair<'a> {
+    pub old: &'a Index,
+    pub new: &'a Index,
+}
+
+/// A rule's logic.
+pub type CheckFn = fn(&Pair, &mut Findings);
+
+/// Collects findings for one rule.
+pub struct Findings {
+    rule: &'static str,
+    pub out: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn new(rule: &'static str) -> Findings {
+        Findings {
+            rule,
+            out: Vec::new(),
+        }
+    }
+    pub fn add(&mut self, new: Option<Site>, old: Option<Site>, message: String) {
+        self.out.push(Finding {
+            rule: self.rule,
+            message,
+            new,
+            old,
+        });
+    }
+}
+
+/// Every rule ID with the function that checks it.
+pub static REGISTRY: &[(&str, CheckFn)] = &[
+    ("ENUM_NO_DELETE", packages::enum_no_delete),
+    ("EXTENSION_NO_DELETE", packages::extension_no_delete),
+    ("FILE_NO_DELETE", files::file_no_delete),
+    ("MESSAGE_NO_DELETE", packages::message_no_delete),
+    ("SERVICE_NO_DELETE", packages::service_no_delete),
+    ("ENUM_SAME_TYPE", enums::enum_same_type),
+    ("ENUM_VALUE_NO_DELETE", enums::enum_value_no_delete),
+    (
+        "EXTENSION_MESSAGE_NO_DELETE",
+        messages::extension_message_no_delete,
+    ),
+    ("FIELD_NO_DELETE", messages::field_no_delete),
+    ("FIELD_SAME_CARDINALITY", fields::field_same_cardinality),
+    (
+        "FIELD_SAME_CPP_STRING_TYPE",
+        fields::field_same_cpp_string_type,
+    ),
+    (
+        "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        fields::field_same_java_utf8_validation,
+    ),
+    ("FIELD_SAME_JSTYPE", fields::field_same_jstype),
+    ("FIELD_SAME_TYPE", fields::field_same_type),
+    (
+        "FIELD_SAME_UTF8_VALIDATION",
+        fields::field_same_utf8_validation,
+    ),
+    (
+        "FILE_SAME_CC_ENABLE_ARENAS",
+        files::file_same_cc_enable_arenas,
+    ),
+    (
+        "FILE_SAME_CC_GENERIC_SERVICES",
+        files::file_same_cc_generic_services,
+    ),
+    (
+        "FILE_SAME_CSHARP_NAMESPACE",
+        files::file_same_csharp_namespace,
+    ),
+    ("FILE_SAME_GO_PACKAGE", files::file_same_go_package),
+    (
+        "FILE_SAME_JAVA_GENERIC_SERVICES",
+        files::file_same_java_generic_services,
+    ),
+    (
+        "FILE_SAME_JAVA_MULTIPLE_FILES",
+        files::file_same_java_multiple_files,
+    ),
+    (
+        "FILE_SAME_JAVA_OUTER_CLASSNAME",
+        files::file_same_java_outer_classname,
+    ),
+    ("FILE_SAME_JAVA_PACKAGE", files::file_same_java_package),
+    (
+        "FILE_SAME_OBJC_CLASS_PREFIX",
+        files::file_same_objc_class_prefix,
+    ),
+    ("FILE_SAME_OPTIMIZE_FOR", files::file_same_optimize_for),
+    (
+        "FILE_SAME_PHP_CLASS_PREFIX",
+        files::file_same_php_class_prefix,
+    ),
+    (
+        "FILE_SAME_PHP_METADATA_NAMESPACE",
+        files::file_same_php_metadata_namespace,
+    ),
+    ("FILE_SAME_PHP_NAMESPACE", files::file_same_php_namespace),
+    (
+        "FILE_SAME_PY_GENERIC_SERVICES",
+        files::file_same_py_generic_services,
+    ),
+    ("FILE_SAME_RUBY_PACKAGE", files::file_same_ruby_package),
+    ("FILE_SAME_SWIFT_PREFIX", files::file_same_swift_prefix),
+    ("FILE_SAME_SYNTAX", files::file_same_syntax),
+    (
+        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+        messages::message_no_remove_standard_descriptor_accessor,
+    ),
+    ("ONEOF_NO_DELETE", messages::oneof_no_delete),
+    ("RPC_NO_DELETE", services::rpc_no_delete),
+    ("ENUM_SAME_JSON_FORMAT", enums::enum_same_json_format),
+    ("ENUM_VALUE_SAME_NAME", enums::enum_value_same_name),
+    ("FIELD_SAME_JSON_NAME", fields::field_same_json_name),
+    ("FIELD_SAME_NAME", fields::field_same_name),
+    (
+        "MESSAGE_SAME_JSON_FORMAT",
+        messages::message_same_json_format,
+    ),
+    ("FIELD_SAME_DEFAULT", fields::field_same_default),
+    ("FIELD_SAME_ONEOF", fields::field_same_oneof),
+    ("FILE_SAME_PACKAGE", files::file_same_package),
+    (
+        "MESSAGE_SAME_REQUIRED_FIELDS",
+        messages::message_same_required_fields,
+    ),
+    ("RESERVED_ENUM_NO_DELETE", enums::reserved_enum_no_delete),
+    (
+        "RESERVED_MESSAGE_NO_DELETE",
+        messages::reserved_message_no_delete,
+    ),
+    (
+        "RPC_SAME_CLIENT_STREAMING",
+        services::rpc_same_client_streaming,
+    ),
+    (
+        "RPC_SAME_IDEMPOTENCY_LEVEL",
+        services::rpc_same_idempotency_level,
+    ),
+    ("RPC_SAME_REQUEST_TYPE", services::rpc_same_request_type),
+    ("RPC_SAME_RESPONSE_TYPE", services::rpc_same_response_type),
+    (
+        "RPC_SAME_SERVER_STREAMING",
+        services::rpc_same_server_streaming,
+    ),
+    ("PACKAGE_ENUM_NO_DELETE", packages::package_enum_no_delete),
+    (
+        "PACKAGE_EXTENSION_NO_DELETE",
+        packages::package_extension_no_delete,
+    ),
+    (
+        "PACKAGE_MESSAGE_NO_DELETE",
+        packages::package_message_no_delete,
+    ),
+    ("PACKAGE_NO_DELETE", packages::package_no_delete),
+    (
+        "PACKAGE_SERVICE_NO_DELETE",
+        packages::package_service_no_delete,
+    ),
+    (
+        "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+        enums::enum_value_no_delete_unless_name_reserved,
+    ),
+    (
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+        messages::field_no_delete_unless_name_reserved,
+    ),
+    (
+        "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+        fields::field_wire_json_compatible_cardinality,
+    ),
+    (
+        "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+        fields::field_wire_json_compatible_type,
+    ),
+    (
+        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        enums::enum_value_no_delete_unless_number_reserved,
+    ),
+    (
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        messages::field_no_delete_unless_number_reserved,
+    ),
+    (
+        "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+        fields::field_wire_compatible_cardinality,
+    ),
+    (
+        "FIELD_WIRE_COMPATIBLE_TYPE",
+        fields::field_wire_compatible_type,
+    ),
+    (
+        "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
+        messages::message_same_message_set_wire_format,
+    ),
+];
+
+/// Looks a rule's function up by ID.
+pub fn check_fn(id: &str) -> Option<CheckFn> {
+    REGISTRY.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
+}
+
+/// Runs the given rules over a pair of indexes.
+pub fn run(pair: &Pair, rules: &[&'static str]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for &id in rules {
+        if let Some(f) = check_fn(id) {
+            let mut findings = Findings::new(id);
+            f(pair, &mut findings);
+            out.extend(findings.out);
+        }
+    }
+    out
+}
+
+// ---- pairing helpers shared by the rules ----------------------------------------------
+
+impl<'a> Pair<'a> {
+    /// Files present on both sides, by path (old, new).
+    pub fn files(&self) -> impl Iterator<Item = (&'a File, &'a File)> + '_ {
+        let new = self.new;
+        self.old
+            .target_files()
+            .filter_map(move |o| new.file(&o.name).filter(|n| !n.is_import).map(|n| (o, n)))
+    }
+
+    /// Messages present on both sides, by full name (old, new).
+    pub fn messages(&self) -> impl Iterator<Item = (&'a Message, &'a Message)> + '_ {
+        let (old, new) = (self.old, self.new);
+        old.messages
+            .iter()
+            .filter(move |m| !old.files[m.file].is_import)
+            .filter_map(move |o| {
+                new.message(&o.full_name)
+                    .filter(|n| !new.files[n.file].is_import)
+                    .map(|n| (o, n))
+            })
+    }
+
+    /// Enums present on both sides, by full name (old, new).
+    pub fn enums(&self) -> impl Iterator<Item = (&'a Enum, &'a Enum)> + '_ {
+        let (old, new) = (self.old, self.new);
+        old.enums
+            .iter()
+            .filter(move |e| !old.files[e.file].is_import)
+            .filter_map(move |o| {
+                new.enum_(&o.full_name)
+                    .filter(|n| !new.files[n.file].is_import)
+                    .map(|n| (o, n))
+            })
+    }
+
+    /// Services present on both sides, by full name (old, new).
+    pub fn services(&self) -> impl Iterator<Item = (&'a Service, &'a Service)> + '_ {
+        let (old, new) = (self.old, self.new);
+        old.services
+            .iter()
+            .filter(move |s| !old.files[s.file].is_import)
+            .filter_map(move |o| {
+                new.service(&o.full_name)
+                    .filter(|n| !new.files[n.file].is_import)
+                    .map(|n| (o, n))
+            })
+    }
+
+    /// RPCs present on both sides, by service full name and method name.
+    pub fn methods(
+        &self,
+    ) -> impl Iterator<Item = (&'a Service, &'a Method, &'a Service, &'a Method)> + '_ {
+        self.services().flat_map(|(os, ns)| {
+            os.methods.iter().filter_map(move |om| {
+                ns.methods
+                    .iter()
+                    .find(|nm| nm.name == om.name)
+                    .map(|nm| (os, om, ns, nm))
+            })
+        })
+    }
+
+    /// Fields present on both sides: message fields by message full name and number, then
+    /// extensions by extendee and number (old, new).
+    pub fn fields(&self) -> Vec<(&'a Field, &'a Field)> {
+        let mut out = Vec::new();
+        for (om, nm) in self.messages() {
+            for of in &om.fields {
+                if let Some(nf) = nm.field_by_number(of.number) {
+                    out.push((of, nf));
+                }
+            }
+        }
+        let (old, new) = (self.old, self.new);
+        for oe in &old.extensions {
+            if old.files[oe.site.file].is_import {
+                continue;
+            }
+            if let Some(ne) = new.extension(&oe.extendee, oe.number) {
+                if !new.files[ne.site.file].is_import {
+                    out.push((oe, ne));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// buf's `withBackupLocation`: the first candidate that the new file has source info for.
+/// A file without any source info (an image built without it) is located as a whole.
+pub fn locate(index: &Index, file: FileId, candidates: &[&[i32]]) -> Option<Site> {
+    let f = &index.files[file];
+    if f.source_info.is_none() {
+        return Some(Site::file(file));
+    }
+    candidates
+        .iter()
+        .find(|p| f.has_span(p))
+        .map(|p| Site::at(file, p))
+}
+
+/// [`locate`] over sites of one file: the first that has source info.
+pub fn backup(index: &Index, sites: &[Site]) -> Option<Site> {
+    let file = sites.first()?.file;
+    let paths: Vec<&[i32]> = sites
+        .iter()
+        .map(|s| s.path.as_deref().unwrap_or(&[]))
+        .collect();
+    locate(index, file, &paths)
+}
+
+/// The location of an element that always has a place in its file.
+pub fn element(index: &Index, site: &Site) -> Option<Site> {
+    match &site.path {
+        Some(p) => locate(index, site.file, &[p]),
+        None => Some(site.clone()),
+    }
+}
+
+/// Joins names as `"a", "b"` the way buf quotes lists.
+pub fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// buf's description of a field: `Field "1" with name "foo" on message "Bar"`, or for an
+/// extension `Extension "100" with name "pkg.ext" on message ".pkg.Extendee"`.
+pub fn field_description(f: &Field) -> String {
+    let name = if f.is_extension() {
+        &f.full_name
+    } else {
+        &f.name
+    };
+    field_description_with_name(f, name)
+}
+
+pub fn field_description_with_name(f: &Field, name: &str) -> String {
+    let name = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" with name {name:?}")
+    };
+    if f.is_extension() {
+        format!(
+            "Extension \"{}\"{} on message {:?}",
+            f.number,
+            name,
+            f.extendee.trim_start_matches('.')
+        )
+    } else {
+        format!(
+            "Field \"{}\"{} on message {:?}",
+            f.number, name, f.parent_name
+        )
+    }
+}

@@ -1,0 +1,121 @@
+//! Service rules: deleted RPCs, and an RPC's request and response types, streaming and
+//! idempotency level.
+
+use super::{element, Findings, Pair};
+use crate::index::Method;
+
+/// RPC_NO_DELETE: no RPC disappears from a service.
+pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
+    for (os, ns) in pair.services() {
+        for om in &os.methods {
+            if !ns.methods.iter().any(|m| m.name == om.name) {
+                out.add(
+                    element(pair.new, &ns.site),
+                    element(pair.old, &os.site),
+                    format!(
+                        "Previously present RPC {:?} on service {:?} was deleted.",
+                        om.name, ns.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn streaming(pair: &Pair, out: &mut Findings, side: &str, get: fn(&Method) -> bool) {
+    for (_, om, ns, nm) in pair.methods() {
+        if get(om) != get(nm) {
+            let (was, now) = if get(nm) {
+                ("unary", "streaming")
+            } else {
+                ("streaming", "unary")
+            };
+            out.add(
+                element(pair.new, &nm.site),
+                element(pair.old, &om.site),
+                format!(
+                    "RPC {:?} on service {:?} changed from {side} {was} to {side} {now}.",
+                    nm.name, ns.name
+                ),
+            );
+        }
+    }
+}
+
+/// RPC_SAME_CLIENT_STREAMING: client streaming is unchanged.
+pub fn rpc_same_client_streaming(pair: &Pair, out: &mut Findings) {
+    streaming(pair, out, "client", |m| m.client_streaming);
+}
+
+/// RPC_SAME_SERVER_STREAMING: server streaming is unchanged.
+pub fn rpc_same_server_streaming(pair: &Pair, out: &mut Findings) {
+    streaming(pair, out, "server", |m| m.server_streaming);
+}
+
+/// RPC_SAME_REQUEST_TYPE: the request message is unchanged.
+pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
+    for (_, om, ns, nm) in pair.methods() {
+        if om.input_type != nm.input_type {
+            out.add(
+                element(pair.new, &nm.site.child(&[2])),
+                element(pair.old, &om.site.child(&[2])),
+                format!(
+                    "RPC {:?} on service {:?} changed request type from {:?} to {:?}.",
+                    nm.name,
+                    ns.name,
+                    om.input_type.trim_start_matches('.'),
+                    nm.input_type.trim_start_matches('.')
+                ),
+            );
+        }
+    }
+}
+
+/// RPC_SAME_RESPONSE_TYPE: the response message is unchanged.
+pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
+    for (_, om, ns, nm) in pair.methods() {
+        if om.output_type != nm.output_type {
+            out.add(
+                element(pair.new, &nm.site.child(&[3])),
+                element(pair.old, &om.site.child(&[3])),
+                format!(
+                    "RPC {:?} on service {:?} changed response type from {:?} to {:?}.",
+                    nm.name,
+                    ns.name,
+                    om.output_type.trim_start_matches('.'),
+                    nm.output_type.trim_start_matches('.')
+                ),
+            );
+        }
+    }
+}
+
+fn idempotency_name(v: i32) -> &'static str {
+    match v {
+        1 => "NO_SIDE_EFFECTS",
+        2 => "IDEMPOTENT",
+        _ => "IDEMPOTENCY_UNKNOWN",
+    }
+}
+
+/// RPC_SAME_IDEMPOTENCY_LEVEL: the idempotency level is unchanged.
+pub fn rpc_same_idempotency_level(pair: &Pair, out: &mut Findings) {
+    for (_, om, ns, nm) in pair.methods() {
+        if om.idempotency_level != nm.idempotency_level {
+            // buf points at the option, or at the file when the option is gone.
+            let new = element(pair.new, &nm.site.child(&[4, 34]))
+                .or(Some(crate::index::Site::file(nm.site.file)));
+            out.add(
+                new,
+                element(pair.old, &om.site.child(&[4, 34])),
+                format!(
+                    "RPC {:?} on service {:?} changed option \"idempotency_level\" from {:?} to {:?}.",
+                    nm.name,
+                    ns.name,
+                    idempotency_name(om.idempotency_level),
+                    idempotency_name(nm.idempotency_level)
+                ),
+            );
+        }
+    }
+}

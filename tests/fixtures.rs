@@ -1,0 +1,132 @@
+//! Every `proto_fixtures/<case>/` is checked with the rules its name (or `use.txt`) selects,
+//! and the findings must equal `expected.json`, which holds buf's own findings on the case
+//! (regenerated with `scripts/buf-expected.sh`). Nothing may be reported in a `near_miss*`
+//! file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use protoguard::{config, IgnoreRules, Input, LoadOptions, Schema};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("proto_fixtures")
+}
+
+/// The rules a fixture runs: `use.txt` if present, else the rule its directory is named after.
+fn rules_of(dir: &Path) -> Vec<String> {
+    match std::fs::read_to_string(dir.join("use.txt")) {
+        Ok(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => vec![dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_ascii_uppercase()],
+    }
+}
+
+fn load(dir: &Path, side: &str) -> Schema {
+    let image = dir.join(format!("{side}.binpb"));
+    let input = if image.is_file() {
+        Input::Image(image)
+    } else {
+        Input::Dir(dir.join(side))
+    };
+    Schema::load(&input, &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {side}: {e:?}", dir.display()))
+}
+
+/// buf's JSON keys only, as a canonical string.
+fn canonical(v: &serde_json::Value) -> String {
+    let mut m = serde_json::Map::new();
+    for k in [
+        "path",
+        "start_line",
+        "start_column",
+        "end_line",
+        "end_column",
+        "type",
+        "message",
+    ] {
+        if let Some(x) = v.get(k) {
+            m.insert(k.to_string(), x.clone());
+        }
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+fn run_fixture(dir: &Path) -> Result<(), String> {
+    let rules = rules_of(dir);
+    let rules = config::resolve_rules(&rules, &[]).map_err(|e| e.to_string())?;
+    let old = load(dir, "old");
+    let new = load(dir, "new");
+    let annotations = protoguard::check_schemas(&old, &new, &rules, &IgnoreRules::default());
+    let prefix = format!("{}/", dir.join("new").display());
+    let ours: BTreeSet<String> = annotations
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap();
+            if let Some(p) = a.path.as_deref() {
+                v["path"] = p.strip_prefix(&prefix).unwrap_or(p).into();
+            }
+            canonical(&v)
+        })
+        .collect();
+    let expected_text =
+        std::fs::read_to_string(dir.join("expected.json")).map_err(|e| e.to_string())?;
+    let expected: BTreeSet<String> = expected_text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| canonical(&serde_json::from_str(l).unwrap()))
+        .collect();
+    if let Some(bad) = ours.iter().find(|l| l.contains("near_miss")) {
+        return Err(format!("finding in a near miss: {bad}"));
+    }
+    if ours != expected {
+        let missing: Vec<_> = expected.difference(&ours).collect();
+        let extra: Vec<_> = ours.difference(&expected).collect();
+        return Err(format!(
+            "\n  missing (buf reports, we do not):\n    {}\n  extra (we report, buf does not):\n    {}",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    "),
+            extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    ")
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_fixture_matches_buf() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 65,
+        "expected a fixture per rule, found {}",
+        dirs.len()
+    );
+    let only = std::env::var("FIXTURE").ok();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        if let Err(e) = run_fixture(dir) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ from buf:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -12,7 +12,11 @@ fn generate(dir: &Path, files: usize, per_file: usize, variant: u32) {
     for f in 0..files {
         let mut s = format!("syntax = \"proto3\";\npackage bench.p{f};\n\n");
         for m in 0..per_file {
-            let ty = if variant == 1 && m % 10 == 0 { "int64" } else { "int32" };
+            let ty = if variant == 1 && m % 10 == 0 {
+                "int64"
+            } else {
+                "int32"
+            };
             s.push_str(&format!(
                 "message M{m} {{\n  string name = 1;\n  {ty} count = 2;\n  repeated string tags = 3;\n  map<string, int64> attrs = 4;\n  optional bool flag = 5;\n  bytes blob = 6;\n  Kind kind = 7;\n  oneof choice {{ string a = 8; int32 b = 9; }}\n  enum Kind {{ KIND_UNSPECIFIED = 0; KIND_A = 1; KIND_B = 2; }}\n}}\n\n"
             ));
@@ -34,13 +38,20 @@ fn bench(c: &mut Criterion) {
         generate(&new_dir, files, 100, 1);
         let (old_in, new_in) = (Input::Dir(old_dir), Input::Dir(new_dir));
         let opts = LoadOptions::default();
-        group.bench_with_input(BenchmarkId::new("compile+index", messages), &messages, |b, _| {
-            b.iter(|| Schema::load(&new_in, &opts).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("compile+index", messages),
+            &messages,
+            |b, _| b.iter(|| Schema::load(&new_in, &opts).unwrap()),
+        );
         let old = Schema::load(&old_in, &opts).unwrap();
         let new = Schema::load(&new_in, &opts).unwrap();
         let rules = config::resolve_rules(
-            &["FILE".into(), "PACKAGE".into(), "WIRE_JSON".into(), "WIRE".into()],
+            &[
+                "FILE".into(),
+                "PACKAGE".into(),
+                "WIRE_JSON".into(),
+                "WIRE".into(),
+            ],
             &[],
         )
         .unwrap();

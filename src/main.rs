@@ -1,5 +1,8 @@
 //! The `protoguard` command line: a thin layer over the library.
 
+// See lib.rs: load errors are cold and carry source text.
+#![allow(clippy::result_large_err)]
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -12,9 +12,14 @@ fn registry_ids() -> BTreeSet<&'static str> {
 
 #[test]
 fn every_yaml_parses_and_is_named_after_its_rule() {
-    assert_eq!(catalog::raw().len(), catalog::all().len(), "a rules/*.yaml failed to parse");
+    assert_eq!(
+        catalog::raw().len(),
+        catalog::all().len(),
+        "a rules/*.yaml failed to parse"
+    );
     for (stem, _) in catalog::raw() {
-        let doc = catalog::get(stem).unwrap_or_else(|| panic!("rules/{stem}.yaml: id differs from file name"));
+        let doc = catalog::get(stem)
+            .unwrap_or_else(|| panic!("rules/{stem}.yaml: id differs from file name"));
         assert_eq!(doc.id, *stem);
     }
 }
@@ -25,8 +30,14 @@ fn every_rule_has_yaml_and_every_yaml_names_a_rule() {
     let code = registry_ids();
     let no_yaml: Vec<_> = code.difference(&yaml).collect();
     let no_code: Vec<_> = yaml.difference(&code).collect();
-    assert!(no_yaml.is_empty(), "rules without rules/<ID>.yaml: {no_yaml:?}");
-    assert!(no_code.is_empty(), "rules/<ID>.yaml naming no rule: {no_code:?}");
+    assert!(
+        no_yaml.is_empty(),
+        "rules without rules/<ID>.yaml: {no_yaml:?}"
+    );
+    assert!(
+        no_code.is_empty(),
+        "rules/<ID>.yaml naming no rule: {no_code:?}"
+    );
     assert_eq!(code.len(), 65, "buf's v2 catalogue has 65 rules");
 }
 
@@ -35,8 +46,15 @@ fn every_rule_has_a_fixture_with_expected_output() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("proto_fixtures");
     for id in registry_ids() {
         let dir = root.join(id.to_ascii_lowercase());
-        assert!(dir.is_dir(), "{id}: no proto_fixtures/{}/", id.to_ascii_lowercase());
-        assert!(dir.join("expected.json").is_file(), "{id}: fixture has no expected.json");
+        assert!(
+            dir.is_dir(),
+            "{id}: no proto_fixtures/{}/",
+            id.to_ascii_lowercase()
+        );
+        assert!(
+            dir.join("expected.json").is_file(),
+            "{id}: fixture has no expected.json"
+        );
         let has_sides = (dir.join("old").is_dir() && dir.join("new").is_dir())
             || (dir.join("old.binpb").is_file() && dir.join("new.binpb").is_file());
         assert!(has_sides, "{id}: fixture has no old/new sides");
@@ -47,7 +65,13 @@ fn every_rule_has_a_fixture_with_expected_output() {
 fn every_rule_has_explain_text() {
     for doc in catalog::all() {
         let text = explain::explain(doc);
-        for part in [&doc.summary, &doc.breaks, &doc.fix, &doc.example.before, &doc.example.after] {
+        for part in [
+            &doc.summary,
+            &doc.breaks,
+            &doc.fix,
+            &doc.example.before,
+            &doc.example.after,
+        ] {
             assert!(!part.trim().is_empty(), "{}: empty section", doc.id);
         }
         assert!(text.contains(&doc.id) && text.contains("How to make the change safely"));
@@ -71,7 +95,10 @@ fn categories_follow_bufs_nesting() {
     let wire_only: BTreeSet<_> = wire.difference(&wire_json).copied().collect();
     assert_eq!(
         wire_only,
-        BTreeSet::from(["FIELD_WIRE_COMPATIBLE_CARDINALITY", "FIELD_WIRE_COMPATIBLE_TYPE"])
+        BTreeSet::from([
+            "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+            "FIELD_WIRE_COMPATIBLE_TYPE"
+        ])
     );
     for id in &wire_json {
         if catalog::get(id).unwrap().default {
@@ -91,12 +118,17 @@ fn categories_follow_bufs_nesting() {
 
 #[test]
 fn deprecated_v1_ids_are_accepted() {
-    assert_eq!(config::expand("FIELD_SAME_CTYPE").unwrap(), vec!["FIELD_SAME_CPP_STRING_TYPE"]);
+    assert_eq!(
+        config::expand("FIELD_SAME_CTYPE").unwrap(),
+        vec!["FIELD_SAME_CPP_STRING_TYPE"]
+    );
     assert_eq!(config::expand("FIELD_SAME_LABEL").unwrap().len(), 3);
     assert_eq!(
         config::expand("FILE_SAME_JAVA_STRING_CHECK_UTF8").unwrap(),
         vec!["FIELD_SAME_JAVA_UTF8_VALIDATION"]
     );
-    assert!(config::expand("FILE_SAME_PHP_GENERIC_SERVICES").unwrap().is_empty());
+    assert!(config::expand("FILE_SAME_PHP_GENERIC_SERVICES")
+        .unwrap()
+        .is_empty());
     assert!(config::expand("NOT_A_RULE").is_err());
 }

@@ -23,7 +23,7 @@ fn field_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
                 .reserved_ranges
                 .iter()
                 .any(|&(s, e)| s <= of.number && of.number <= e);
-            let reserved_name = nm.reserved_names.iter().any(|n| *n == of.name);
+            let reserved_name = nm.reserved_names.contains(&of.name);
             let suffix = match allow {
                 Allow::Never => String::new(),
                 Allow::IfNumberReserved if reserved_number => continue,

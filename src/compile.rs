@@ -57,11 +57,48 @@ pub fn compile(roots: &[Root], files: &[String]) -> Result<Vec<InputFile>, LoadE
         .collect())
 }
 
+/// Labels prost-reflect puts on the *other* place of a two-place error (the first
+/// definition of a duplicate, the reserved range a field falls in); the error itself is
+/// at the remaining label, in the file `err.file()` names.
+const SECONDARY_LABELS: &[&str] = &[
+    "first defined here",
+    "reserved range defined here",
+    "extension range defined here",
+];
+
 /// Turns a protox error into `path:line:col: reason` with the source attached.
 fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> LoadError {
-    let reason = err.to_string();
-    let file = err.file().map(str::to_string);
-    let label = err.labels().and_then(|mut l| l.next());
+    let mut reason = err.to_string();
+    // protox keeps the cause of an I/O failure out of its message ("error opening file").
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        reason = format!("{reason}: {c}");
+        cause = c.source();
+    }
+    let mut file = err.file().map(str::to_string);
+    let labels: Vec<miette::LabeledSpan> = err.labels().map(Iterator::collect).unwrap_or_default();
+    let mut span: Option<SourceSpan> = labels
+        .iter()
+        .find(|l| l.label().is_none_or(|m| !SECONDARY_LABELS.contains(&m)))
+        .or(labels.first())
+        .map(|l| *l.inner());
+    let read = |f: &str| {
+        roots
+            .iter()
+            .map(|r| r.path.join(f))
+            .find_map(|p| std::fs::read(p).ok())
+    };
+    // An import cycle carries no position: point at the import that closes it, as buf does.
+    if span.is_none() {
+        if let Some((importer, imported)) = cycle_edge(&reason) {
+            if let Some(text) = read(&importer).and_then(|b| String::from_utf8(b).ok()) {
+                if let Some(offset) = find_import(&text, &imported) {
+                    file = Some(importer);
+                    span = Some(SourceSpan::from(offset..offset));
+                }
+            }
+        }
+    }
     let shown = |f: &str| {
         roots
             .iter()
@@ -74,24 +111,34 @@ fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> Load
         None => display_root.to_string(),
     };
     let mut source_code = None;
-    let mut span: Option<SourceSpan> = None;
-    if let (Some(label), Some(f)) = (label, &file) {
-        let text = roots
-            .iter()
-            .map(|r| r.path.join(f))
-            .find_map(|p| std::fs::read_to_string(p).ok());
-        if let Some(text) = text {
-            if let Ok(contents) = text.read_span(label.inner(), 0, 0) {
-                location = format!(
-                    "{}:{}:{}",
-                    location,
-                    contents.line() + 1,
-                    contents.column() + 1
-                );
+    if let Some(f) = &file {
+        match read(f).map(String::from_utf8) {
+            Some(Ok(text)) => {
+                if let Some(s) = span {
+                    if let Ok(contents) = text.read_span(&s, 0, 0) {
+                        location = format!(
+                            "{}:{}:{}",
+                            location,
+                            contents.line() + 1,
+                            contents.column() + 1
+                        );
+                    }
+                    source_code = Some(NamedSource::new(shown(f), text));
+                }
             }
-            span = Some(*label.inner());
-            source_code = Some(NamedSource::new(shown(f), text));
+            // Not UTF-8: name the first bad byte, as buf does (columns count bytes).
+            Some(Err(e)) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                let col =
+                    valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+                location = format!("{location}:{line}:{col}");
+                span = None;
+            }
+            None => span = None,
         }
+    } else {
+        span = None;
     }
     LoadError::Compile {
         location,
@@ -99,6 +146,31 @@ fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> Load
         source_code,
         span,
     }
+}
+
+/// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".
+fn cycle_edge(reason: &str) -> Option<(String, String)> {
+    let cycle = reason.split_once("import cycle detected: ")?.1;
+    let names: Vec<&str> = cycle.split(" -> ").map(str::trim).collect();
+    match names.as_slice() {
+        [.., importer, imported] => Some((importer.to_string(), imported.to_string())),
+        _ => None,
+    }
+}
+
+/// Byte offset of the `import` statement of `name` in `text` (outside comments).
+fn find_import(text: &str, name: &str) -> Option<usize> {
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        if trimmed.starts_with("import") && quoted.iter().any(|q| code.contains(q.as_str())) {
+            return Some(offset + (code.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// `root/name` the way a user typed the root (`.` and an empty root print the bare name).
@@ -125,7 +197,10 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 .path()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| root.display().to_string()),
-            reason: e.to_string(),
+            // walkdir's own message repeats the path: keep just the cause when there is one.
+            reason: e
+                .io_error()
+                .map_or_else(|| e.to_string(), ToString::to_string),
         })?;
         if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "proto") {
             continue;

@@ -34,6 +34,13 @@ pub enum LoadError {
         span: Option<SourceSpan>,
     },
 
+    #[error("{path}: is a .proto file; pass the directory that is its import root, or an image")]
+    #[diagnostic(
+        code(protoguard::input::proto_file),
+        help("every *.proto under a directory input is checked; imports resolve from that directory and -I")
+    )]
+    ProtoFile { path: String },
+
     #[error("{path}: not a valid FileDescriptorSet image: {reason}")]
     #[diagnostic(
         code(protoguard::input::image),

@@ -52,8 +52,8 @@ struct CheckArgs {
     /// Rule IDs or categories to leave out.
     #[arg(long, value_delimiter = ',')]
     except: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--error-format` is accepted too, as buf spells it).
+    #[arg(long, alias = "error-format", value_enum, default_value_t = Format::Text)]
     format: Format,
     /// More import roots (both sides), searched after the input directory.
     #[arg(short = 'I', long = "include")]
@@ -183,7 +183,19 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
         Format::Json => report::render_json(&annotations),
-        Format::Text if rich => report::render_rich(&annotations),
+        Format::Text if rich => {
+            let mut text = report::render_rich(&annotations);
+            if !annotations.is_empty() {
+                text.push_str(&format!(
+                    "\n{} breaking change{} ({} rule{} checked)\n",
+                    annotations.len(),
+                    if annotations.len() == 1 { "" } else { "s" },
+                    rules.len(),
+                    if rules.len() == 1 { "" } else { "s" },
+                ));
+            }
+            text
+        }
         Format::Text => report::render_text(&annotations),
     };
     let mut out = std::io::stdout().lock();

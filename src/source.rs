@@ -35,6 +35,11 @@ impl Input {
         })?;
         Ok(if meta.is_dir() {
             Input::Dir(path)
+        } else if path.extension().is_some_and(|x| x == "proto") {
+            // Source files are not images: decoding one would fail with a confusing reason.
+            return Err(LoadError::ProtoFile {
+                path: spec.to_string(),
+            });
         } else {
             Input::Image(path)
         })
@@ -131,6 +136,18 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
         roots.push(Root { path, display });
     }
     for inc in &options.includes {
+        // protox skips include paths that do not exist; a mistyped -I would go unnoticed.
+        if !inc.exists() {
+            return Err(LoadError::NotFound {
+                path: inc.display().to_string(),
+            });
+        }
+        if !inc.is_dir() {
+            return Err(LoadError::Unreadable {
+                path: inc.display().to_string(),
+                reason: "not a directory (-I takes an import root)".into(),
+            });
+        }
         roots.push(Root {
             path: inc.clone(),
             display: dir_display(inc),

@@ -199,7 +199,7 @@ mode_fixtures() {
   local agree=0 differ=0 same=0 onlyb=0 onlyp=0
   for d in "${dirs[@]}"; do
     d=$(cd "$d" && pwd)
-    local name rules cfg bufrc pgrc res
+    local name rules cfg bufrc pgrc
     name=$(basename "$d")
     if [ -f "$d/use.txt" ]; then
       rules=$(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$d/use.txt" | paste -sd, -)
@@ -305,7 +305,8 @@ mode_trees() {
     tmp_out=$out
     trap 'rm -rf "$tmp_out"' EXIT
   fi
-  local cfg="{\"version\":\"v2\",\"breaking\":{\"use\":$(rules_json "$rules")}}"
+  local cfg
+  cfg="{\"version\":\"v2\",\"breaking\":{\"use\":$(rules_json "$rules")}}"
   echo "old:  $old"
   echo "new:  $new"
   echo "use:  $rules"

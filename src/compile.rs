@@ -14,6 +14,8 @@ use crate::index::InputFile;
 pub struct Root {
     pub path: PathBuf,
     pub display: String,
+    /// The buf module this root is, relative to the workspace (`.` for a plain directory).
+    pub module: String,
 }
 
 /// Compiles `files` (names relative to one of `roots`) resolving imports from `roots` and
@@ -45,6 +47,7 @@ pub fn compile(roots: &[Root], files: &[String]) -> Result<Vec<InputFile>, LoadE
             let is_import = !wanted.contains(name.as_str());
             let root = roots.iter().find(|r| r.path.join(&name).is_file());
             InputFile {
+                module_root: root.map(|r| r.module.clone()).unwrap_or_else(|| ".".into()),
                 display: match root {
                     Some(r) => display_path(&r.display, &name),
                     None => name.clone(),

@@ -46,18 +46,26 @@ struct BufYaml {
     breaking: Option<BreakingSection>,
 }
 
+/// One module of a buf workspace: an import root and its own `breaking:` section.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    /// The import root relative to the buf.yaml directory (`.` for the directory itself).
+    pub root: String,
+    /// Paths to leave out, relative to the buf.yaml directory.
+    pub excludes: Vec<String>,
+    pub breaking: BreakingSection,
+}
+
 /// A workspace layout and breaking config read from one buf.yaml.
 #[derive(Debug, Clone, Default)]
 pub struct BufConfig {
     /// Where the buf.yaml was found.
     pub path: PathBuf,
-    /// Import roots relative to the buf.yaml directory (`.` when the directory is the root).
-    pub roots: Vec<String>,
-    /// Paths to leave out, relative to the buf.yaml directory.
-    pub excludes: Vec<String>,
-    pub breaking: BreakingSection,
+    pub modules: Vec<Module>,
     /// v2 resolves `ignore` paths from the workspace root; v1 from the module root.
     pub ignore_relative_to_workspace: bool,
+    /// v1 and v1beta1 accept the deprecated v1 rule IDs; v2 rejects them, as buf does.
+    pub accepts_v1_ids: bool,
 }
 
 impl BufConfig {
@@ -88,47 +96,52 @@ impl BufConfig {
         let raw: BufYaml = if text.trim().is_empty() {
             BufYaml::default()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| invalid(e.to_string()))?
+            serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, path))?
         };
         let mut cfg = BufConfig {
             path: path.to_path_buf(),
-            roots: vec![".".into()],
             ..Default::default()
         };
         match raw.version.as_str() {
             "v2" => {
                 cfg.ignore_relative_to_workspace = true;
-                let mut breaking = raw.breaking.unwrap_or_default();
-                if !raw.modules.is_empty() {
-                    cfg.roots = raw
-                        .modules
-                        .iter()
-                        .map(|m| {
-                            if m.path.is_empty() {
-                                ".".into()
-                            } else {
-                                m.path.clone()
-                            }
-                        })
-                        .collect();
-                    for m in &raw.modules {
-                        cfg.excludes.extend(m.excludes.iter().cloned());
-                    }
-                    // One breaking config per run: a module's own section wins over the
-                    // workspace default (first module that has one).
-                    if let Some(b) = raw.modules.iter().find_map(|m| m.breaking.clone()) {
-                        breaking = b;
-                    }
+                let default = raw.breaking.unwrap_or_default();
+                if raw.modules.is_empty() {
+                    cfg.modules.push(Module {
+                        root: ".".into(),
+                        excludes: Vec::new(),
+                        breaking: default.clone(),
+                    });
                 }
-                cfg.breaking = breaking;
+                for m in raw.modules {
+                    cfg.modules.push(Module {
+                        root: if m.path.is_empty() {
+                            ".".into()
+                        } else {
+                            m.path.trim_end_matches('/').to_string()
+                        },
+                        excludes: m.excludes,
+                        // A module's own section replaces the workspace default, as in buf.
+                        breaking: m.breaking.unwrap_or_else(|| default.clone()),
+                    });
+                }
             }
             "v1" | "v1beta1" | "" => {
+                cfg.accepts_v1_ids = true;
                 let build = raw.build.unwrap_or_default();
-                if !build.roots.is_empty() {
-                    cfg.roots = build.roots.clone();
+                let breaking = raw.breaking.unwrap_or_default();
+                let roots = if build.roots.is_empty() {
+                    vec![".".to_string()]
+                } else {
+                    build.roots
+                };
+                for root in roots {
+                    cfg.modules.push(Module {
+                        root,
+                        excludes: build.excludes.clone(),
+                        breaking: breaking.clone(),
+                    });
                 }
-                cfg.excludes = build.excludes;
-                cfg.breaking = raw.breaking.unwrap_or_default();
             }
             other => {
                 return Err(invalid(format!(
@@ -137,17 +150,168 @@ impl BufConfig {
             }
         }
         // Reject unknown rule names now, with the file named.
-        resolve_rules(&cfg.breaking.use_, &cfg.breaking.except)
-            .map_err(|e| invalid(e.to_string()))?;
-        for key in cfg.breaking.ignore_only.keys() {
-            expand(key).map_err(|e| invalid(e.to_string()))?;
+        for m in &cfg.modules {
+            let b = &m.breaking;
+            resolve_rules_for(&b.use_, &b.except, cfg.accepts_v1_ids)
+                .map_err(|e| invalid(e.to_string()))?;
+            for key in b.ignore_only.keys() {
+                expand_for(key, cfg.accepts_v1_ids).map_err(|e| invalid(e.to_string()))?;
+            }
         }
         Ok(cfg)
     }
+
+    /// The import roots, relative to the buf.yaml directory.
+    pub fn roots(&self) -> Vec<String> {
+        self.modules.iter().map(|m| m.root.clone()).collect()
+    }
+
+    /// Every module's excludes, relative to the buf.yaml directory.
+    pub fn excludes(&self) -> Vec<String> {
+        self.modules
+            .iter()
+            .flat_map(|m| m.excludes.iter().cloned())
+            .collect()
+    }
 }
 
-/// Expands a rule ID, deprecated alias or category into rule IDs.
+/// `path:line:col: reason` from a YAML error, on one line.
+fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ConfigError {
+    let inner = e.without_snippet();
+    let first = inner.to_string();
+    let first = first.lines().next().unwrap_or("").trim();
+    // The message starts with its own "error: line L column C:" prefix: keep the reason.
+    let reason = match first.split_once(": ") {
+        Some((head, rest)) if head.contains("line") || head == "error" => {
+            match rest.split_once(": ") {
+                Some((pos, r)) if pos.starts_with("line ") => r.to_string(),
+                _ => rest.to_string(),
+            }
+        }
+        _ => first.to_string(),
+    };
+    let location = match inner.location() {
+        Some(l) => format!("{}:{}:{}", path.display(), l.line(), l.column()),
+        None => path.display().to_string(),
+    };
+    ConfigError::Invalid {
+        path: location,
+        reason,
+    }
+}
+
+/// Which rules run and which findings are ignored, per module of the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub modules: Vec<ModulePolicy>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModulePolicy {
+    /// The module's import root relative to the workspace (`.` for a plain directory).
+    pub root: String,
+    pub rules: Vec<&'static str>,
+    pub ignore: IgnoreRules,
+}
+
+impl Policy {
+    /// One module with these rules and ignores (a plain directory or image).
+    pub fn single(rules: Vec<&'static str>, ignore: IgnoreRules) -> Policy {
+        Policy {
+            modules: vec![ModulePolicy {
+                root: ".".into(),
+                rules,
+                ignore,
+            }],
+        }
+    }
+
+    /// From a buf.yaml (or none), with `--use`/`--except` overriding every module's.
+    pub fn new(
+        cfg: Option<&BufConfig>,
+        use_: &[String],
+        except: &[String],
+    ) -> Result<Policy, ConfigError> {
+        let Some(cfg) = cfg else {
+            return Ok(Policy::single(
+                resolve_rules(use_, except)?,
+                IgnoreRules::default(),
+            ));
+        };
+        let mut modules = Vec::new();
+        for m in &cfg.modules {
+            let b = &m.breaking;
+            let rules = if use_.is_empty() && except.is_empty() {
+                resolve_rules_for(&b.use_, &b.except, cfg.accepts_v1_ids)?
+            } else if use_.is_empty() {
+                resolve_rules(&b.use_, except)?
+            } else {
+                resolve_rules(use_, except)?
+            };
+            let prefix = if cfg.ignore_relative_to_workspace {
+                m.root.as_str()
+            } else {
+                ""
+            };
+            modules.push(ModulePolicy {
+                root: m.root.clone(),
+                rules,
+                ignore: IgnoreRules::from_section(b, prefix, cfg.accepts_v1_ids)?,
+            });
+        }
+        Ok(Policy { modules })
+    }
+
+    /// Every rule some module runs, in catalogue order.
+    pub fn all_rules(&self) -> Vec<&'static str> {
+        catalog::all()
+            .iter()
+            .map(|d| d.id.as_str())
+            .filter(|id| self.modules.iter().any(|m| m.rules.contains(id)))
+            .collect()
+    }
+
+    fn module(&self, root: &str) -> Option<&ModulePolicy> {
+        self.modules
+            .iter()
+            .find(|m| m.root == root)
+            .or_else(|| (self.modules.len() == 1).then(|| &self.modules[0]))
+    }
+
+    /// Whether a finding of `rule` on these files (module root, import path, package of the
+    /// new and of the old file, where they exist) is reported.
+    pub fn keeps(&self, rule: &str, new: Option<FileRef>, old: Option<FileRef>) -> bool {
+        let Some(owner) = new.or(old) else {
+            return self.modules.iter().any(|m| m.rules.contains(&rule));
+        };
+        let Some(module) = self.module(owner.module_root) else {
+            return false;
+        };
+        if !module.rules.contains(&rule) {
+            return false;
+        }
+        [new, old].into_iter().flatten().all(|f| {
+            let m = self.module(f.module_root).unwrap_or(module);
+            !m.ignore.ignores(rule, f.name, f.package)
+        })
+    }
+}
+
+/// What a policy needs to know of a file.
+#[derive(Clone, Copy, Debug)]
+pub struct FileRef<'a> {
+    pub module_root: &'a str,
+    pub name: &'a str,
+    pub package: &'a str,
+}
+
+/// Expands a rule ID, deprecated v1 alias or category into rule IDs.
 pub fn expand(name: &str) -> Result<Vec<&'static str>, ConfigError> {
+    expand_for(name, true)
+}
+
+/// As [`expand`]; deprecated v1 IDs only where `v1_ids` (v1 configs and the command line).
+pub fn expand_for(name: &str, v1_ids: bool) -> Result<Vec<&'static str>, ConfigError> {
     let name = name.trim();
     if catalog::CATEGORIES.contains(&name) {
         return Ok(catalog::in_category(name));
@@ -156,7 +320,7 @@ pub fn expand(name: &str) -> Result<Vec<&'static str>, ConfigError> {
         return Ok(vec![doc.id.as_str()]);
     }
     let targets = catalog::alias_targets(name);
-    if !targets.is_empty() || catalog::RETIRED_IDS.contains(&name) {
+    if v1_ids && (!targets.is_empty() || catalog::RETIRED_IDS.contains(&name)) {
         return Ok(targets);
     }
     Err(ConfigError::UnknownRule {
@@ -166,16 +330,24 @@ pub fn expand(name: &str) -> Result<Vec<&'static str>, ConfigError> {
 
 /// The rules selected by `use` (default FILE) minus `except`, in catalogue order.
 pub fn resolve_rules(use_: &[String], except: &[String]) -> Result<Vec<&'static str>, ConfigError> {
+    resolve_rules_for(use_, except, true)
+}
+
+fn resolve_rules_for(
+    use_: &[String],
+    except: &[String],
+    v1_ids: bool,
+) -> Result<Vec<&'static str>, ConfigError> {
     let mut chosen: Vec<&'static str> = Vec::new();
     if use_.is_empty() {
         chosen.extend(expand("FILE")?);
     }
     for u in use_ {
-        chosen.extend(expand(u)?);
+        chosen.extend(expand_for(u, v1_ids)?);
     }
     let mut removed: Vec<&'static str> = Vec::new();
     for x in except {
-        removed.extend(expand(x)?);
+        removed.extend(expand_for(x, v1_ids)?);
     }
     let mut out: Vec<&'static str> = catalog::all()
         .iter()
@@ -201,10 +373,11 @@ impl IgnoreRules {
     pub fn from_section(
         b: &BreakingSection,
         path_prefix: &str,
+        v1_ids: bool,
     ) -> Result<IgnoreRules, ConfigError> {
         let mut ignore_only = Vec::new();
         for (key, paths) in &b.ignore_only {
-            for id in expand(key)? {
+            for id in expand_for(key, v1_ids)? {
                 for p in paths {
                     ignore_only.push((id, normalize(p)));
                 }

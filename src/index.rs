@@ -83,6 +83,8 @@ pub struct File {
     pub is_import: bool,
     /// The path as shown to the user, as buf shows it (relative to the working directory).
     pub display: String,
+    /// The buf module the file belongs to (its import root relative to the workspace).
+    pub module_root: String,
     /// Where the file was read from, for showing source in rich diagnostics.
     pub origin: Option<PathBuf>,
     pub source_info: Option<SourceCodeInfo>,
@@ -405,6 +407,8 @@ pub struct InputFile {
     pub proto: FileDescriptorProto,
     /// The path as shown to the user (`new/foo.proto` for a directory given as `new`).
     pub display: String,
+    /// The buf module the file belongs to (its import root relative to the workspace).
+    pub module_root: String,
     pub is_import: bool,
     pub origin: Option<PathBuf>,
 }
@@ -468,6 +472,7 @@ impl Index {
             options,
             is_import: input.is_import,
             display: input.display,
+            module_root: input.module_root,
             origin: input.origin,
             source_info: proto.source_code_info,
             spans: OnceLock::new(),

@@ -22,7 +22,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 
-pub use config::{resolve_rules, BufConfig, IgnoreRules};
+pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};
 pub use error::{ConfigError, LoadError};
 pub use index::Index;
 pub use report::Annotation;
@@ -41,6 +41,11 @@ pub fn check_schemas(
     rules: &[&'static str],
     ignore: &IgnoreRules,
 ) -> Vec<Annotation> {
-    let findings = check(&old.index, &new.index, rules);
-    report::annotate(&old.index, &new.index, findings, ignore)
+    check_with_policy(old, new, &Policy::single(rules.to_vec(), ignore.clone()))
+}
+
+/// Checks two loaded schemas under a workspace policy (rules and ignores per module).
+pub fn check_with_policy(old: &Schema, new: &Schema, policy: &Policy) -> Vec<Annotation> {
+    let findings = check(&old.index, &new.index, &policy.all_rules());
+    report::annotate(&old.index, &new.index, findings, policy)
 }

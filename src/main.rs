@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, config, explain, report, BufConfig, ConfigError, IgnoreRules, Input, LoadOptions,
-    Schema,
+    catalog, explain, report, BufConfig, ConfigError, Input, LoadOptions, Policy, Schema,
 };
 
 #[derive(Parser)]
@@ -135,35 +134,13 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         None => new_input.buf_config()?,
     };
     let old_cfg = old_input.buf_config()?;
-    let breaking = new_cfg
-        .as_ref()
-        .map(|c| c.breaking.clone())
-        .unwrap_or_default();
-    let use_ = if args.use_.is_empty() {
-        &breaking.use_
-    } else {
-        &args.use_
-    };
-    let except = if args.except.is_empty() && args.use_.is_empty() {
-        &breaking.except
-    } else {
-        &args.except
-    };
-    let rules = config::resolve_rules(use_, except)?;
-    // v2 ignores are relative to the workspace; files are named relative to the module root.
-    let prefix = match &new_cfg {
-        Some(c) if c.ignore_relative_to_workspace && c.roots.len() == 1 => c.roots[0].clone(),
-        _ => String::new(),
-    };
-    let ignore = IgnoreRules::from_section(&breaking, &prefix)?;
+    // Rules and ignores per module of the workspace; flags override the file's use/except.
+    let policy = Policy::new(new_cfg.as_ref(), &args.use_, &args.except)?;
+    let rules = policy.all_rules();
 
     let new_opts = LoadOptions {
         includes: args.include.clone(),
-        layout: if args.config.is_some() {
-            None
-        } else {
-            new_cfg.clone()
-        },
+        layout: new_cfg.clone(),
     };
     let old_opts = LoadOptions {
         includes: args.include.clone(),
@@ -176,7 +153,7 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         (old.join().expect("loading thread panicked"), new)
     });
     let (old, new) = (old?, new?);
-    let annotations = protoguard::check_schemas(&old, &new, &rules, &ignore);
+    let annotations = protoguard::check_with_policy(&old, &new, &policy);
 
     let rich = matches!(args.format, Format::Text)
         && std::io::stdout().is_terminal()

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::catalog;
-use crate::config::IgnoreRules;
+use crate::config::{FileRef, Policy};
 use crate::index::{Index, Site, Span};
 use crate::rules::Finding;
 
@@ -53,12 +53,24 @@ fn resolve(index: &Index, site: &Site) -> (String, Span) {
     (file.display.clone(), span)
 }
 
+/// What the policy needs to know of the file a site is in.
+fn file_ref<'a>(index: &'a Index, site: &Option<Site>) -> Option<FileRef<'a>> {
+    site.as_ref().map(|s| {
+        let file = &index.files[s.file];
+        FileRef {
+            module_root: &file.module_root,
+            name: &file.name,
+            package: &file.package,
+        }
+    })
+}
+
 /// Locates findings, drops the ignored ones, and sorts the rest by path, line and column.
 pub fn annotate(
     old: &Index,
     new: &Index,
     findings: Vec<Finding>,
-    ignore: &IgnoreRules,
+    policy: &Policy,
 ) -> Vec<Annotation> {
     let mut out = Vec::new();
     for f in findings {
@@ -68,13 +80,8 @@ pub fn annotate(
             let old_site = f.old.as_ref()?;
             new.file_id(&old.files[old_site.file].name).map(Site::file)
         });
-        let ignored = |index: &Index, site: &Option<Site>| {
-            site.as_ref().is_some_and(|s| {
-                let file = &index.files[s.file];
-                ignore.ignores(f.rule, &file.name, &file.package)
-            })
-        };
-        if ignored(new, &new_site) || ignored(old, &f.old) {
+        let keep = policy.keeps(f.rule, file_ref(new, &new_site), file_ref(old, &f.old));
+        if !keep {
             continue;
         }
         let (path, span, origin) = match &new_site {

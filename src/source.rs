@@ -102,7 +102,7 @@ fn dir_display(dir: &Path) -> String {
 fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadError> {
     let base = dir_display(dir);
     let (module_roots, excludes) = match &options.layout {
-        Some(cfg) => (cfg.roots.clone(), cfg.excludes.clone()),
+        Some(cfg) => (cfg.roots(), cfg.excludes()),
         None => (vec![".".to_string()], Vec::new()),
     };
     let mut roots = Vec::new();
@@ -133,7 +133,11 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
             })
             .collect();
         files.extend(compile::find_protos(&path, &local)?);
-        roots.push(Root { path, display });
+        roots.push(Root {
+            path,
+            display,
+            module: m.clone(),
+        });
     }
     for inc in &options.includes {
         // protox skips include paths that do not exist; a mistyped -I would go unnoticed.
@@ -151,6 +155,7 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
         roots.push(Root {
             path: inc.clone(),
             display: dir_display(inc),
+            module: String::new(),
         });
     }
     if files.is_empty() {
@@ -190,6 +195,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
         .into_iter()
         .map(|proto| InputFile {
             display: proto.name.clone().unwrap_or_default(),
+            module_root: ".".into(),
             is_import: proto
                 .buf_extension
                 .as_ref()

@@ -912,7 +912,6 @@ fn directory_against_protoc_image_finds_the_same() {
 /// buf 1.75 reports nothing when a file the old image holds (protoc marks no imports) is
 /// still present in NEW as an import: `buf breaking src --against old.binpb` exits 0.
 #[test]
-#[ignore = "src/rules/files.rs: FILE_NO_DELETE fires for a file that is now an import"]
 fn file_still_present_as_an_import_is_not_deleted() {
     if !grpc_tools() {
         return;
@@ -950,7 +949,6 @@ fn two_module_tree(yaml: &str) -> TempDir {
 }
 
 #[test]
-#[ignore = "main.rs: ignore paths get no module prefix when a v2 workspace has several modules"]
 fn buf_yaml_v2_workspace_ignore_with_two_modules() {
     let t = two_module_tree(
         "version: v2\nmodules:\n  - path: p1\n  - path: p2\nbreaking:\n  ignore: [p2/bar]\n",
@@ -969,7 +967,6 @@ fn buf_yaml_v2_workspace_ignore_with_two_modules() {
 }
 
 #[test]
-#[ignore = "config.rs: the first module's breaking section is applied to every module"]
 fn buf_yaml_v2_each_module_uses_its_own_breaking_section() {
     let t = two_module_tree(
         "version: v2\nmodules:\n  - path: p1\n    breaking:\n      use: [WIRE]\n  - path: p2\n",
@@ -983,7 +980,6 @@ fn buf_yaml_v2_each_module_uses_its_own_breaking_section() {
 }
 
 #[test]
-#[ignore = "main.rs: --config does not apply the config's v2 module layout to NEW"]
 fn config_flag_applies_the_module_layout() {
     let yaml = "version: v2\nmodules:\n  - path: proto\nbreaking:\n  use: [FILE]\n  ignore:\n    - proto/foo\n  ignore_only:\n    FIELD_SAME_NAME:\n      - proto/a.proto\n";
     let t = v2_module_tree(yaml);

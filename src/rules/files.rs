@@ -7,7 +7,7 @@ use crate::index::{File, Index, Site, Syntax};
 /// FILE_NO_DELETE: every file of the old schema still exists at the same path.
 pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
     for (id, old) in pair.old.files.iter().enumerate() {
-        if old.is_import || pair.new.file(&old.name).is_some_and(|f| !f.is_import) {
+        if old.is_import || pair.new.file(&old.name).is_some() {
             continue;
         }
         out.add(

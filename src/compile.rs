@@ -1,12 +1,15 @@
 //! Compiling `.proto` sources with protox into descriptors with source info.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
 use prost::Message as _;
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;
+use crate::git::GitFile;
 use crate::index::InputFile;
 
 /// An import root: where it is, and how the user spelled it (the prefix of displayed paths).
@@ -18,22 +21,122 @@ pub struct Root {
     pub module: String,
 }
 
+/// Where the text of one side's files comes from.
+pub enum Sources<'a> {
+    /// Import roots on disk (the first ones are the checked modules, then `-I` includes).
+    Dirs(&'a [Root]),
+    /// Files read from git (by path relative to the import root), shown as `display/path`,
+    /// with `-I` include directories on disk for imports.
+    Git {
+        files: Arc<BTreeMap<String, GitFile>>,
+        display: &'a str,
+        includes: &'a [Root],
+    },
+}
+
+impl Sources<'_> {
+    fn roots(&self) -> &[Root] {
+        match self {
+            Sources::Dirs(r) => r,
+            Sources::Git { includes, .. } => includes,
+        }
+    }
+
+    fn root_of(&self, name: &str) -> Option<&Root> {
+        self.roots().iter().find(|r| r.path.join(name).is_file())
+    }
+
+    /// The raw bytes of a file, if this side has it.
+    fn read(&self, name: &str) -> Option<Vec<u8>> {
+        if let Sources::Git { files, .. } = self {
+            if let Some(f) = files.get(name) {
+                return Some(f.text.clone().into_bytes());
+            }
+        }
+        self.roots()
+            .iter()
+            .map(|r| r.path.join(name))
+            .find_map(|p| std::fs::read(p).ok())
+    }
+
+    /// The path a user sees for a file.
+    fn shown(&self, name: &str) -> String {
+        if let Sources::Git { files, display, .. } = self {
+            if files.contains_key(name) {
+                return display_path(display, name);
+            }
+        }
+        match self.root_of(name) {
+            Some(r) => display_path(&r.display, name),
+            None => name.to_string(),
+        }
+    }
+
+    fn display_root(&self) -> &str {
+        match self {
+            Sources::Dirs(r) => r.first().map(|r| r.display.as_str()).unwrap_or(""),
+            Sources::Git { display, .. } => display,
+        }
+    }
+}
+
+/// Serves files read from git to protox.
+struct GitResolver(Arc<BTreeMap<String, GitFile>>);
+
+impl protox::file::FileResolver for GitResolver {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        match self.0.get(name) {
+            Some(f) => protox::file::File::from_source(name, &f.text),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
 /// Compiles `files` (names relative to one of `roots`) resolving imports from `roots` and
 /// the well-known types. Every compiled file not in `files` is an import.
 pub fn compile(roots: &[Root], files: &[String]) -> Result<Vec<InputFile>, LoadError> {
-    let paths: Vec<&PathBuf> = roots.iter().map(|r| &r.path).collect();
-    let display_root = roots.first().map(|r| r.display.as_str()).unwrap_or("");
-    let mut compiler =
-        protox::Compiler::new(paths).map_err(|e| compile_error(e, roots, display_root))?;
+    compile_sources(&Sources::Dirs(roots), files)
+}
+
+/// Compiles `files` of any [`Sources`].
+pub fn compile_sources(sources: &Sources, files: &[String]) -> Result<Vec<InputFile>, LoadError> {
+    let mut compiler = match sources {
+        Sources::Dirs(roots) => {
+            let paths: Vec<&PathBuf> = roots.iter().map(|r| &r.path).collect();
+            protox::Compiler::new(paths).map_err(|e| compile_error(e, sources))?
+        }
+        Sources::Git {
+            files: blobs,
+            includes,
+            ..
+        } => {
+            use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
+            let mut chain = ChainFileResolver::new();
+            chain.add(GitResolver(Arc::clone(blobs)));
+            for inc in includes.iter() {
+                chain.add(IncludeFileResolver::new(inc.path.clone()));
+            }
+            chain.add(GoogleFileResolver::new());
+            protox::Compiler::with_file_resolver(chain)
+        }
+    };
     compiler.include_imports(true).include_source_info(true);
     for name in files {
         compiler
             .open_file(name)
-            .map_err(|e| compile_error(e, roots, display_root))?;
+            .map_err(|e| compile_error(e, sources))?;
     }
-    let bytes = compiler.encode_file_descriptor_set();
-    let set = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
-        location: display_root.to_string(),
+    to_inputs(sources, &compiler.encode_file_descriptor_set(), files)
+}
+
+/// Decodes what protox compiled into the index's input files.
+fn to_inputs(
+    sources: &Sources,
+    bytes: &[u8],
+    files: &[String],
+) -> Result<Vec<InputFile>, LoadError> {
+    let set = FileDescriptorSet::decode(bytes).map_err(|e| LoadError::Compile {
+        location: sources.display_root().to_string(),
         reason: format!("internal: cannot decode compiled descriptors: {e}"),
         source_code: None,
         span: None,
@@ -45,21 +148,30 @@ pub fn compile(roots: &[Root], files: &[String]) -> Result<Vec<InputFile>, LoadE
         .map(|proto| {
             let name = proto.name.clone().unwrap_or_default();
             let is_import = !wanted.contains(name.as_str());
-            let root = roots.iter().find(|r| r.path.join(&name).is_file());
+            let (origin, module_root, content_id) = match sources {
+                Sources::Git { files, .. } if files.contains_key(&name) => {
+                    (None, ".".to_string(), files.get(&name).map(|f| f.blob))
+                }
+                _ => {
+                    let root = sources.root_of(&name);
+                    (
+                        root.map(|r| r.path.join(&name)),
+                        root.map(|r| r.module.clone()).unwrap_or_else(|| ".".into()),
+                        None,
+                    )
+                }
+            };
             InputFile {
-                module_root: root.map(|r| r.module.clone()).unwrap_or_else(|| ".".into()),
-                display: match root {
-                    Some(r) => display_path(&r.display, &name),
-                    None => name.clone(),
-                },
-                origin: root.map(|r| r.path.join(&name)),
+                display: sources.shown(&name),
+                module_root,
+                origin,
+                content_id,
                 proto,
                 is_import,
             }
         })
         .collect())
 }
-
 /// Labels prost-reflect puts on the *other* place of a two-place error (the first
 /// definition of a duplicate, the reserved range a field falls in); the error itself is
 /// at the remaining label, in the file `err.file()` names.
@@ -70,7 +182,8 @@ const SECONDARY_LABELS: &[&str] = &[
 ];
 
 /// Turns a protox error into `path:line:col: reason` with the source attached.
-fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> LoadError {
+fn compile_error(err: protox::Error, sources: &Sources) -> LoadError {
+    let display_root = sources.display_root();
     let mut reason = err.to_string();
     // protox keeps the cause of an I/O failure out of its message ("error opening file").
     let mut cause = std::error::Error::source(&err);
@@ -85,12 +198,7 @@ fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> Load
         .find(|l| l.label().is_none_or(|m| !SECONDARY_LABELS.contains(&m)))
         .or(labels.first())
         .map(|l| *l.inner());
-    let read = |f: &str| {
-        roots
-            .iter()
-            .map(|r| r.path.join(f))
-            .find_map(|p| std::fs::read(p).ok())
-    };
+    let read = |f: &str| sources.read(f);
     // An import cycle carries no position: point at the import that closes it, as buf does.
     if span.is_none() {
         if let Some((importer, imported)) = cycle_edge(&reason) {
@@ -102,13 +210,7 @@ fn compile_error(err: protox::Error, roots: &[Root], display_root: &str) -> Load
             }
         }
     }
-    let shown = |f: &str| {
-        roots
-            .iter()
-            .find(|r| r.path.join(f).is_file())
-            .map(|r| display_path(&r.display, f))
-            .unwrap_or_else(|| display_path(display_root, f))
-    };
+    let shown = |f: &str| sources.shown(f);
     let mut location = match &file {
         Some(f) => shown(f),
         None => display_root.to_string(),

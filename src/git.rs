@@ -154,7 +154,12 @@ pub fn open(spec: &GitSpec) -> Result<Repository, LoadError> {
             path = PathBuf::from(".");
         }
     }
-    Repository::discover(&path).map_err(|e| bad(&spec.text, &format!("not a git repository: {}", e.message())))
+    Repository::discover(&path).map_err(|e| {
+        bad(
+            &spec.text,
+            &format!("not a git repository: {}", e.message()),
+        )
+    })
 }
 
 /// Resolves a spec to a commit id, saying why when it cannot.
@@ -167,14 +172,20 @@ pub fn resolve(repo: &Repository, spec: &GitSpec) -> Result<Oid, LoadError> {
                 .or_else(|_| repo.revparse_single(&format!("refs/remotes/origin/{b}")))
                 .or_else(|_| repo.revparse_single(&format!("refs/remotes/{b}"))),
         ),
-        GitTarget::Tag(t) => (format!("tag {t:?}"), repo.revparse_single(&format!("refs/tags/{t}"))),
+        GitTarget::Tag(t) => (
+            format!("tag {t:?}"),
+            repo.revparse_single(&format!("refs/tags/{t}")),
+        ),
         GitTarget::Ref(r) => (format!("ref {r:?}"), repo.revparse_single(r)),
         GitTarget::Commit(c) => (format!("commit {c:?}"), repo.revparse_single(c)),
     };
     let object = found.map_err(|e| not_found(repo, spec, &what, e))?;
-    let commit = object
-        .peel_to_commit()
-        .map_err(|e| bad(&spec.text, &format!("{what} does not name a commit: {}", e.message())))?;
+    let commit = object.peel_to_commit().map_err(|e| {
+        bad(
+            &spec.text,
+            &format!("{what} does not name a commit: {}", e.message()),
+        )
+    })?;
     Ok(commit.id())
 }
 
@@ -199,9 +210,16 @@ pub fn read_commit(repo: &Repository, commit: Oid, spec: &GitSpec) -> Result<Git
         .map_err(|e| bad(&spec.text, e.message()))?;
     let mut tree = commit.tree().map_err(|e| bad(&spec.text, e.message()))?;
     if !spec.subdir.is_empty() {
-        let entry = tree
-            .get_path(Path::new(&spec.subdir))
-            .map_err(|_| bad(&spec.text, &format!("no directory {:?} in commit {}", spec.subdir, short(commit.id()))))?;
+        let entry = tree.get_path(Path::new(&spec.subdir)).map_err(|_| {
+            bad(
+                &spec.text,
+                &format!(
+                    "no directory {:?} in commit {}",
+                    spec.subdir,
+                    short(commit.id())
+                ),
+            )
+        })?;
         tree = repo
             .find_tree(entry.id())
             .map_err(|_| bad(&spec.text, &format!("{:?} is not a directory", spec.subdir)))?;
@@ -220,14 +238,20 @@ pub fn read_commit(repo: &Repository, commit: Oid, spec: &GitSpec) -> Result<Git
         ..Default::default()
     };
     for (path, id) in blobs {
-        out.files.insert(path.clone(), read_blob(repo, id, &path, spec)?);
+        out.files
+            .insert(path.clone(), read_blob(repo, id, &path, spec)?);
     }
     Ok(out)
 }
 
 /// Reads the `.proto` files staged in the index under `subdir` (stage 0 entries).
 pub fn read_index(repo: &Repository, spec: &GitSpec) -> Result<GitTree, LoadError> {
-    let index = repo.index().map_err(|e| bad(&spec.text, &format!("cannot read the index: {}", e.message())))?;
+    let index = repo.index().map_err(|e| {
+        bad(
+            &spec.text,
+            &format!("cannot read the index: {}", e.message()),
+        )
+    })?;
     let prefix = if spec.subdir.is_empty() {
         String::new()
     } else {
@@ -244,10 +268,14 @@ pub fn read_index(repo: &Repository, spec: &GitSpec) -> Result<GitTree, LoadErro
             continue;
         }
         if stage != 0 {
-            return Err(bad(&spec.text, &format!("{path} has unresolved merge conflicts")));
+            return Err(bad(
+                &spec.text,
+                &format!("{path} has unresolved merge conflicts"),
+            ));
         }
         let rel = path[prefix.len()..].to_string();
-        out.files.insert(rel.clone(), read_blob(repo, entry.id, &path, spec)?);
+        out.files
+            .insert(rel.clone(), read_blob(repo, entry.id, &path, spec)?);
     }
     Ok(out)
 }
@@ -276,12 +304,17 @@ pub fn latest_release(repo: &Repository, pattern: &str) -> Result<(GitSpec, Stri
     let tags = repo
         .tag_names(Some(pattern))
         .map_err(|e| bad("latest-release", e.message()))?;
-    for name in tags.iter().flatten() {
+    for name in tags.iter() {
+        let Ok(Some(name)) = name else { continue };
         let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
         let Ok(version) = semver::Version::parse(digits) else {
             continue;
         };
-        if repo.revparse_single(&format!("refs/tags/{name}")).and_then(|o| o.peel_to_commit()).is_err() {
+        if repo
+            .revparse_single(&format!("refs/tags/{name}"))
+            .and_then(|o| o.peel_to_commit())
+            .is_err()
+        {
             continue;
         }
         if best.as_ref().is_none_or(|(b, _)| version > *b) {
@@ -310,8 +343,12 @@ pub fn latest_release(repo: &Repository, pattern: &str) -> Result<(GitSpec, Stri
         "refs/heads/master",
     ];
     for c in candidates {
-        let Ok(obj) = repo.revparse_single(c) else { continue };
-        let Ok(target) = obj.peel_to_commit() else { continue };
+        let Ok(obj) = repo.revparse_single(c) else {
+            continue;
+        };
+        let Ok(target) = obj.peel_to_commit() else {
+            continue;
+        };
         if let Ok(base) = repo.merge_base(head.id(), target.id()) {
             let spec = GitSpec {
                 repo: PathBuf::from("."),
@@ -319,7 +356,13 @@ pub fn latest_release(repo: &Repository, pattern: &str) -> Result<(GitSpec, Stri
                 subdir: String::new(),
                 text: format!("latest-release (merge-base with {c})"),
             };
-            return Ok((spec, format!("merge-base {} of HEAD and {c} (no tag matches {pattern:?})", short(base))));
+            return Ok((
+                spec,
+                format!(
+                    "merge-base {} of HEAD and {c} (no tag matches {pattern:?})",
+                    short(base)
+                ),
+            ));
         }
     }
     Err(bad(
@@ -334,14 +377,21 @@ mod tests {
 
     #[test]
     fn parses_buf_syntax() {
-        let s = GitSpec::parse(".git#branch=main,subdir=proto").unwrap().unwrap();
+        let s = GitSpec::parse(".git#branch=main,subdir=proto")
+            .unwrap()
+            .unwrap();
         assert_eq!(s.target, GitTarget::Branch("main".into()));
         assert_eq!(s.subdir, "proto");
-        let s = GitSpec::parse("../other/.git#ref=HEAD~1,depth=50").unwrap().unwrap();
+        let s = GitSpec::parse("../other/.git#ref=HEAD~1,depth=50")
+            .unwrap()
+            .unwrap();
         assert_eq!(s.repo, PathBuf::from("../other/.git"));
         assert_eq!(s.target, GitTarget::Ref("HEAD~1".into()));
         let s = GitSpec::parse("git:v1.2.0:proto").unwrap().unwrap();
-        assert_eq!((s.target, s.subdir.as_str()), (GitTarget::Ref("v1.2.0".into()), "proto"));
+        assert_eq!(
+            (s.target, s.subdir.as_str()),
+            (GitTarget::Ref("v1.2.0".into()), "proto")
+        );
         assert!(GitSpec::parse("some/dir").is_none());
         assert!(GitSpec::parse(".git#bogus=1").unwrap().is_err());
         assert!(GitSpec::parse(".git#tag=a,branch=b").unwrap().is_err());

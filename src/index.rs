@@ -85,6 +85,8 @@ pub struct File {
     pub display: String,
     /// The buf module the file belongs to (its import root relative to the workspace).
     pub module_root: String,
+    /// The git blob id of the file, when read from git.
+    pub content_id: Option<git2::Oid>,
     /// Where the file was read from, for showing source in rich diagnostics.
     pub origin: Option<PathBuf>,
     pub source_info: Option<SourceCodeInfo>,
@@ -409,6 +411,9 @@ pub struct InputFile {
     pub display: String,
     /// The buf module the file belongs to (its import root relative to the workspace).
     pub module_root: String,
+    /// The git blob id of the file's content, when read from git: equal ids on both sides
+    /// mean identical files, known before anything is compiled.
+    pub content_id: Option<git2::Oid>,
     pub is_import: bool,
     pub origin: Option<PathBuf>,
 }
@@ -471,6 +476,7 @@ impl Index {
             syntax,
             options,
             is_import: input.is_import,
+            content_id: input.content_id,
             display: input.display,
             module_root: input.module_root,
             origin: input.origin,

@@ -17,6 +17,8 @@ pub mod descriptor;
 pub mod error;
 pub mod explain;
 pub mod features;
+pub mod formats;
+pub mod git;
 pub mod index;
 pub mod report;
 pub mod rules;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, report, BufConfig, ConfigError, Input, LoadOptions, Policy, Schema,
+    catalog, explain, report, source, BufConfig, ConfigError, Input, LoadOptions, Policy, Schema,
 };
 
 #[derive(Parser)]
@@ -42,9 +42,18 @@ struct CheckArgs {
     /// The new schema: a directory (import root) or a FileDescriptorSet image.
     #[arg(default_value = ".")]
     new: String,
-    /// The old schema to compare against: a directory or an image.
+    /// The old schema: a directory, an image, a git input (`.git#branch=main`, `#tag=v1.2.0`,
+    /// `#ref=HEAD~1`, `#commit=SHA`, with `,subdir=DIR`; or `git:REF[:SUBDIR]`), or
+    /// `latest-release`. Defaults to HEAD with --staged.
     #[arg(long)]
-    against: String,
+    against: Option<String>,
+    /// Check what is staged in the git index (NEW names the directory in the work tree)
+    /// against HEAD, ignoring unstaged edits: the pre-commit check.
+    #[arg(long)]
+    staged: bool,
+    /// Which tags are releases for `--against latest-release` (a glob).
+    #[arg(long, default_value = "v*")]
+    tag_pattern: String,
     /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR); default FILE.
     #[arg(long = "use", value_delimiter = ',')]
     use_: Vec<String>,
@@ -127,8 +136,16 @@ fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let new_input = Input::parse(&args.new)?;
-    let old_input = Input::parse(&args.against)?;
+    let pair = source::resolve_pair(
+        &args.new,
+        args.against.as_deref(),
+        args.staged,
+        &args.tag_pattern,
+    )?;
+    if let Some(note) = &pair.baseline {
+        eprintln!("protoguard: baseline: {note}");
+    }
+    let (new_input, old_input) = (pair.new, pair.old);
     let new_cfg = match &args.config {
         Some(p) => Some(BufConfig::read(p)?),
         None => new_input.buf_config()?,
@@ -142,9 +159,13 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         includes: args.include.clone(),
         layout: new_cfg.clone(),
     };
+    // A git baseline is read with the layout of the buf.yaml it is compared under.
     let old_opts = LoadOptions {
         includes: args.include.clone(),
-        layout: old_cfg,
+        layout: match old_input {
+            Input::Git(_) => new_cfg.clone(),
+            _ => old_cfg,
+        },
     };
     // The two sides are independent: compile them at once.
     let (old, new) = std::thread::scope(|s| {

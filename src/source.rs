@@ -5,10 +5,13 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
-use crate::compile::{self, Root};
+use std::sync::Arc;
+
+use crate::compile::{self, Root, Sources};
 use crate::config::BufConfig;
 use crate::descriptor::FileDescriptorSet;
 use crate::error::{ConfigError, LoadError};
+use crate::git::{self, GitSpec, GitTarget};
 use crate::index::{Index, InputFile};
 
 /// One side of a comparison, as named by the user.
@@ -18,11 +21,16 @@ pub enum Input {
     Dir(PathBuf),
     /// A binary `FileDescriptorSet` (`buf build -o x.binpb`, `protoc -o x.binpb`).
     Image(PathBuf),
+    /// A commit, branch, tag or the index of a git repository.
+    Git(GitSpec),
 }
 
 impl Input {
     /// Interprets a command-line argument.
     pub fn parse(spec: &str) -> Result<Input, LoadError> {
+        if let Some(git) = GitSpec::parse(spec) {
+            return git.map(Input::Git);
+        }
         let path = PathBuf::from(spec);
         let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => LoadError::NotFound {
@@ -48,6 +56,7 @@ impl Input {
     pub fn display(&self) -> String {
         match self {
             Input::Dir(p) | Input::Image(p) => p.display().to_string(),
+            Input::Git(g) => g.text.clone(),
         }
     }
 
@@ -55,7 +64,8 @@ impl Input {
     pub fn buf_config(&self) -> Result<Option<BufConfig>, ConfigError> {
         match self {
             Input::Dir(p) => BufConfig::find(p),
-            Input::Image(_) => Ok(None),
+            // A git side follows the layout of the buf.yaml it is compared with.
+            Input::Image(_) | Input::Git(_) => Ok(None),
         }
     }
 }
@@ -80,6 +90,7 @@ impl Schema {
         let files = match input {
             Input::Dir(dir) => load_dir(dir, options)?,
             Input::Image(path) => load_image(path)?,
+            Input::Git(spec) => load_git(spec, options)?,
         };
         Ok(Schema {
             index: Index::build(files),
@@ -168,6 +179,69 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
     compile::compile(&roots, &files)
 }
 
+fn load_git(spec: &GitSpec, options: &LoadOptions) -> Result<Vec<InputFile>, LoadError> {
+    let repo = git::open(spec)?;
+    let commit = match spec.target {
+        GitTarget::Staged => None,
+        _ => Some(git::resolve(&repo, spec)?),
+    };
+    // The module roots of the buf.yaml this side is compared under (one root otherwise).
+    let module_roots = match &options.layout {
+        Some(cfg) => cfg.roots(),
+        None => vec![".".to_string()],
+    };
+    let mut files = std::collections::BTreeMap::new();
+    let mut modules = std::collections::BTreeMap::new();
+    let mut described = String::new();
+    for m in &module_roots {
+        let mut sub = spec.clone();
+        if m != "." {
+            sub.subdir = compile::display_path(&spec.subdir, m);
+        }
+        let tree = match commit {
+            None => git::read_index(&repo, &sub)?,
+            Some(c) => git::read_commit(&repo, c, &sub)?,
+        };
+        described = tree.described;
+        for (name, file) in tree.files {
+            modules.insert(name.clone(), (m.clone(), sub.subdir.clone()));
+            files.insert(name, file);
+        }
+    }
+    if files.is_empty() {
+        return Err(LoadError::Empty {
+            path: format!("{} ({described})", spec.text),
+        });
+    }
+    let names: Vec<String> = files.keys().cloned().collect();
+    let includes: Vec<Root> = options
+        .includes
+        .iter()
+        .map(|inc| Root {
+            path: inc.clone(),
+            display: dir_display(inc),
+            module: String::new(),
+        })
+        .collect();
+    // Paths are shown relative to the repository's top, where CI annotations expect them.
+    let mut inputs = compile::compile_sources(
+        &Sources::Git {
+            files: Arc::new(files),
+            display: &spec.subdir,
+            includes: &includes,
+        },
+        &names,
+    )?;
+    for input in &mut inputs {
+        if let Some((module, subdir)) = input.proto.name.as_deref().and_then(|n| modules.get(n)) {
+            input.module_root = module.clone();
+            input.display =
+                compile::display_path(subdir, input.proto.name.as_deref().unwrap_or(""));
+        }
+    }
+    Ok(inputs)
+}
+
 fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
@@ -196,6 +270,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
         .map(|proto| InputFile {
             display: proto.name.clone().unwrap_or_default(),
             module_root: ".".into(),
+            content_id: None,
             is_import: proto
                 .buf_extension
                 .as_ref()
@@ -205,4 +280,105 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
             proto,
         })
         .collect())
+}
+
+/// The two sides a `check` compares, as resolved from the command line.
+#[derive(Debug)]
+pub struct InputPair {
+    pub new: Input,
+    pub old: Input,
+    /// Which baseline `latest-release` chose, for the user to see.
+    pub baseline: Option<String>,
+}
+
+/// Resolves NEW, `--against`, `--staged` and `latest-release` into two inputs.
+///
+/// - `--staged`: NEW is the index (what is about to be committed) under the directory NEW
+///   names in the work tree; the default baseline is `HEAD`.
+/// - `--against latest-release`: the highest semver tag matching `tag_pattern`, else the
+///   merge-base of HEAD with the default branch.
+/// - A git baseline without `subdir=` compared with a directory inside the same work tree
+///   reads the same directory of the commit, so `check proto --against git:main` works.
+pub fn resolve_pair(
+    new: &str,
+    against: Option<&str>,
+    staged: bool,
+    tag_pattern: &str,
+) -> Result<InputPair, LoadError> {
+    // Where NEW sits inside its work tree, if it is a directory in one.
+    let in_repo = |dir: &str| -> Option<(PathBuf, String)> {
+        let repo = git2::Repository::discover(dir).ok()?;
+        let top = repo.workdir()?.canonicalize().ok()?;
+        let here = Path::new(dir).canonicalize().ok()?;
+        let rel = here.strip_prefix(&top).ok()?;
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Some((top, rel))
+    };
+    let new_input = if staged {
+        let (top, rel) = in_repo(new).ok_or_else(|| LoadError::Git {
+            input: "--staged".into(),
+            reason: format!("{new} is not a directory inside a git work tree"),
+        })?;
+        let mut spec = GitSpec::staged(&rel);
+        spec.repo = top;
+        Input::Git(spec)
+    } else {
+        Input::parse(new)?
+    };
+    let new_location = match &new_input {
+        Input::Dir(_) => in_repo(new),
+        Input::Git(g) if g.target == GitTarget::Staged => Some((g.repo.clone(), g.subdir.clone())),
+        _ => None,
+    };
+    let mut baseline = None;
+    let mut old_input = match against {
+        Some("latest-release") => {
+            let from = new_location
+                .as_ref()
+                .map(|(top, _)| top.clone())
+                .unwrap_or_else(|| PathBuf::from("."));
+            let repo = git2::Repository::discover(&from).map_err(|e| LoadError::Git {
+                input: "latest-release".into(),
+                reason: format!("not a git repository: {}", e.message()),
+            })?;
+            let (mut spec, note) = git::latest_release(&repo, tag_pattern)?;
+            spec.repo = from;
+            baseline = Some(note);
+            Input::Git(spec)
+        }
+        Some(spec) => Input::parse(spec)?,
+        None if staged => {
+            let (top, _) = new_location.clone().unwrap_or_default();
+            Input::Git(GitSpec {
+                repo: top,
+                target: GitTarget::Ref("HEAD".into()),
+                subdir: String::new(),
+                text: "HEAD".into(),
+            })
+        }
+        None => {
+            return Err(LoadError::Git {
+                input: "--against".into(),
+                reason: "missing: name the schema to compare with (a directory, an image, a git ref such as .git#branch=main, or latest-release), or use --staged".into(),
+            })
+        }
+    };
+    if let (Input::Git(old), Some((top, rel))) = (&mut old_input, &new_location) {
+        let same_repo = git::open(old)
+            .ok()
+            .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()))
+            .is_some_and(|w| &w == top);
+        if old.subdir.is_empty() && !old.text.contains("subdir=") && same_repo {
+            old.subdir = rel.clone();
+        }
+    }
+    Ok(InputPair {
+        new: new_input,
+        old: old_input,
+        baseline,
+    })
 }

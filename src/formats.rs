@@ -103,6 +103,9 @@ pub fn render_github_actions(annotations: &[Annotation]) -> String {
                         }
                     }
                 }
+                // Unlike buf, name the rule: it is the annotation's title on the PR.
+                s.push_str(",title=");
+                s.push_str(&escape_property(a.rule));
             }
             None => {
                 s.push_str("title=");
@@ -284,7 +287,8 @@ pub fn render_gitlab_code_quality(annotations: &[Annotation]) -> String {
                 let _ = write!(j, "{sep}\"fingerprint\":\"{f}\"");
             }
             let _ = write!(j, "{sep}\"location\":{{");
-            if !path.is_empty() {
+            // Always a path for a finding with no file (see above); buf's `omitempty` else.
+            if !path.is_empty() || a.path.is_none() {
                 j.push_str("\"path\":");
                 go_json_string(&mut j, path);
                 j.push(',');

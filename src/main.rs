@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, report, source, BufConfig, ConfigError, Input, LoadOptions, Policy, Schema,
+    catalog, explain, formats, report, source, BufConfig, ConfigError, Input, LoadOptions, Policy,
+    Schema,
 };
 
 #[derive(Parser)]
@@ -75,6 +76,15 @@ struct CheckArgs {
 enum Format {
     Text,
     Json,
+    /// `::error file=...,title=RULE::message` workflow commands (PR annotations).
+    GithubActions,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    Junit,
+    /// A GitLab Code Quality report.
+    GitlabCodeQuality,
+    /// `path(line,col) : error RULE : message`, as Visual Studio reads it.
+    Msvs,
 }
 
 fn main() -> ExitCode {
@@ -195,6 +205,11 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
             text
         }
         Format::Text => report::render_text(&annotations),
+        Format::GithubActions => formats::render_github_actions(&annotations),
+        Format::Sarif => formats::render_sarif(&annotations),
+        Format::Junit => formats::render_junit(&annotations),
+        Format::GitlabCodeQuality => formats::render_gitlab_code_quality(&annotations),
+        Format::Msvs => formats::render_msvs(&annotations),
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

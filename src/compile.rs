@@ -9,7 +9,6 @@ use prost::Message as _;
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;
-use crate::git::GitFile;
 use crate::index::InputFile;
 
 /// An import root: where it is, and how the user spelled it (the prefix of displayed paths).
@@ -21,39 +20,41 @@ pub struct Root {
     pub module: String,
 }
 
-/// Where the text of one side's files comes from.
-pub enum Sources<'a> {
-    /// Import roots on disk (the first ones are the checked modules, then `-I` includes).
-    Dirs(&'a [Root]),
-    /// Files read from git (by path relative to the import root), shown as `display/path`,
-    /// with `-I` include directories on disk for imports.
-    Git {
-        files: Arc<BTreeMap<String, GitFile>>,
-        display: &'a str,
-        includes: &'a [Root],
-    },
+/// One `.proto` file of a side, read once: its text, its content key (the git blob id,
+/// computed for files on disk), and how to show it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub text: Arc<str>,
+    pub key: git2::Oid,
+    /// The path as shown to the user.
+    pub display: String,
+    /// The buf module it belongs to (import root relative to the workspace).
+    pub module_root: String,
+    /// Where it is on disk, if it is.
+    pub origin: Option<PathBuf>,
 }
 
-impl Sources<'_> {
-    fn roots(&self) -> &[Root] {
-        match self {
-            Sources::Dirs(r) => r,
-            Sources::Git { includes, .. } => includes,
-        }
-    }
+/// The `.proto` files of one side, by import path, plus directories that imports may also
+/// resolve from (the module roots on disk, then `-I` includes).
+#[derive(Debug, Default)]
+pub struct SourceSet {
+    pub files: BTreeMap<String, SourceFile>,
+    pub roots: Vec<Root>,
+    /// How the side's root is shown, for errors that name no file.
+    pub display_root: String,
+}
 
+impl SourceSet {
     fn root_of(&self, name: &str) -> Option<&Root> {
-        self.roots().iter().find(|r| r.path.join(name).is_file())
+        self.roots.iter().find(|r| r.path.join(name).is_file())
     }
 
-    /// The raw bytes of a file, if this side has it.
+    /// The raw bytes of a file this side can see.
     fn read(&self, name: &str) -> Option<Vec<u8>> {
-        if let Sources::Git { files, .. } = self {
-            if let Some(f) = files.get(name) {
-                return Some(f.text.clone().into_bytes());
-            }
+        if let Some(f) = self.files.get(name) {
+            return Some(f.text.as_bytes().to_vec());
         }
-        self.roots()
+        self.roots
             .iter()
             .map(|r| r.path.join(name))
             .find_map(|p| std::fs::read(p).ok())
@@ -61,117 +62,107 @@ impl Sources<'_> {
 
     /// The path a user sees for a file.
     fn shown(&self, name: &str) -> String {
-        if let Sources::Git { files, display, .. } = self {
-            if files.contains_key(name) {
-                return display_path(display, name);
-            }
+        if let Some(f) = self.files.get(name) {
+            return f.display.clone();
         }
         match self.root_of(name) {
             Some(r) => display_path(&r.display, name),
             None => name.to_string(),
         }
     }
-
-    fn display_root(&self) -> &str {
-        match self {
-            Sources::Dirs(r) => r.first().map(|r| r.display.as_str()).unwrap_or(""),
-            Sources::Git { display, .. } => display,
-        }
-    }
 }
 
-/// Serves files read from git to protox.
-struct GitResolver(Arc<BTreeMap<String, GitFile>>);
+/// Serves the side's files to protox from memory, so no file is read twice.
+struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
 
-impl protox::file::FileResolver for GitResolver {
+impl protox::file::FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
         match self.0.get(name) {
-            Some(f) => protox::file::File::from_source(name, &f.text),
+            Some(text) => protox::file::File::from_source(name, text),
             None => Err(protox::Error::file_not_found(name)),
         }
     }
 }
 
-/// Compiles `files` (names relative to one of `roots`) resolving imports from `roots` and
-/// the well-known types. Every compiled file not in `files` is an import.
-pub fn compile(roots: &[Root], files: &[String]) -> Result<Vec<InputFile>, LoadError> {
-    compile_sources(&Sources::Dirs(roots), files)
-}
-
-/// Compiles `files` of any [`Sources`].
-pub fn compile_sources(sources: &Sources, files: &[String]) -> Result<Vec<InputFile>, LoadError> {
-    let mut compiler = match sources {
-        Sources::Dirs(roots) => {
-            let paths: Vec<&PathBuf> = roots.iter().map(|r| &r.path).collect();
-            protox::Compiler::new(paths).map_err(|e| compile_error(e, sources))?
-        }
-        Sources::Git {
-            files: blobs,
-            includes,
-            ..
-        } => {
-            use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
-            let mut chain = ChainFileResolver::new();
-            chain.add(GitResolver(Arc::clone(blobs)));
-            for inc in includes.iter() {
-                chain.add(IncludeFileResolver::new(inc.path.clone()));
-            }
-            chain.add(GoogleFileResolver::new());
-            protox::Compiler::with_file_resolver(chain)
-        }
-    };
+/// Compiles `names` (files of `set`), resolving imports from the set, its roots and the
+/// well-known types. Files of the set are never imports: they are the schema.
+pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, LoadError> {
+    use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
+    let texts = set
+        .files
+        .iter()
+        .map(|(k, f)| (k.clone(), Arc::clone(&f.text)))
+        .collect();
+    let mut chain = ChainFileResolver::new();
+    chain.add(MemoryResolver(Arc::new(texts)));
+    for root in &set.roots {
+        chain.add(IncludeFileResolver::new(root.path.clone()));
+    }
+    chain.add(GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_imports(true).include_source_info(true);
-    for name in files {
+    for name in names {
         compiler
             .open_file(name)
-            .map_err(|e| compile_error(e, sources))?;
+            .map_err(|e| compile_error(e, set))?;
     }
-    to_inputs(sources, &compiler.encode_file_descriptor_set(), files)
-}
-
-/// Decodes what protox compiled into the index's input files.
-fn to_inputs(
-    sources: &Sources,
-    bytes: &[u8],
-    files: &[String],
-) -> Result<Vec<InputFile>, LoadError> {
-    let set = FileDescriptorSet::decode(bytes).map_err(|e| LoadError::Compile {
-        location: sources.display_root().to_string(),
+    let bytes = compiler.encode_file_descriptor_set();
+    let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
+        location: set.display_root.clone(),
         reason: format!("internal: cannot decode compiled descriptors: {e}"),
         source_code: None,
         span: None,
     })?;
-    let wanted: std::collections::HashSet<&str> = files.iter().map(String::as_str).collect();
-    Ok(set
+    Ok(decoded
         .file
         .into_iter()
         .map(|proto| {
             let name = proto.name.clone().unwrap_or_default();
-            let is_import = !wanted.contains(name.as_str());
-            let (origin, module_root, content_id) = match sources {
-                Sources::Git { files, .. } if files.contains_key(&name) => {
-                    (None, ".".to_string(), files.get(&name).map(|f| f.blob))
+            match set.files.get(&name) {
+                Some(f) => InputFile {
+                    display: f.display.clone(),
+                    module_root: f.module_root.clone(),
+                    origin: f.origin.clone(),
+                    content_id: Some(f.key),
+                    is_import: false,
+                    unchanged: false,
+                    proto,
+                },
+                None => {
+                    let root = set.root_of(&name);
+                    InputFile {
+                        display: set.shown(&name),
+                        module_root: root.map(|r| r.module.clone()).unwrap_or_default(),
+                        origin: root.map(|r| r.path.join(&name)),
+                        content_id: None,
+                        is_import: true,
+                        unchanged: false,
+                        proto,
+                    }
                 }
-                _ => {
-                    let root = sources.root_of(&name);
-                    (
-                        root.map(|r| r.path.join(&name)),
-                        root.map(|r| r.module.clone()).unwrap_or_else(|| ".".into()),
-                        None,
-                    )
-                }
-            };
-            InputFile {
-                display: sources.shown(&name),
-                module_root,
-                origin,
-                content_id,
-                proto,
-                is_import,
             }
         })
         .collect())
 }
+
+/// The error for a file that is not UTF-8: the position of its first bad byte, as buf
+/// gives it (columns count bytes).
+pub fn not_utf8(shown: &str, bytes: &[u8]) -> LoadError {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes,
+        Err(e) => &bytes[..e.valid_up_to()],
+    };
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+    let name = shown.rsplit('/').next().unwrap_or(shown);
+    LoadError::Compile {
+        location: format!("{shown}:{line}:{col}"),
+        reason: format!("file '{name}' is not valid utf-8"),
+        source_code: None,
+        span: None,
+    }
+}
+
 /// Labels prost-reflect puts on the *other* place of a two-place error (the first
 /// definition of a duplicate, the reserved range a field falls in); the error itself is
 /// at the remaining label, in the file `err.file()` names.
@@ -182,8 +173,8 @@ const SECONDARY_LABELS: &[&str] = &[
 ];
 
 /// Turns a protox error into `path:line:col: reason` with the source attached.
-fn compile_error(err: protox::Error, sources: &Sources) -> LoadError {
-    let display_root = sources.display_root();
+fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
+    let display_root = sources.display_root.as_str();
     let mut reason = err.to_string();
     // protox keeps the cause of an I/O failure out of its message ("error opening file").
     let mut cause = std::error::Error::source(&err);

@@ -133,8 +133,12 @@ fn bad(input: &str, reason: &str) -> LoadError {
 #[derive(Clone, Debug)]
 pub struct GitFile {
     pub blob: Oid,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
 }
+
+/// Texts already read (from the other side of the comparison), by blob id: a blob with a
+/// known id is never read again.
+pub type Known = std::collections::HashMap<Oid, std::sync::Arc<str>>;
 
 /// The `.proto` files of a git input, by path relative to the import root.
 #[derive(Debug, Default)]
@@ -204,7 +208,12 @@ fn not_found(repo: &Repository, spec: &GitSpec, what: &str, e: git2::Error) -> L
 }
 
 /// Reads the `.proto` files of a commit under `subdir`.
-pub fn read_commit(repo: &Repository, commit: Oid, spec: &GitSpec) -> Result<GitTree, LoadError> {
+pub fn read_commit(
+    repo: &Repository,
+    commit: Oid,
+    spec: &GitSpec,
+    known: &Known,
+) -> Result<GitTree, LoadError> {
     let commit = repo
         .find_commit(commit)
         .map_err(|e| bad(&spec.text, e.message()))?;
@@ -238,14 +247,20 @@ pub fn read_commit(repo: &Repository, commit: Oid, spec: &GitSpec) -> Result<Git
         ..Default::default()
     };
     for (path, id) in blobs {
-        out.files
-            .insert(path.clone(), read_blob(repo, id, &path, spec)?);
+        let file = match known.get(&id) {
+            Some(text) => GitFile {
+                blob: id,
+                text: std::sync::Arc::clone(text),
+            },
+            None => read_blob(repo, id, &path, spec)?,
+        };
+        out.files.insert(path, file);
     }
     Ok(out)
 }
 
 /// Reads the `.proto` files staged in the index under `subdir` (stage 0 entries).
-pub fn read_index(repo: &Repository, spec: &GitSpec) -> Result<GitTree, LoadError> {
+pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<GitTree, LoadError> {
     let index = repo.index().map_err(|e| {
         bad(
             &spec.text,
@@ -274,8 +289,14 @@ pub fn read_index(repo: &Repository, spec: &GitSpec) -> Result<GitTree, LoadErro
             ));
         }
         let rel = path[prefix.len()..].to_string();
-        out.files
-            .insert(rel.clone(), read_blob(repo, entry.id, &path, spec)?);
+        let file = match known.get(&entry.id) {
+            Some(text) => GitFile {
+                blob: entry.id,
+                text: std::sync::Arc::clone(text),
+            },
+            None => read_blob(repo, entry.id, &path, spec)?,
+        };
+        out.files.insert(rel, file);
     }
     Ok(out)
 }
@@ -290,7 +311,10 @@ fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<G
         source_code: None,
         span: None,
     })?;
-    Ok(GitFile { blob: id, text })
+    Ok(GitFile {
+        blob: id,
+        text: text.into(),
+    })
 }
 
 pub fn short(id: Oid) -> String {

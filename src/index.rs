@@ -85,8 +85,11 @@ pub struct File {
     pub display: String,
     /// The buf module the file belongs to (its import root relative to the workspace).
     pub module_root: String,
-    /// The git blob id of the file, when read from git.
+    /// The git blob id of the file's content.
     pub content_id: Option<git2::Oid>,
+    /// Same on both sides and nothing it imports changed: no rule looks inside it. It may
+    /// be a stub that carries only its name and package.
+    pub unchanged: bool,
     /// Where the file was read from, for showing source in rich diagnostics.
     pub origin: Option<PathBuf>,
     pub source_info: Option<SourceCodeInfo>,
@@ -411,10 +414,12 @@ pub struct InputFile {
     pub display: String,
     /// The buf module the file belongs to (its import root relative to the workspace).
     pub module_root: String,
-    /// The git blob id of the file's content, when read from git: equal ids on both sides
-    /// mean identical files, known before anything is compiled.
+    /// The git blob id of the file's content: equal ids on both sides mean identical
+    /// files, known before anything is compiled.
     pub content_id: Option<git2::Oid>,
     pub is_import: bool,
+    /// Same on both sides with no changed import: compared with nothing (see `plan`).
+    pub unchanged: bool,
     pub origin: Option<PathBuf>,
 }
 
@@ -446,9 +451,15 @@ impl Index {
         self.service_ids.get(full_name).map(|&i| &self.services[i])
     }
 
-    /// Files that are checked (not imports), in path order.
+    /// Files that are part of the schema (not imports), in path order.
     pub fn target_files(&self) -> impl Iterator<Item = &File> {
         self.files.iter().filter(|f| !f.is_import)
+    }
+
+    /// Whether rules look inside this file: part of the schema and not known unchanged.
+    pub fn is_checked(&self, file: FileId) -> bool {
+        let f = &self.files[file];
+        !f.is_import && !f.unchanged
     }
 
     pub fn extension(&self, extendee: &str, number: i32) -> Option<&Field> {
@@ -477,6 +488,7 @@ impl Index {
             options,
             is_import: input.is_import,
             content_id: input.content_id,
+            unchanged: input.unchanged,
             display: input.display,
             module_root: input.module_root,
             origin: input.origin,

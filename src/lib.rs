@@ -20,6 +20,8 @@ pub mod features;
 pub mod formats;
 pub mod git;
 pub mod index;
+pub mod prove;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, formats, report, source, BufConfig, ConfigError, Input, LoadOptions, Policy,
-    Schema,
+    catalog, explain, formats, report, source, source::Mode, BufConfig, ConfigError, Input,
+    LoadOptions, Policy, Schema,
 };
 
 #[derive(Parser)]
@@ -52,6 +52,10 @@ struct CheckArgs {
     /// against HEAD, ignoring unstaged edits: the pre-commit check.
     #[arg(long)]
     staged: bool,
+    /// Compile every file of both sides, not only those that can differ (slower; the
+    /// findings are the same).
+    #[arg(long)]
+    full: bool,
     /// Which tags are releases for `--against latest-release` (a glob).
     #[arg(long, default_value = "v*")]
     tag_pattern: String,
@@ -177,13 +181,9 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
             _ => old_cfg,
         },
     };
-    // The two sides are independent: compile them at once.
-    let (old, new) = std::thread::scope(|s| {
-        let old = s.spawn(|| Schema::load(&old_input, &old_opts));
-        let new = Schema::load(&new_input, &new_opts);
-        (old.join().expect("loading thread panicked"), new)
-    });
-    let (old, new) = (old?, new?);
+    // Both sides at once; only files that can differ are compiled unless --full.
+    let mode = if args.full { Mode::Full } else { Mode::Planned };
+    let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
     let annotations = protoguard::check_with_policy(&old, &new, &policy);
 
     let rich = matches!(args.format, Format::Text)

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use crate::compile::{self, Root, Sources};
+use crate::compile::{self, Root, SourceFile, SourceSet};
 use crate::config::BufConfig;
 use crate::descriptor::FileDescriptorSet;
 use crate::error::{ConfigError, LoadError};
 use crate::git::{self, GitSpec, GitTarget};
 use crate::index::{Index, InputFile};
+use crate::plan;
 
 /// One side of a comparison, as named by the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,17 +86,302 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Reads, compiles and indexes one side.
+    /// Reads, compiles and indexes one side, all of it.
     pub fn load(input: &Input, options: &LoadOptions) -> Result<Schema, LoadError> {
-        let files = match input {
-            Input::Dir(dir) => load_dir(dir, options)?,
-            Input::Image(path) => load_image(path)?,
-            Input::Git(spec) => load_git(spec, options)?,
+        let files = match read_sources(input, options)? {
+            None => load_image_input(input)?,
+            Some(set) => {
+                let names: Vec<String> = set.files.keys().cloned().collect();
+                compile::compile_set(&set, &names)?
+            }
         };
         Ok(Schema {
             index: Index::build(files),
             input: input.clone(),
         })
+    }
+
+    /// Loads both sides of a comparison. With `Mode::Planned`, only files that can differ
+    /// are compiled (see [`crate::plan`]); the findings are the same as a full load's.
+    pub fn load_pair(
+        old: (&Input, &LoadOptions),
+        new: (&Input, &LoadOptions),
+        mode: Mode,
+    ) -> Result<(Schema, Schema), LoadError> {
+        let t = std::time::Instant::now();
+        let (old_set, new_set) = match (old.0, new.0) {
+            // A git side reads only the blobs the other side does not already hold.
+            (Input::Git(_), _) => {
+                let n = read_sources(new.0, new.1)?;
+                let known = known_texts(n.as_ref());
+                (read_sources_knowing(old.0, old.1, &known)?, n)
+            }
+            (_, Input::Git(_)) => {
+                let o = read_sources(old.0, old.1)?;
+                let known = known_texts(o.as_ref());
+                let n = read_sources_knowing(new.0, new.1, &known)?;
+                (o, n)
+            }
+            _ => {
+                let (o, n) = std::thread::scope(|s| {
+                    let o = s.spawn(|| read_sources(old.0, old.1));
+                    let n = read_sources(new.0, new.1);
+                    (o.join().expect("reading thread panicked"), n)
+                });
+                (o?, n?)
+            }
+        };
+        timing("read both sides", t);
+        let (Some(old_set), Some(new_set), Mode::Planned) = (&old_set, &new_set, mode) else {
+            // An image side, or planning turned off: compile everything.
+            let load =
+                |input: &Input, set: &Option<SourceSet>| -> Result<Vec<InputFile>, LoadError> {
+                    match set {
+                        None => load_image_input(input),
+                        Some(set) => {
+                            let names: Vec<String> = set.files.keys().cloned().collect();
+                            compile::compile_set(set, &names)
+                        }
+                    }
+                };
+            let (o, n) = std::thread::scope(|s| {
+                let o = s.spawn(|| load(old.0, &old_set).map(Index::build));
+                let n = load(new.0, &new_set).map(Index::build);
+                (o.join().expect("compile thread panicked"), n)
+            });
+            return Ok((
+                Schema {
+                    index: o?,
+                    input: old.0.clone(),
+                },
+                Schema {
+                    index: n?,
+                    input: new.0.clone(),
+                },
+            ));
+        };
+        let t = std::time::Instant::now();
+        let (old_headers, new_headers) = headers_of(old_set, new_set);
+        timing("scan headers", t);
+        let t = std::time::Instant::now();
+        let mut plan = plan::Plan::new(
+            &side_files(old_set, &old_headers),
+            &side_files(new_set, &new_headers),
+        );
+        // A file with an import that resolves nowhere is compiled, so that the user gets
+        // the compiler's error for it just as in a full load.
+        for (set, headers) in [(old_set, &old_headers), (new_set, &new_headers)] {
+            for (name, header) in headers.iter() {
+                if !plan.dirty.contains(name) && header.imports.iter().any(|i| !resolvable(set, i))
+                {
+                    plan.dirty.insert(name.clone());
+                }
+            }
+        }
+        let build =
+            |set: &SourceSet, h: &BTreeMap<String, plan::Header>| -> Result<Index, LoadError> {
+                let names: Vec<String> = set
+                    .files
+                    .keys()
+                    .filter(|k| plan.dirty.contains(*k))
+                    .cloned()
+                    .collect();
+                let mut inputs = if names.is_empty() {
+                    Vec::new()
+                } else {
+                    compile::compile_set(set, &names)?
+                };
+                let compiled: std::collections::HashSet<String> =
+                    inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
+                for input in &mut inputs {
+                    let name = input.proto.name.as_deref().unwrap_or("");
+                    input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
+                }
+                // Files not compiled still exist, with their package: a stub each.
+                for (name, f) in &set.files {
+                    if compiled.contains(name) {
+                        continue;
+                    }
+                    let header = &h[name];
+                    inputs.push(InputFile {
+                        proto: crate::descriptor::FileDescriptorProto {
+                            name: Some(name.clone()),
+                            package: Some(header.package.clone()).filter(|p| !p.is_empty()),
+                            syntax: header.syntax.clone(),
+                            ..Default::default()
+                        },
+                        display: f.display.clone(),
+                        module_root: f.module_root.clone(),
+                        content_id: Some(f.key),
+                        is_import: false,
+                        unchanged: true,
+                        origin: f.origin.clone(),
+                    });
+                }
+                inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
+                Ok(Index::build(inputs))
+            };
+        timing(
+            &format!(
+                "plan ({} of {} files dirty)",
+                plan.dirty.len(),
+                new_set.files.len()
+            ),
+            t,
+        );
+        let t = std::time::Instant::now();
+        let (o, n) = std::thread::scope(|s| {
+            let o = s.spawn(|| build(old_set, &old_headers));
+            let n = build(new_set, &new_headers);
+            (o.join().expect("compile thread panicked"), n)
+        });
+        timing("compile and index", t);
+        Ok((
+            Schema {
+                index: o?,
+                input: old.0.clone(),
+            },
+            Schema {
+                index: n?,
+                input: new.0.clone(),
+            },
+        ))
+    }
+}
+
+/// Prints how long a stage took when `PROTOGUARD_TIMING` is set (for benchmarking).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("PROTOGUARD_TIMING").is_some() {
+        eprintln!("timing: {stage}: {:.3}s", since.elapsed().as_secs_f64());
+    }
+}
+
+/// How much of the two sides to compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Only files that can differ (the default).
+    Planned,
+    /// Everything, as a reference for the planned mode.
+    Full,
+}
+
+/// The texts of a side by content key, for the other side to reuse.
+fn known_texts(set: Option<&SourceSet>) -> git::Known {
+    set.map(|s| {
+        s.files
+            .values()
+            .map(|f| (f.key, std::sync::Arc::clone(&f.text)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// What planning needs of a side: each file's content key and header.
+fn side_files<'a>(
+    set: &'a SourceSet,
+    headers: &'a BTreeMap<String, plan::Header>,
+) -> plan::SideFiles<'a> {
+    plan::SideFiles {
+        files: set
+            .files
+            .iter()
+            .map(|(k, f)| (k.as_str(), (f.key, &headers[k])))
+            .collect(),
+    }
+}
+
+/// Whether an import resolves: a file of the side, a file under one of its roots, or a
+/// well-known type shipped with the compiler.
+fn resolvable(set: &SourceSet, import: &str) -> bool {
+    set.files.contains_key(import)
+        || set.roots.iter().any(|r| r.path.join(import).is_file())
+        || is_well_known(import)
+}
+
+/// The files protox ships (`google/protobuf/*.proto`), asked once each.
+fn is_well_known(import: &str) -> bool {
+    use protox::file::FileResolver;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<BTreeMap<String, bool>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(&k) = known
+        .lock()
+        .ok()
+        .and_then(|m| m.get(import).copied())
+        .as_ref()
+    {
+        return k;
+    }
+    let k = import.starts_with("google/protobuf/")
+        && protox::file::GoogleFileResolver::new()
+            .open_file(import)
+            .is_ok();
+    if let Ok(mut m) = known.lock() {
+        m.insert(import.to_string(), k);
+    }
+    k
+}
+
+/// The top-level statements of every file of both sides, each distinct content scanned
+/// once, on two threads.
+fn headers_of(
+    old: &SourceSet,
+    new: &SourceSet,
+) -> (
+    BTreeMap<String, plan::Header>,
+    BTreeMap<String, plan::Header>,
+) {
+    let mut texts: std::collections::HashMap<git2::Oid, &str> = std::collections::HashMap::new();
+    for f in old.files.values().chain(new.files.values()) {
+        texts.entry(f.key).or_insert(&f.text);
+    }
+    let texts: Vec<(git2::Oid, &str)> = texts.into_iter().collect();
+    let (first, second) = texts.split_at(texts.len() / 2);
+    let scan_all = |part: &[(git2::Oid, &str)]| -> Vec<(git2::Oid, plan::Header)> {
+        part.iter().map(|(k, t)| (*k, plan::scan(t))).collect()
+    };
+    let scanned: std::collections::HashMap<git2::Oid, plan::Header> = std::thread::scope(|s| {
+        let a = s.spawn(|| scan_all(first));
+        let mut all = scan_all(second);
+        all.extend(a.join().unwrap_or_default());
+        all.into_iter().collect()
+    });
+    let per_side = |set: &SourceSet| {
+        set.files
+            .iter()
+            .map(|(name, f)| {
+                (
+                    name.clone(),
+                    scanned.get(&f.key).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    (per_side(old), per_side(new))
+}
+
+/// The `.proto` sources of a side, or `None` for an image.
+fn read_sources(input: &Input, options: &LoadOptions) -> Result<Option<SourceSet>, LoadError> {
+    read_sources_knowing(input, options, &git::Known::new())
+}
+
+/// As [`read_sources`], reusing texts of blobs already read for the other side.
+fn read_sources_knowing(
+    input: &Input,
+    options: &LoadOptions,
+    known: &git::Known,
+) -> Result<Option<SourceSet>, LoadError> {
+    match input {
+        Input::Dir(dir) => read_dir(dir, options).map(Some),
+        Input::Git(spec) => read_git(spec, options, known).map(Some),
+        Input::Image(_) => Ok(None),
+    }
+}
+
+fn load_image_input(input: &Input) -> Result<Vec<InputFile>, LoadError> {
+    match input {
+        Input::Image(path) => load_image(path),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -110,14 +396,14 @@ fn dir_display(dir: &Path) -> String {
     }
 }
 
-fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadError> {
+fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
     let base = dir_display(dir);
     let (module_roots, excludes) = match &options.layout {
         Some(cfg) => (cfg.roots(), cfg.excludes()),
         None => (vec![".".to_string()], Vec::new()),
     };
     let mut roots = Vec::new();
-    let mut files = Vec::new();
+    let mut files: Vec<(String, usize)> = Vec::new();
     for m in &module_roots {
         let path = if m == "." {
             dir.to_path_buf()
@@ -143,7 +429,11 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
                 }
             })
             .collect();
-        files.extend(compile::find_protos(&path, &local)?);
+        files.extend(
+            compile::find_protos(&path, &local)?
+                .into_iter()
+                .map(|f| (f, roots.len())),
+        );
         roots.push(Root {
             path,
             display,
@@ -174,12 +464,49 @@ fn load_dir(dir: &Path, options: &LoadOptions) -> Result<Vec<InputFile>, LoadErr
             path: dir.display().to_string(),
         });
     }
-    files.sort();
-    files.dedup();
-    compile::compile(&roots, &files)
+    // Read every file once; its git blob id is its content key.
+    let mut set = SourceSet {
+        display_root: base,
+        ..Default::default()
+    };
+    for (name, root) in files {
+        if set.files.contains_key(&name) {
+            continue;
+        }
+        let r: &Root = &roots[root];
+        let path = r.path.join(&name);
+        let shown = compile::display_path(&r.display, &name);
+        let bytes = std::fs::read(&path).map_err(|e| LoadError::Unreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let key = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
+            LoadError::Unreadable {
+                path: shown.clone(),
+                reason: e.message().to_string(),
+            }
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| compile::not_utf8(&shown, e.as_bytes()))?;
+        set.files.insert(
+            name,
+            SourceFile {
+                text: text.into(),
+                key,
+                display: shown,
+                module_root: r.module.clone(),
+                origin: Some(path),
+            },
+        );
+    }
+    set.roots = roots;
+    Ok(set)
 }
 
-fn load_git(spec: &GitSpec, options: &LoadOptions) -> Result<Vec<InputFile>, LoadError> {
+fn read_git(
+    spec: &GitSpec,
+    options: &LoadOptions,
+    known: &git::Known,
+) -> Result<SourceSet, LoadError> {
     let repo = git::open(spec)?;
     let commit = match spec.target {
         GitTarget::Staged => None,
@@ -190,8 +517,10 @@ fn load_git(spec: &GitSpec, options: &LoadOptions) -> Result<Vec<InputFile>, Loa
         Some(cfg) => cfg.roots(),
         None => vec![".".to_string()],
     };
-    let mut files = std::collections::BTreeMap::new();
-    let mut modules = std::collections::BTreeMap::new();
+    let mut set = SourceSet {
+        display_root: spec.text.clone(),
+        ..Default::default()
+    };
     let mut described = String::new();
     for m in &module_roots {
         let mut sub = spec.clone();
@@ -199,22 +528,29 @@ fn load_git(spec: &GitSpec, options: &LoadOptions) -> Result<Vec<InputFile>, Loa
             sub.subdir = compile::display_path(&spec.subdir, m);
         }
         let tree = match commit {
-            None => git::read_index(&repo, &sub)?,
-            Some(c) => git::read_commit(&repo, c, &sub)?,
+            None => git::read_index(&repo, &sub, known)?,
+            Some(c) => git::read_commit(&repo, c, &sub, known)?,
         };
         described = tree.described;
         for (name, file) in tree.files {
-            modules.insert(name.clone(), (m.clone(), sub.subdir.clone()));
-            files.insert(name, file);
+            // Paths are shown relative to the repository's top, where CI annotations
+            // expect them.
+            let display = compile::display_path(&sub.subdir, &name);
+            set.files.entry(name).or_insert(SourceFile {
+                text: file.text,
+                key: file.blob,
+                display,
+                module_root: m.clone(),
+                origin: None,
+            });
         }
     }
-    if files.is_empty() {
+    if set.files.is_empty() {
         return Err(LoadError::Empty {
             path: format!("{} ({described})", spec.text),
         });
     }
-    let names: Vec<String> = files.keys().cloned().collect();
-    let includes: Vec<Root> = options
+    set.roots = options
         .includes
         .iter()
         .map(|inc| Root {
@@ -223,23 +559,7 @@ fn load_git(spec: &GitSpec, options: &LoadOptions) -> Result<Vec<InputFile>, Loa
             module: String::new(),
         })
         .collect();
-    // Paths are shown relative to the repository's top, where CI annotations expect them.
-    let mut inputs = compile::compile_sources(
-        &Sources::Git {
-            files: Arc::new(files),
-            display: &spec.subdir,
-            includes: &includes,
-        },
-        &names,
-    )?;
-    for input in &mut inputs {
-        if let Some((module, subdir)) = input.proto.name.as_deref().and_then(|n| modules.get(n)) {
-            input.module_root = module.clone();
-            input.display =
-                compile::display_path(subdir, input.proto.name.as_deref().unwrap_or(""));
-        }
-    }
-    Ok(inputs)
+    Ok(set)
 }
 
 fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
@@ -271,6 +591,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
             display: proto.name.clone().unwrap_or_default(),
             module_root: ".".into(),
             content_id: None,
+            unchanged: false,
             is_import: proto
                 .buf_extension
                 .as_ref()

@@ -1,11 +1,13 @@
 //! Every `proto_fixtures/<case>/` is checked with the rules its name (or `use.txt`) selects,
 //! and the findings must equal `expected.json`, which holds buf's own findings on the case
 //! (regenerated with `scripts/buf-expected.sh`). Nothing may be reported in a `near_miss*`
-//! file.
+//! file. Each fixture runs twice: compiling everything, and compiling only the files that
+//! can differ (the default); both must give buf's findings.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use protoguard::source::Mode;
 use protoguard::{config, IgnoreRules, Input, LoadOptions, Schema};
 
 fn fixtures_dir() -> PathBuf {
@@ -29,15 +31,24 @@ fn rules_of(dir: &Path) -> Vec<String> {
     }
 }
 
-fn load(dir: &Path, side: &str) -> Schema {
+fn input(dir: &Path, side: &str) -> Input {
     let image = dir.join(format!("{side}.binpb"));
-    let input = if image.is_file() {
+    if image.is_file() {
         Input::Image(image)
     } else {
         Input::Dir(dir.join(side))
-    };
-    Schema::load(&input, &LoadOptions::default())
-        .unwrap_or_else(|e| panic!("{}: {side}: {e:?}", dir.display()))
+    }
+}
+
+/// Both sides, compiling everything (`Mode::Full`) or only what can differ.
+fn load(dir: &Path, mode: Mode) -> (Schema, Schema) {
+    let opts = LoadOptions::default();
+    Schema::load_pair(
+        (&input(dir, "old"), &opts),
+        (&input(dir, "new"), &opts),
+        mode,
+    )
+    .unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()))
 }
 
 /// buf's JSON keys only, as a canonical string.
@@ -59,11 +70,10 @@ fn canonical(v: &serde_json::Value) -> String {
     serde_json::Value::Object(m).to_string()
 }
 
-fn run_fixture(dir: &Path) -> Result<(), String> {
+fn run_fixture(dir: &Path, mode: Mode) -> Result<(), String> {
     let rules = rules_of(dir);
     let rules = config::resolve_rules(&rules, &[]).map_err(|e| e.to_string())?;
-    let old = load(dir, "old");
-    let new = load(dir, "new");
+    let (old, new) = load(dir, mode);
     let annotations = protoguard::check_schemas(&old, &new, &rules, &IgnoreRules::default());
     let prefix = format!("{}/", dir.join("new").display());
     let ours: BTreeSet<String> = annotations
@@ -119,8 +129,10 @@ fn every_fixture_matches_buf() {
         if only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
-        if let Err(e) = run_fixture(dir) {
-            failures.push(format!("{name}: {e}"));
+        for mode in [Mode::Full, Mode::Planned] {
+            if let Err(e) = run_fixture(dir, mode) {
+                failures.push(format!("{name} ({mode:?}): {e}"));
+            }
         }
     }
     assert!(

@@ -252,6 +252,7 @@ impl<'a> Pair<'a> {
         let new = self.new;
         self.old
             .target_files()
+            .filter(|o| !o.unchanged)
             .filter_map(move |o| new.file(&o.name).filter(|n| !n.is_import).map(|n| (o, n)))
     }
 
@@ -260,7 +261,7 @@ impl<'a> Pair<'a> {
         let (old, new) = (self.old, self.new);
         old.messages
             .iter()
-            .filter(move |m| !old.files[m.file].is_import)
+            .filter(move |m| old.is_checked(m.file))
             .filter_map(move |o| {
                 new.message(&o.full_name)
                     .filter(|n| !new.files[n.file].is_import)
@@ -273,7 +274,7 @@ impl<'a> Pair<'a> {
         let (old, new) = (self.old, self.new);
         old.enums
             .iter()
-            .filter(move |e| !old.files[e.file].is_import)
+            .filter(move |e| old.is_checked(e.file))
             .filter_map(move |o| {
                 new.enum_(&o.full_name)
                     .filter(|n| !new.files[n.file].is_import)
@@ -286,7 +287,7 @@ impl<'a> Pair<'a> {
         let (old, new) = (self.old, self.new);
         old.services
             .iter()
-            .filter(move |s| !old.files[s.file].is_import)
+            .filter(move |s| old.is_checked(s.file))
             .filter_map(move |o| {
                 new.service(&o.full_name)
                     .filter(|n| !new.files[n.file].is_import)
@@ -321,7 +322,7 @@ impl<'a> Pair<'a> {
         }
         let (old, new) = (self.old, self.new);
         for oe in &old.extensions {
-            if old.files[oe.site.file].is_import {
+            if !old.is_checked(oe.site.file) {
                 continue;
             }
             if let Some(ne) = new.extension(&oe.extendee, oe.number) {

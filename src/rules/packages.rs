@@ -91,7 +91,7 @@ fn no_delete_in_file(pair: &Pair, out: &mut Findings, kind: Kind) {
         .files
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.is_import)
+        .filter(|(_, f)| !f.is_import && !f.unchanged)
     {
         let Some(new_id) = pair.new.file_id(&pair.old.files[old_id].name) else {
             continue;
@@ -134,7 +134,7 @@ pub fn service_no_delete(pair: &Pair, out: &mut Findings) {
         .files
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.is_import)
+        .filter(|(_, f)| !f.is_import && !f.unchanged)
     {
         let Some(new_id) = pair.new.file_id(&old_file.name) else {
             continue;
@@ -186,7 +186,7 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
         .files
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.is_import)
+        .filter(|(_, f)| !f.is_import && !f.unchanged)
     {
         if !new_packages.contains(old_file.package.as_str()) {
             continue;
@@ -241,6 +241,7 @@ pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
     for s in &pair.old.services {
         let old_file = &pair.old.files[s.file];
         if old_file.is_import
+            || old_file.unchanged
             || !new_packages.contains(old_file.package.as_str())
             || new_services.contains(s.full_name.as_str())
         {

@@ -1,0 +1,270 @@
+//! What can differ between the two sides, decided before anything is compiled.
+//!
+//! A file whose content is the same on both sides (same git blob id), and none of whose
+//! transitive imports changed, compiles to the same descriptors on both sides: no rule can
+//! report anything in it. Only the other files — changed ones and everything that imports
+//! them, whose name resolution may change — are compiled and compared. Files left out
+//! still exist on both sides (so nothing looks deleted) and keep their package (so package
+//! rules stay exact).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The statements of a file that planning needs, found without parsing it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    pub syntax: Option<String>,
+    pub edition: Option<String>,
+    pub package: String,
+    pub imports: Vec<String>,
+    /// Names of top-level messages, enums and services (to catch clashes across files).
+    pub decls: Vec<String>,
+}
+
+/// Reads `syntax`, `edition`, `package` and `import` statements at the top level of a
+/// `.proto` file, skipping comments, strings and everything inside braces.
+pub fn scan(text: &str) -> Header {
+    let mut header = Header::default();
+    let mut tokens = Tokens { text, at: 0 }.peekable();
+    let mut depth = 0usize;
+    while let Some(token) = tokens.next() {
+        match token {
+            Token::Punct('{') => depth += 1,
+            Token::Punct('}') => depth = depth.saturating_sub(1),
+            Token::Word(w) if depth == 0 => match w {
+                "syntax" | "edition" if tokens.next_if_eq(&Token::Punct('=')).is_some() => {
+                    if let Some(Token::Str(s)) = tokens.next() {
+                        let slot = if w == "syntax" {
+                            &mut header.syntax
+                        } else {
+                            &mut header.edition
+                        };
+                        *slot = Some(s.to_string());
+                    }
+                }
+                "package" => {
+                    let mut name = String::new();
+                    while let Some(t) =
+                        tokens.next_if(|t| matches!(t, Token::Word(_) | Token::Punct('.')))
+                    {
+                        match t {
+                            Token::Word(p) => name.push_str(p),
+                            _ => name.push('.'),
+                        }
+                    }
+                    header.package = name;
+                }
+                "import" => {
+                    tokens.next_if(|t| matches!(t, Token::Word("public" | "weak")));
+                    if let Some(Token::Str(s)) = tokens.next_if(|t| matches!(t, Token::Str(_))) {
+                        header.imports.push(s.to_string());
+                    }
+                }
+                "message" | "enum" | "service" => {
+                    if let Some(Token::Word(name)) = tokens.next_if(|t| matches!(t, Token::Word(_)))
+                    {
+                        header.decls.push(name.to_string());
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    header
+}
+
+#[derive(Debug, PartialEq)]
+enum Token<'a> {
+    Word(&'a str),
+    /// A string literal's raw contents (escapes kept; import paths have none).
+    Str(&'a str),
+    Punct(char),
+}
+
+/// A lazy tokenizer that skips whitespace and comments.
+struct Tokens<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let b = self.text.as_bytes();
+        let mut i = self.at;
+        loop {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'/' {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            } else if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'*' {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+            } else {
+                break;
+            }
+        }
+        if i >= b.len() {
+            self.at = i;
+            return None;
+        }
+        let c = b[i];
+        let token = if c == b'"' || c == b'\'' {
+            let start = i + 1;
+            i += 1;
+            while i < b.len() && b[i] != c && b[i] != b'\n' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            let end = i.min(b.len());
+            i = (i + 1).min(b.len());
+            Token::Str(self.text.get(start..end).unwrap_or(""))
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            Token::Word(&self.text[start..i])
+        } else {
+            let ch = self.text[i..].chars().next().unwrap_or('?');
+            i += ch.len_utf8();
+            Token::Punct(ch)
+        };
+        self.at = i;
+        Some(token)
+    }
+}
+
+/// The files of one side as planning sees them: content key and imports, by name.
+pub struct SideFiles<'a> {
+    pub files: BTreeMap<&'a str, (git2::Oid, &'a Header)>,
+}
+
+/// Which files to compile on each side, and which are unchanged.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Changed files and every file that imports one, transitively (either side).
+    pub dirty: BTreeSet<String>,
+}
+
+impl Plan {
+    pub fn new(old: &SideFiles, new: &SideFiles) -> Plan {
+        let mut dirty: BTreeSet<String> = BTreeSet::new();
+        let names: BTreeSet<&str> = old.files.keys().chain(new.files.keys()).copied().collect();
+        for name in &names {
+            let a = old.files.get(name).map(|(k, _)| k);
+            let b = new.files.get(name).map(|(k, _)| k);
+            if a != b {
+                dirty.insert(name.to_string());
+            }
+        }
+        // Importers of each file, on both sides.
+        let mut importers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for side in [old, new] {
+            for (name, (_, header)) in &side.files {
+                for imp in &header.imports {
+                    importers.entry(imp.as_str()).or_default().push(name);
+                }
+            }
+        }
+        // A name declared in two files is an error the compiler must see: compile both.
+        for side in [old, new] {
+            let mut declared: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+            for (name, (_, header)) in &side.files {
+                for d in &header.decls {
+                    declared
+                        .entry(format!("{}.{d}", header.package))
+                        .or_default()
+                        .push(name);
+                }
+            }
+            for files in declared.values().filter(|f| f.len() > 1) {
+                if files.iter().any(|f| dirty.contains(*f)) {
+                    dirty.extend(files.iter().map(|f| f.to_string()));
+                }
+            }
+        }
+        let mut queue: Vec<String> = dirty.iter().cloned().collect();
+        while let Some(f) = queue.pop() {
+            if let Some(users) = importers.get(f.as_str()) {
+                for u in users {
+                    if dirty.insert(u.to_string()) {
+                        queue.push(u.to_string());
+                    }
+                }
+            }
+        }
+        Plan { dirty }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_top_level_statements_only() {
+        let h = scan(
+            r#"// package wrong;
+syntax = "proto3";
+/* import "no.proto"; */
+package acme . v1;
+import public "a/b.proto";
+import weak 'c.proto';
+option go_package = "x";
+message M { string package = 1; }
+import "late.proto";
+"#,
+        );
+        assert_eq!(h.syntax.as_deref(), Some("proto3"));
+        assert_eq!(h.package, "acme.v1");
+        assert_eq!(h.imports, vec!["a/b.proto", "c.proto", "late.proto"]);
+        assert_eq!(h.decls, vec!["M"]);
+    }
+
+    #[test]
+    fn importers_of_changed_files_are_dirty() {
+        let (h_a, h_b, h_c) = (
+            Header::default(),
+            Header {
+                imports: vec!["a.proto".into()],
+                ..Default::default()
+            },
+            Header {
+                imports: vec!["b.proto".into()],
+                ..Default::default()
+            },
+        );
+        let k = |n: u8| git2::Oid::from_bytes(&[n; 20]).unwrap();
+        let old = SideFiles {
+            files: BTreeMap::from([
+                ("a.proto", (k(1), &h_a)),
+                ("b.proto", (k(2), &h_b)),
+                ("c.proto", (k(3), &h_c)),
+                ("d.proto", (k(4), &h_a)),
+            ]),
+        };
+        let new = SideFiles {
+            files: BTreeMap::from([
+                ("a.proto", (k(9), &h_a)),
+                ("b.proto", (k(2), &h_b)),
+                ("c.proto", (k(3), &h_c)),
+                ("d.proto", (k(4), &h_a)),
+            ]),
+        };
+        let plan = Plan::new(&old, &new);
+        assert_eq!(
+            plan.dirty,
+            BTreeSet::from(["a.proto".into(), "b.proto".into(), "c.proto".into()])
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! Generators: proptest strategies that build random messages of a writer's type, with the
+//! edge values where wire changes show (zero, extremes, negatives, NaN and infinities, empty
+//! and non-ASCII strings, invalid UTF-8 in bytes, enum numbers only the other side declares).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::strategy::{Just, Union};
+use prost_reflect::{EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor};
+
+use super::wire::{default_val, Msg, Slot, Val};
+use super::Side;
+
+/// How deep generated messages nest (recursive types stop there).
+pub const DEPTH: u32 = 3;
+/// Most elements in a generated repeated field or map.
+const MAX_ELEMS: usize = 3;
+
+type Part = BoxedStrategy<Option<(u32, Slot)>>;
+
+/// Builds the strategies of one writer's types; `other` is the reading side, whose enum
+/// numbers the writer may send when its own enum is open.
+pub struct Gen<'s, 'a> {
+    pub writer: &'s Side<'a>,
+    pub other: &'s Side<'a>,
+    memo: RefCell<HashMap<(String, u32), BoxedStrategy<Msg>>>,
+}
+
+impl<'s, 'a> Gen<'s, 'a> {
+    pub fn new(writer: &'s Side<'a>, other: &'s Side<'a>) -> Self {
+        Gen {
+            writer,
+            other,
+            memo: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Random messages of `desc`, nesting at most `depth` more levels.
+    pub fn message(&self, desc: &MessageDescriptor, depth: u32) -> BoxedStrategy<Msg> {
+        let key = (desc.full_name().to_string(), depth);
+        if let Some(s) = self.memo.borrow().get(&key) {
+            return s.clone();
+        }
+        let mut parts: Vec<Part> = Vec::new();
+        for f in desc.fields() {
+            match f.containing_oneof() {
+                Some(o) if !o.is_synthetic() => continue,
+                _ => parts.push(self.field(&f, depth)),
+            }
+        }
+        for o in desc.oneofs().filter(|o| !o.is_synthetic()) {
+            // At most one member: none, or one of them (shrinking prefers none).
+            let mut options: Vec<(u32, Part)> = vec![(1, Just(None).boxed())];
+            for f in o.fields() {
+                if let Some(s) = self.element(&f, depth) {
+                    let n = f.number();
+                    options.push((1, s.prop_map(move |v| Some((n, Slot::One(v)))).boxed()));
+                }
+            }
+            parts.push(Union::new_weighted(options).boxed());
+        }
+        let s = parts
+            .prop_map(|parts| Msg {
+                fields: parts.into_iter().flatten().collect(),
+                unknown: Vec::new(),
+            })
+            .boxed();
+        self.memo.borrow_mut().insert(key, s.clone());
+        s
+    }
+
+    /// One field outside a oneof: absent, or a value, a list or a map.
+    fn field(&self, f: &FieldDescriptor, depth: u32) -> Part {
+        let n = f.number();
+        if f.is_map() {
+            let Kind::Message(entry) = f.kind() else {
+                return Just(None).boxed();
+            };
+            let kf = entry.map_entry_key_field();
+            let vf = entry.map_entry_value_field();
+            let key = self.scalar(&kf);
+            let value = self
+                .element(&vf, depth)
+                .unwrap_or_else(|| Just(minimal_val(&vf, 0)).boxed());
+            return vec((key, value), 0..=MAX_ELEMS)
+                .prop_map(move |entries| {
+                    let mut out: Vec<(Val, Val)> = Vec::new();
+                    for (k, v) in entries {
+                        if !out.iter().any(|(ok, _)| *ok == k) {
+                            out.push((k, v));
+                        }
+                    }
+                    (!out.is_empty()).then_some((n, Slot::Map(out)))
+                })
+                .boxed();
+        }
+        let Some(elem) = self.element(f, depth) else {
+            // A message field at the depth limit: absent, or its smallest valid value.
+            return if f.is_required() {
+                Just(Some((n, Slot::One(minimal_val(f, 0))))).boxed()
+            } else {
+                Just(None).boxed()
+            };
+        };
+        if f.is_list() {
+            return vec(elem, 0..=MAX_ELEMS)
+                .prop_map(move |items| (!items.is_empty()).then_some((n, Slot::List(items))))
+                .boxed();
+        }
+        if f.is_required() {
+            return elem.prop_map(move |v| Some((n, Slot::One(v)))).boxed();
+        }
+        let p = if matches!(f.kind(), Kind::Message(_)) {
+            0.4
+        } else {
+            0.6
+        };
+        proptest::option::weighted(p, elem)
+            .prop_map(move |v| v.map(|v| (n, Slot::One(v))))
+            .boxed()
+    }
+
+    /// One value of `f`'s type; `None` for a message at the depth limit.
+    fn element(&self, f: &FieldDescriptor, depth: u32) -> Option<BoxedStrategy<Val>> {
+        match f.kind() {
+            Kind::Message(sub) => {
+                if depth == 0 {
+                    return None;
+                }
+                Some(self.message(&sub, depth - 1).prop_map(Val::Msg).boxed())
+            }
+            _ => Some(self.scalar(f)),
+        }
+    }
+
+    fn scalar(&self, f: &FieldDescriptor) -> BoxedStrategy<Val> {
+        match f.kind() {
+            Kind::Enum(e) => self.enum_numbers(f, &e),
+            k => scalar(&k),
+        }
+    }
+
+    /// The numbers the writer can send for an enum field: its own values, and when the enum
+    /// is open also the other side's values and one neither side declares.
+    fn enum_numbers(&self, f: &FieldDescriptor, e: &EnumDescriptor) -> BoxedStrategy<Val> {
+        let mut numbers: Vec<i32> = Vec::new();
+        fn add(numbers: &mut Vec<i32>, n: i32) {
+            if !numbers.contains(&n) {
+                numbers.push(n);
+            }
+        }
+        for v in e.values() {
+            add(&mut numbers, v.number());
+        }
+        if !self.writer.enum_closed(e) {
+            let mut others: Vec<EnumDescriptor> = Vec::new();
+            if let Some(o) = self.other.pool.get_enum_by_name(e.full_name()) {
+                others.push(o);
+            }
+            if let Some(Kind::Enum(o)) = self
+                .other
+                .pool
+                .get_message_by_name(f.parent_message().full_name())
+                .and_then(|m| m.get_field(f.number()))
+                .map(|of| of.kind())
+            {
+                others.push(o);
+            }
+            for o in &others {
+                for v in o.values() {
+                    add(&mut numbers, v.number());
+                }
+            }
+            let max = numbers.iter().copied().max().unwrap_or(0);
+            add(&mut numbers, max.saturating_add(1));
+        }
+        select(numbers).prop_map(Val::Enum).boxed()
+    }
+}
+
+fn mix<T: std::fmt::Debug + Clone + 'static>(
+    edges: Vec<T>,
+    any: BoxedStrategy<T>,
+    f: fn(T) -> Val,
+) -> BoxedStrategy<Val> {
+    Union::new_weighted(vec![(1, select(edges).boxed()), (2, any)])
+        .prop_map(f)
+        .boxed()
+}
+
+/// Scalars of every kind, edge values one time in three.
+pub fn scalar(k: &Kind) -> BoxedStrategy<Val> {
+    match k {
+        Kind::Bool => any::<bool>().prop_map(Val::Bool).boxed(),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => mix(
+            vec![0, 1, -1, i32::MIN, i32::MAX, 150, -150],
+            any::<i32>().boxed(),
+            Val::I32,
+        ),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => mix(
+            vec![
+                0,
+                1,
+                -1,
+                i64::MIN,
+                i64::MAX,
+                i32::MAX as i64 + 1,
+                i32::MIN as i64 - 1,
+                1 << 32,
+                (1 << 53) + 1,
+            ],
+            any::<i64>().boxed(),
+            Val::I64,
+        ),
+        Kind::Uint32 | Kind::Fixed32 => mix(
+            vec![0, 1, u32::MAX, 1 << 31, 150],
+            any::<u32>().boxed(),
+            Val::U32,
+        ),
+        Kind::Uint64 | Kind::Fixed64 => mix(
+            vec![0, 1, u64::MAX, 1 << 63, 1 << 32, u32::MAX as u64],
+            any::<u64>().boxed(),
+            Val::U64,
+        ),
+        Kind::Float => mix(
+            vec![
+                0.0,
+                -0.0,
+                1.5,
+                -1.0,
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::MIN,
+                f32::MAX,
+                f32::MIN_POSITIVE,
+                f32::from_bits(1),
+            ],
+            any::<f32>().boxed(),
+            Val::F32,
+        ),
+        Kind::Double => mix(
+            vec![
+                0.0,
+                -0.0,
+                1.5,
+                -1.0,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::MIN,
+                f64::MAX,
+                f64::MIN_POSITIVE,
+                f64::from_bits(1),
+                16_777_217.0,
+                1e300,
+            ],
+            any::<f64>().boxed(),
+            Val::F64,
+        ),
+        Kind::String => mix(
+            ["", "a", "é", "日本語", "😀", "\0", "a\nb", "\"q\""]
+                .iter()
+                .map(|s| s.as_bytes().to_vec())
+                .collect(),
+            vec(any::<char>(), 0..6)
+                .prop_map(|cs| cs.into_iter().collect::<String>().into_bytes())
+                .boxed(),
+            Val::Str,
+        ),
+        Kind::Bytes => mix(
+            vec![
+                vec![],
+                vec![0xff],
+                vec![0xc3, 0x28],
+                vec![0x80],
+                b"abc".to_vec(),
+                vec![0],
+                "é".as_bytes().to_vec(),
+                vec![0x08, 0x96, 0x01],
+            ],
+            vec(any::<u8>(), 0..8).boxed(),
+            Val::Bytes,
+        ),
+        Kind::Enum(e) => select(e.values().map(|v| v.number()).collect::<Vec<_>>())
+            .prop_map(Val::Enum)
+            .boxed(),
+        Kind::Message(_) => Just(Val::Msg(Msg::default())).boxed(),
+    }
+}
+
+/// The smallest valid value of a field: its zero, or a message holding only its required
+/// fields (recursively, up to a bound for absurd required cycles).
+pub fn minimal_val(f: &FieldDescriptor, depth: u32) -> Val {
+    match f.kind() {
+        Kind::Message(sub) => Val::Msg(minimal_msg(&sub, depth)),
+        _ => default_val(f),
+    }
+}
+
+fn minimal_msg(desc: &MessageDescriptor, depth: u32) -> Msg {
+    let mut m = Msg::default();
+    if depth > 8 {
+        return m;
+    }
+    for f in desc.fields().filter(|f| f.is_required()) {
+        m.fields
+            .insert(f.number(), Slot::One(minimal_val(&f, depth + 1)));
+    }
+    m
+}

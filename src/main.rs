@@ -149,6 +149,49 @@ fn run_check(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// A spinner on stderr that appears only when a run takes more than a second, and only on
+/// a terminal outside CI: a pre-commit hook stays silent when it is fast.
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(message: &'static str) -> Progress {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let done = std::sync::Arc::new(AtomicBool::new(false));
+        let show = std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("NO_COLOR").is_none();
+        let handle = show.then(|| {
+            let done = std::sync::Arc::clone(&done);
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_secs(1) {
+                    if done.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                while !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                bar.finish_and_clear();
+            })
+        });
+        Progress { done, handle }
+    }
+
+    fn finish(mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 fn check(args: &CheckArgs) -> miette::Result<bool> {
     let pair = source::resolve_pair(
         &args.new,
@@ -183,7 +226,10 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
     };
     // Both sides at once; only files that can differ are compiled unless --full.
     let mode = if args.full { Mode::Full } else { Mode::Planned };
-    let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
+    let progress = Progress::start("reading and compiling both sides");
+    let loaded = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode);
+    progress.finish();
+    let (old, new) = loaded?;
     let annotations = protoguard::check_with_policy(&old, &new, &policy);
 
     let rich = matches!(args.format, Format::Text)

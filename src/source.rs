@@ -464,18 +464,13 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
             path: dir.display().to_string(),
         });
     }
-    // Read every file once; its git blob id is its content key.
-    let mut set = SourceSet {
-        display_root: base,
-        ..Default::default()
-    };
-    for (name, root) in files {
-        if set.files.contains_key(&name) {
-            continue;
-        }
-        let r: &Root = &roots[root];
-        let path = r.path.join(&name);
-        let shown = compile::display_path(&r.display, &name);
+    // Read every file once, on two threads; its git blob id is its content key.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(name, _)| seen.insert(name.clone()));
+    let read_one = |(name, root): &(String, usize)| -> Result<(String, SourceFile), LoadError> {
+        let r: &Root = &roots[*root];
+        let path = r.path.join(name);
+        let shown = compile::display_path(&r.display, name);
         let bytes = std::fs::read(&path).map_err(|e| LoadError::Unreadable {
             path: shown.clone(),
             reason: e.to_string(),
@@ -487,8 +482,8 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
             }
         })?;
         let text = String::from_utf8(bytes).map_err(|e| compile::not_utf8(&shown, e.as_bytes()))?;
-        set.files.insert(
-            name,
+        Ok((
+            name.clone(),
             SourceFile {
                 text: text.into(),
                 key,
@@ -496,8 +491,25 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
                 module_root: r.module.clone(),
                 origin: Some(path),
             },
-        );
-    }
+        ))
+    };
+    let (first, second) = files.split_at(files.len() / 2);
+    let read_part = |part: &[(String, usize)]| -> Result<Vec<(String, SourceFile)>, LoadError> {
+        part.iter().map(read_one).collect()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| read_part(first));
+        (
+            a.join().expect("reading thread panicked"),
+            read_part(second),
+        )
+    });
+    let mut set = SourceSet {
+        display_root: base,
+        ..Default::default()
+    };
+    set.files.extend(a?);
+    set.files.extend(b?);
     set.roots = roots;
     Ok(set)
 }

@@ -10,8 +10,8 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::text::{kind_name, scalar, typed};
 use super::wire::{
-    accepts, default_val, encode, field_wire_type, implicit_presence, wire_type_name, Msg,
-    Reader, Slot, Val,
+    accepts, default_val, encode, field_wire_type, implicit_presence, wire_type_name, Msg, Reader,
+    Slot, Val,
 };
 use super::Side;
 

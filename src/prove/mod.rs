@@ -129,12 +129,11 @@ pub(crate) struct Side<'a> {
 
 impl Side<'_> {
     fn load<'a>(fds: &[u8], index: &'a Index, side: &'static str) -> Result<Side<'a>, ProveError> {
-        let set = prost_types::FileDescriptorSet::decode(fds).map_err(|e| {
-            ProveError::Descriptors {
+        let set =
+            prost_types::FileDescriptorSet::decode(fds).map_err(|e| ProveError::Descriptors {
                 side,
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         let mut pool = DescriptorPool::new();
         let mut failed = BTreeMap::new();
         if pool.add_file_descriptor_set(set.clone()).is_err() {
@@ -355,7 +354,10 @@ impl Run<'_, '_> {
         config.max_global_rejects = 0;
         config.verbose = 0;
         config.rng_algorithm = RngAlgorithm::ChaCha;
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed, name, self.direction));
+        let rng = TestRng::from_seed(
+            RngAlgorithm::ChaCha,
+            &seed_bytes(seed, name, self.direction),
+        );
         let mut runner = TestRunner::new_with_rng(config, rng);
         let ran = Cell::new(0u64);
         let result = runner.run(&strategy, |msg| {
@@ -371,7 +373,10 @@ impl Run<'_, '_> {
             Ok(()) => Ok((cases_run, None)),
             Err(TestError::Fail(reason, msg)) if reason.message() == COUNTEREXAMPLE => {
                 let outcome = self.evaluate(&msg)?;
-                Ok((cases_run, Some(self.counterexample(name, &msg, outcome, attribution))))
+                Ok((
+                    cases_run,
+                    Some(self.counterexample(name, &msg, outcome, attribution)),
+                ))
             }
             Err(TestError::Fail(reason, _)) => Err(format!(
                 "internal error while proving {}: {}",
@@ -629,7 +634,15 @@ pub fn render_text(report: &ProveReport) -> String {
         };
         let _ = writeln!(out, "{} — {}{relay}", c.message, c.direction.describe());
         let _ = writeln!(out, "  wrote:  {}", c.input);
-        let _ = writeln!(out, "  bytes:  {}", if c.bytes_hex.is_empty() { "(none)" } else { &c.bytes_hex });
+        let _ = writeln!(
+            out,
+            "  bytes:  {}",
+            if c.bytes_hex.is_empty() {
+                "(none)"
+            } else {
+                &c.bytes_hex
+            }
+        );
         for (i, s) in c.seen.iter().enumerate() {
             let _ = writeln!(out, "  {} {s}", if i == 0 { "saw:   " } else { "       " });
         }

@@ -2,7 +2,7 @@
 
 use prost_reflect::{Kind, MessageDescriptor};
 
-use super::wire::{wire_type_name, Msg, Raw, Slot, Unknown, Val};
+use super::wire::{Msg, Raw, Slot, Unknown, Val};
 
 /// `name: value name { ... }` in field-number order, unknown fields last by number.
 pub fn message(desc: &MessageDescriptor, msg: &Msg) -> String {
@@ -194,8 +194,4 @@ pub fn hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-pub fn raw_description(raw: &Raw) -> &'static str {
-    wire_type_name(raw.wire_type())
 }

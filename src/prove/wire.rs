@@ -658,7 +658,11 @@ fn read_scalar(kind: &Kind, wt: u8, c: &mut Cursor) -> Result<(Val, Raw), String
 fn set(f: &FieldDescriptor, msg: &mut Msg, v: Val) {
     let number = f.number();
     if f.is_list() {
-        match msg.fields.entry(number).or_insert_with(|| Slot::List(Vec::new())) {
+        match msg
+            .fields
+            .entry(number)
+            .or_insert_with(|| Slot::List(Vec::new()))
+        {
             Slot::List(l) => l.push(v),
             other => *other = Slot::List(vec![v]),
         }

@@ -19,6 +19,7 @@ pub mod explain;
 pub mod features;
 pub mod formats;
 pub mod git;
+pub mod history;
 pub mod index;
 pub mod plan;
 pub mod prove;
@@ -35,7 +36,14 @@ pub use source::{Input, LoadOptions, Schema};
 
 /// Runs `rules` over the old and new index and returns the raw findings.
 pub fn check(old: &Index, new: &Index, rules: &[&'static str]) -> Vec<Finding> {
-    rules::run(&rules::Pair { old, new }, rules)
+    rules::run(
+        &rules::Pair {
+            old,
+            new,
+            history: None,
+        },
+        rules,
+    )
 }
 
 /// Checks two loaded schemas with a rule selection and ignores, returning located findings.

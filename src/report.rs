@@ -31,6 +31,15 @@ pub struct Annotation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_start_column: Option<u32>,
     pub categories: Vec<String>,
+    /// For a deletion that is really a rename: the new name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_to: Option<String>,
+    /// Messages, services and RPCs that reach the changed element.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub affects: Vec<String>,
+    /// Further facts for a reviewer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The file on disk, for showing source (not serialized).
     #[serde(skip)]
     pub origin: Option<std::path::PathBuf>,
@@ -106,6 +115,9 @@ pub fn annotate(
             categories: catalog::get(f.rule)
                 .map(|d| d.categories.clone())
                 .unwrap_or_default(),
+            renamed_to: f.renamed_to,
+            affects: f.affects,
+            notes: f.notes,
             origin,
         });
     }
@@ -132,7 +144,8 @@ pub fn annotate(
     out
 }
 
-/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path).
+/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path),
+/// followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
 pub fn render_text(annotations: &[Annotation]) -> String {
     let mut s = String::new();
     for a in annotations {
@@ -145,6 +158,33 @@ pub fn render_text(annotations: &[Annotation]) -> String {
             a.rule,
             a.message
         );
+        s.push_str(&details(a));
+    }
+    s
+}
+
+/// The indented lines under a finding: rename, notes, blast radius.
+pub fn details(a: &Annotation) -> String {
+    let mut s = String::new();
+    if let Some(to) = &a.renamed_to {
+        let _ = writeln!(s, "    renamed to: {to}");
+    }
+    for n in &a.notes {
+        let _ = writeln!(s, "    note: {n}");
+    }
+    if !a.affects.is_empty() {
+        const SHOWN: usize = 5;
+        let mut list = a
+            .affects
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if a.affects.len() > SHOWN {
+            list.push_str(&format!(" and {} more", a.affects.len() - SHOWN));
+        }
+        let _ = writeln!(s, "    affects: {list}");
     }
     s
 }
@@ -201,7 +241,10 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
             _ => None,
         };
         match rendered {
-            Some(r) => s.push_str(&r),
+            Some(r) => {
+                s.push_str(&r);
+                s.push_str(&details(a));
+            }
             None => {
                 let _ = writeln!(
                     s,

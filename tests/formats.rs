@@ -38,6 +38,9 @@ fn fixture() -> Vec<Annotation> {
             old_start_line: Some(1),
             old_start_column: Some(1),
             categories: categories("FILE_NO_DELETE"),
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
             origin: None,
         },
         Annotation {
@@ -52,6 +55,9 @@ fn fixture() -> Vec<Annotation> {
             old_start_line: Some(11),
             old_start_column: Some(3),
             categories: categories("FIELD_SAME_TYPE"),
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
             origin: None,
         },
         Annotation {
@@ -66,6 +72,9 @@ fn fixture() -> Vec<Annotation> {
             old_start_line: Some(7),
             old_start_column: Some(5),
             categories: categories("FIELD_SAME_JSON_NAME"),
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
             origin: None,
         },
     ]
@@ -163,6 +172,9 @@ fn buf_findings(case: &str) -> Vec<Annotation> {
                 old_start_line: None,
                 old_start_column: None,
                 categories: categories(rule),
+                renamed_to: None,
+                affects: Vec::new(),
+                notes: Vec::new(),
                 origin: None,
             }
         })
@@ -277,6 +289,9 @@ fn fileless() -> Annotation {
         old_start_line: None,
         old_start_column: None,
         categories: categories("PACKAGE_NO_DELETE"),
+        renamed_to: None,
+        affects: Vec::new(),
+        notes: Vec::new(),
         origin: None,
     }
 }

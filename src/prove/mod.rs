@@ -21,7 +21,7 @@ mod text;
 mod wire;
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 
@@ -102,7 +102,11 @@ pub struct Counterexample {
 /// The outcome of a run.
 #[derive(Clone, Debug, Default)]
 pub struct ProveReport {
+    /// Types whose declarations differ somewhere on the two sides, proved with random cases.
     pub types_checked: usize,
+    /// Types whose declarations, and those of every type they reach, are identical on both
+    /// sides: every message reads the same, nothing to run (unless `--message` names one).
+    pub types_unchanged: usize,
     pub cases_run: u64,
     /// Types that could not be checked, and why.
     pub skipped: Vec<(String, String)>,
@@ -248,6 +252,7 @@ pub fn prove(
         seed,
         ..ProveReport::default()
     };
+    let mut same = Sameness::default();
     for name in &names {
         let why = old_side
             .unavailable(name)
@@ -263,6 +268,10 @@ pub fn prove(
         ) else {
             continue;
         };
+        if opts.message.is_none() && same.closure_unchanged(&old_side.pool, &new_side.pool, name) {
+            report.types_unchanged += 1;
+            continue;
+        }
         let mut internal = None;
         for dir in [Direction::OldReadersNewData, Direction::NewReadersOldData] {
             let (writer, reader, wd, rd) = match dir {
@@ -297,6 +306,73 @@ pub fn prove(
         ));
     }
     Ok(report)
+}
+
+/// Whether types read the same on both sides because their declarations are identical.
+#[derive(Default)]
+struct Sameness {
+    /// Type full name → whether its own declaration (and file syntax) is identical.
+    own: HashMap<String, bool>,
+}
+
+impl Sameness {
+    /// A message's declaration without its nested declarations (they are compared when a
+    /// field reaches them), with its file's syntax; an enum's likewise.
+    fn fingerprint(pool: &DescriptorPool, name: &str) -> Option<Vec<u8>> {
+        if let Some(m) = pool.get_message_by_name(name) {
+            let mut proto = m.descriptor_proto().clone();
+            proto.nested_type.clear();
+            proto.enum_type.clear();
+            let mut out = proto.encode_to_vec();
+            out.push(m.parent_file().syntax() as u8);
+            return Some(out);
+        }
+        let e = pool.get_enum_by_name(name)?;
+        let mut out = e.enum_descriptor_proto().encode_to_vec();
+        out.push(e.parent_file().syntax() as u8);
+        Some(out)
+    }
+
+    fn own_unchanged(&mut self, old: &DescriptorPool, new: &DescriptorPool, name: &str) -> bool {
+        if let Some(&same) = self.own.get(name) {
+            return same;
+        }
+        let same = match (Self::fingerprint(old, name), Self::fingerprint(new, name)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        self.own.insert(name.to_string(), same);
+        same
+    }
+
+    /// Whether the message and every type it reaches through fields are identical.
+    fn closure_unchanged(
+        &mut self,
+        old: &DescriptorPool,
+        new: &DescriptorPool,
+        name: &str,
+    ) -> bool {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut stack = vec![name.to_string()];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            if !self.own_unchanged(old, new, &n) {
+                return false;
+            }
+            if let Some(m) = new.get_message_by_name(&n) {
+                for f in m.fields() {
+                    match f.kind() {
+                        prost_reflect::Kind::Message(t) => stack.push(t.full_name().to_string()),
+                        prost_reflect::Kind::Enum(t) => stack.push(t.full_name().to_string()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        true
+    }
 }
 
 /// Message types declared on both sides, outside imported files, map entries excluded.
@@ -431,7 +507,7 @@ impl Run<'_, '_> {
             Err(e) => {
                 return Ok(Outcome {
                     bytes,
-                    diffs: vec![parse_failure(&e, &text::hex(&relayed))],
+                    diffs: vec![parse_failure(&e, &relayed_hex(&relayed))],
                     relay: true,
                 })
             }
@@ -441,9 +517,33 @@ impl Run<'_, '_> {
             reader: self.writer,
         };
         same.messages(self.wd, &written, self.wd, &back, "", &mut diffs);
+        for d in &mut diffs {
+            // The usual cause: the relaying reader's field has no presence and dropped a
+            // zero the writer had set explicitly.
+            let Some((m, n)) = &d.writer_field else {
+                continue;
+            };
+            let dropped_zero = self
+                .reader
+                .pool
+                .get_message_by_name(m)
+                .and_then(|rm| rm.get_field(*n))
+                .is_some_and(|rf| wire::implicit_presence(&rf))
+                && self
+                    .writer
+                    .pool
+                    .get_message_by_name(m)
+                    .and_then(|wm| wm.get_field(*n))
+                    .is_some_and(|wf| wf.supports_presence());
+            if dropped_zero {
+                d.text.push_str(
+                    " (the relaying reader's field has no presence: it dropped a value set to zero)",
+                );
+            }
+        }
         if !diffs.is_empty() {
             diffs.push(Diff {
-                text: format!("(relayed bytes: {})", text::hex(&relayed)),
+                text: format!("relayed bytes: {}", relayed_hex(&relayed)),
                 writer_field: None,
                 reader_field: None,
             });
@@ -491,16 +591,23 @@ impl Run<'_, '_> {
     }
 }
 
+fn relayed_hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        "(none)".into()
+    } else {
+        text::hex(bytes)
+    }
+}
+
 fn parse_failure(e: &wire::ParseError, relayed_hex: &str) -> Diff {
     let at = if e.path.is_empty() {
         String::new()
     } else {
         format!(" at {}", e.path)
     };
-    let relayed = if relayed_hex.is_empty() {
-        String::new()
-    } else {
-        format!(" (relayed bytes: {relayed_hex})")
+    let relayed = match relayed_hex {
+        "" => String::new(),
+        hex => format!(" (relayed bytes: {hex})"),
     };
     Diff {
         text: format!("the reader fails to parse it{at}: {}{relayed}", e.reason),
@@ -628,7 +735,7 @@ pub fn render_text(report: &ProveReport) -> String {
     let mut out = String::new();
     for c in &report.counterexamples {
         let relay = if c.relay {
-            " (after a relay: the reader re-wrote it, the writer's side read it back)"
+            ", after a relay (the reader re-wrote what it read; the writer's side read that back)"
         } else {
             ""
         };
@@ -657,9 +764,13 @@ pub fn render_text(report: &ProveReport) -> String {
     for (name, why) in &report.skipped {
         let _ = writeln!(out, "skipped {name}: {why}");
     }
+    let unchanged = match report.types_unchanged {
+        0 => String::new(),
+        n => format!(" ({n} more unchanged)"),
+    };
     let _ = writeln!(
         out,
-        "{} type{} checked, {} cases, seed {}: {}",
+        "{} type{} checked{unchanged}, {} cases, seed {}: {}",
         report.types_checked,
         if report.types_checked == 1 { "" } else { "s" },
         report.cases_run,

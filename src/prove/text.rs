@@ -82,7 +82,7 @@ pub fn scalar(v: &Val, kind: &Kind) -> String {
         Val::I64(x) => x.to_string(),
         Val::U32(x) => x.to_string(),
         Val::U64(x) => x.to_string(),
-        Val::F32(x) => float(*x as f64, x.to_string()),
+        Val::F32(x) => float(*x as f64, format!("{x:?}")),
         Val::F64(x) => float(*x, format!("{x:?}")),
         Val::Str(b) | Val::Bytes(b) => quote(b),
         Val::Enum(n) => match kind {
@@ -93,7 +93,10 @@ pub fn scalar(v: &Val, kind: &Kind) -> String {
             _ => n.to_string(),
         },
         Val::Msg(m) => match kind {
-            Kind::Message(d) => format!("{{ {} }}", message(d, m)),
+            Kind::Message(d) => match message(d, m) {
+                body if body.is_empty() => "{ }".to_string(),
+                body => format!("{{ {body} }}"),
+            },
             _ => "{ }".to_string(),
         },
     }

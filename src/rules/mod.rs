@@ -24,12 +24,20 @@ pub struct Finding {
     pub new: Option<Site>,
     /// Location of the element in the old schema.
     pub old: Option<Site>,
+    /// For a deletion that is really a rename: the new name (`pkg.NewName`).
+    pub renamed_to: Option<String>,
+    /// Messages, services and RPCs that reach the changed element (its blast radius).
+    pub affects: Vec<String>,
+    /// Further facts a reviewer needs (e.g. that a renamed type is wire compatible).
+    pub notes: Vec<String>,
 }
 
-/// The two sides of a comparison.
+/// The two sides of a comparison, and what history knows of earlier releases.
 pub struct Pair<'a> {
     pub old: &'a Index,
     pub new: &'a Index,
+    /// Elements of earlier releases (git inputs only); `None` keeps history rules silent.
+    pub history: Option<&'a crate::history::Ledger>,
 }
 
 /// A rule's logic.
@@ -54,6 +62,9 @@ impl Findings {
             message,
             new,
             old,
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
         });
     }
 }

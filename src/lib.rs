@@ -41,6 +41,7 @@ pub fn check(old: &Index, new: &Index, rules: &[&'static str]) -> Vec<Finding> {
             old,
             new,
             history: None,
+            options: Default::default(),
         },
         rules,
     )

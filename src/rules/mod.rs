@@ -38,6 +38,15 @@ pub struct Pair<'a> {
     pub new: &'a Index,
     /// Elements of earlier releases (git inputs only); `None` keeps history rules silent.
     pub history: Option<&'a crate::history::Ledger>,
+    pub options: RuleOptions,
+}
+
+/// Switches that change what a rule accepts (protoguard's own config, not buf's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// FIELD_WIRE_COMPATIBLE_TYPE accepts a message type renamed to a structurally wire
+    /// compatible one (off by default, so buf.yaml users see buf's verdicts).
+    pub structural_types: bool,
 }
 
 /// A rule's logic.

@@ -87,6 +87,15 @@ impl protox::file::FileResolver for MemoryResolver {
 /// Compiles `names` (files of `set`), resolving imports from the set, its roots and the
 /// well-known types. Files of the set are never imports: they are the schema.
 pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, LoadError> {
+    compile_set_encoded(set, names).map(|(files, _)| files)
+}
+
+/// As [`compile_set`], also returning the encoded `FileDescriptorSet` (imports and source
+/// info included) for tools that need real descriptors, such as the prover.
+pub fn compile_set_encoded(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
     use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
     let texts = set
         .files
@@ -113,7 +122,7 @@ pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, 
         source_code: None,
         span: None,
     })?;
-    Ok(decoded
+    let files = decoded
         .file
         .into_iter()
         .map(|proto| {
@@ -142,7 +151,8 @@ pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, 
                 }
             }
         })
-        .collect())
+        .collect();
+    Ok((files, bytes))
 }
 
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf

@@ -3,7 +3,7 @@
 //! prost-types 0.14 has no editions fields (`edition`, `features`), and decoding a whole
 //! googleapis image through `DynamicMessage` is slow, so we mirror the parts of
 //! `google/protobuf/descriptor.proto` that the index reads, with their real field numbers.
-//! Anything not declared here (custom options, comments) is skipped by prost while decoding.
+//! Anything not declared here (custom options, detached comments) is skipped by prost while decoding.
 
 #![allow(missing_docs)]
 
@@ -339,6 +339,12 @@ pub struct Location {
     pub path: Vec<i32>,
     #[prost(int32, repeated, tag = "2")]
     pub span: Vec<i32>,
+    /// The comment attached before the element (doc comment), as the compiler recorded it.
+    #[prost(string, optional, tag = "3")]
+    pub leading_comments: Option<String>,
+    /// The comment on the element's line or the line after it.
+    #[prost(string, optional, tag = "4")]
+    pub trailing_comments: Option<String>,
 }
 
 /// Decodes an encoded `FileDescriptorSet`.

@@ -15,6 +15,7 @@ pub mod compile;
 pub mod config;
 pub mod descriptor;
 pub mod error;
+pub mod evolution;
 pub mod explain;
 pub mod features;
 pub mod formats;
@@ -26,6 +27,7 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod versioning;
 
 pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};
 pub use error::{ConfigError, LoadError};
@@ -59,6 +61,46 @@ pub fn check_schemas(
 
 /// Checks two loaded schemas under a workspace policy (rules and ignores per module).
 pub fn check_with_policy(old: &Schema, new: &Schema, policy: &Policy) -> Vec<Annotation> {
-    let findings = check(&old.index, &new.index, &policy.all_rules());
+    let mut findings = check(&old.index, &new.index, &policy.all_rules());
+    evolution::enrich(&old.index, &new.index, &mut findings);
+    report::annotate(&old.index, &new.index, findings, policy)
+}
+
+/// The history ledger of a baseline (`--against`): release tags matching `tag_pattern` that
+/// are ancestors of it, plus the baseline, or with `all` every commit that changed a `.proto`
+/// file. `None` when the input is not git: the history rules are then silent
+/// ([`history::NO_HISTORY_NOTE`] says so).
+pub fn history_for(
+    input: &Input,
+    tag_pattern: &str,
+    all: bool,
+) -> Result<Option<history::Ledger>, LoadError> {
+    match input {
+        Input::Git(spec) => {
+            let repo = git::open(spec)?;
+            history::from_git(&repo, spec, tag_pattern, all).map(Some)
+        }
+        Input::Dir(_) | Input::Image(_) => Ok(None),
+    }
+}
+
+/// [`check_with_policy`] with the ledger of earlier releases for the history rules
+/// (FIELD_NUMBER_REUSED and friends); `None` keeps them silent.
+pub fn check_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Annotation> {
+    let mut findings = rules::run(
+        &rules::Pair {
+            old: &old.index,
+            new: &new.index,
+            history: ledger,
+            options: Default::default(),
+        },
+        &policy.all_rules(),
+    );
+    evolution::enrich(&old.index, &new.index, &mut findings);
     report::annotate(&old.index, &new.index, findings, policy)
 }

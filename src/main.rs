@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, formats, report, source, source::Mode, BufConfig, ConfigError, Input,
+    catalog, explain, formats, prove, report, source, source::Mode, BufConfig, ConfigError, Input,
     LoadOptions, Policy, Schema,
 };
 
@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Report breaking changes of NEW against OLD (exit 0: none, 1: found, 2: error).
     Check(CheckArgs),
+    /// Round-trip random messages between OLD and NEW and show what gets lost or misread
+    /// (exit 0: no counterexample, 1: counterexamples, 2: error).
+    Prove(ProveArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
     /// Explain one rule: who it breaks, an example, and how to change safely.
@@ -38,9 +41,10 @@ enum Command {
     },
 }
 
+/// The two schemas to compare and the rules to compare them with.
 #[derive(clap::Args)]
-struct CheckArgs {
-    /// The new schema: a directory (import root) or a FileDescriptorSet image.
+struct Sides {
+    /// The new schema: a directory (import root), an image, or a git input.
     #[arg(default_value = ".")]
     new: String,
     /// The old schema: a directory, an image, a git input (`.git#branch=main`, `#tag=v1.2.0`,
@@ -65,15 +69,61 @@ struct CheckArgs {
     /// Rule IDs or categories to leave out.
     #[arg(long, value_delimiter = ',')]
     except: Vec<String>,
-    /// Output format (`--error-format` is accepted too, as buf spells it).
-    #[arg(long, alias = "error-format", value_enum, default_value_t = Format::Text)]
-    format: Format,
     /// More import roots (both sides), searched after the input directory.
     #[arg(short = 'I', long = "include")]
     include: Vec<PathBuf>,
     /// A buf.yaml to read the `breaking:` section from (default: NEW/buf.yaml if present).
     #[arg(long)]
     config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    sides: Sides,
+    /// Output format (`--error-format` is accepted too, as buf spells it).
+    #[arg(long, alias = "error-format", value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// After the rules, run the prover (see `protoguard prove`).
+    #[arg(long)]
+    prove: bool,
+    #[command(flatten)]
+    prove_flags: ProveFlags,
+}
+
+#[derive(clap::Args)]
+struct ProveArgs {
+    #[command(flatten)]
+    sides: Sides,
+    #[command(flatten)]
+    flags: ProveFlags,
+}
+
+#[derive(clap::Args)]
+struct ProveFlags {
+    /// Random messages per type and direction.
+    #[arg(long, default_value_t = 256)]
+    cases: u32,
+    /// Seed of the random generator, to reproduce a run (printed on failure).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Only this message type (`pkg.Type`).
+    #[arg(long)]
+    message: Option<String>,
+    /// Also round-trip through the proto3 JSON mapping.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ProveFlags {
+    fn options(&self) -> prove::ProveOptions {
+        prove::ProveOptions {
+            cases: self.cases,
+            seed: self.seed,
+            message: self.message.clone(),
+            json: self.json,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,7 +154,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => run_check(args),
+        Command::Check(args) => exit_with(check(&args)),
+        Command::Prove(args) => exit_with(run_prove(&args)),
         Command::Rules => {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
@@ -136,15 +187,11 @@ fn fail(err: miette::Report) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
-    match check(&args) {
-        Ok(found) => {
-            if found {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+/// Exit 1 when something was found, 0 when not, 2 (with the error) when the run failed.
+fn exit_with(result: miette::Result<bool>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::from(1),
+        Ok(false) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
 }
@@ -192,45 +239,90 @@ impl Progress {
     }
 }
 
-fn check(args: &CheckArgs) -> miette::Result<bool> {
+/// Both sides loaded, and the policy that selects rules and ignores.
+struct Loaded {
+    old: Schema,
+    new: Schema,
+    policy: Policy,
+}
+
+/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover).
+fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     let pair = source::resolve_pair(
-        &args.new,
-        args.against.as_deref(),
-        args.staged,
-        &args.tag_pattern,
+        &sides.new,
+        sides.against.as_deref(),
+        sides.staged,
+        &sides.tag_pattern,
     )?;
     if let Some(note) = &pair.baseline {
         eprintln!("protoguard: baseline: {note}");
     }
     let (new_input, old_input) = (pair.new, pair.old);
-    let new_cfg = match &args.config {
+    let new_cfg = match &sides.config {
         Some(p) => Some(BufConfig::read(p)?),
         None => new_input.buf_config()?,
     };
     let old_cfg = old_input.buf_config()?;
     // Rules and ignores per module of the workspace; flags override the file's use/except.
-    let policy = Policy::new(new_cfg.as_ref(), &args.use_, &args.except)?;
-    let rules = policy.all_rules();
-
+    let policy = Policy::new(new_cfg.as_ref(), &sides.use_, &sides.except)?;
     let new_opts = LoadOptions {
-        includes: args.include.clone(),
+        includes: sides.include.clone(),
         layout: new_cfg.clone(),
+        keep_descriptors,
     };
     // A git baseline is read with the layout of the buf.yaml it is compared under.
     let old_opts = LoadOptions {
-        includes: args.include.clone(),
+        includes: sides.include.clone(),
         layout: match old_input {
             Input::Git(_) => new_cfg.clone(),
             _ => old_cfg,
         },
+        keep_descriptors,
     };
     // Both sides at once; only files that can differ are compiled unless --full.
-    let mode = if args.full { Mode::Full } else { Mode::Planned };
+    let mode = if sides.full {
+        Mode::Full
+    } else {
+        Mode::Planned
+    };
     let progress = Progress::start("reading and compiling both sides");
     let loaded = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode);
     progress.finish();
     let (old, new) = loaded?;
-    let annotations = protoguard::check_with_policy(&old, &new, &policy);
+    Ok(Loaded { old, new, policy })
+}
+
+/// Runs the prover on loaded sides and prints its report.
+fn prove_loaded(loaded: &Loaded, flags: &ProveFlags) -> miette::Result<bool> {
+    let (Some(old_fds), Some(new_fds)) = (&loaded.old.encoded, &loaded.new.encoded) else {
+        return Err(miette::miette!(
+            "the prover needs descriptors of both sides"
+        ));
+    };
+    let progress = Progress::start("proving");
+    let report = prove::prove(
+        old_fds,
+        new_fds,
+        &loaded.old.index,
+        &loaded.new.index,
+        &flags.options(),
+    );
+    progress.finish();
+    let report = report.map_err(|e| miette::miette!("{e}"))?;
+    print!("{}", prove::render_text(&report));
+    Ok(!report.counterexamples.is_empty())
+}
+
+fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
+    let loaded = load(&args.sides, true)?;
+    prove_loaded(&loaded, &args.flags)
+}
+
+fn check(args: &CheckArgs) -> miette::Result<bool> {
+    let loaded = load(&args.sides, args.prove)?;
+    let (old, new, policy) = (&loaded.old, &loaded.new, &loaded.policy);
+    let rules = policy.all_rules();
+    let annotations = protoguard::check_with_policy(old, new, policy);
 
     let rich = matches!(args.format, Format::Text)
         && std::io::stdout().is_terminal()
@@ -257,7 +349,14 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         Format::GitlabCodeQuality => formats::render_gitlab_code_quality(&annotations),
         Format::Msvs => formats::render_msvs(&annotations),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    Ok(!annotations.is_empty())
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+    }
+    let proved = if args.prove {
+        prove_loaded(&loaded, &args.prove_flags)?
+    } else {
+        false
+    };
+    Ok(!annotations.is_empty() || proved)
 }

@@ -76,6 +76,8 @@ impl Input {
 pub struct LoadOptions {
     pub includes: Vec<PathBuf>,
     pub layout: Option<BufConfig>,
+    /// Keep the encoded `FileDescriptorSet` (for the prover); implies compiling everything.
+    pub keep_descriptors: bool,
 }
 
 /// One loaded side: its index and the import roots it was read from.
@@ -83,21 +85,42 @@ pub struct LoadOptions {
 pub struct Schema {
     pub index: Index,
     pub input: Input,
+    /// The encoded `FileDescriptorSet` with imports, when `keep_descriptors` was asked.
+    pub encoded: Option<Vec<u8>>,
 }
 
 impl Schema {
     /// Reads, compiles and indexes one side, all of it.
     pub fn load(input: &Input, options: &LoadOptions) -> Result<Schema, LoadError> {
-        let files = match read_sources(input, options)? {
-            None => load_image_input(input)?,
+        let set = read_sources(input, options)?;
+        Schema::from_sources(input, &set, options)
+    }
+
+    /// Compiles everything of a side already read.
+    fn from_sources(
+        input: &Input,
+        set: &Option<SourceSet>,
+        options: &LoadOptions,
+    ) -> Result<Schema, LoadError> {
+        let (files, encoded) = match set {
+            None => {
+                let files = load_image_input(input)?;
+                let encoded = match (input, options.keep_descriptors) {
+                    (Input::Image(p), true) => std::fs::read(p).ok(),
+                    _ => None,
+                };
+                (files, encoded)
+            }
             Some(set) => {
                 let names: Vec<String> = set.files.keys().cloned().collect();
-                compile::compile_set(&set, &names)?
+                let (files, bytes) = compile::compile_set_encoded(set, &names)?;
+                (files, options.keep_descriptors.then_some(bytes))
             }
         };
         Ok(Schema {
             index: Index::build(files),
             input: input.clone(),
+            encoded,
         })
     }
 
@@ -132,33 +155,15 @@ impl Schema {
             }
         };
         timing("read both sides", t);
-        let (Some(old_set), Some(new_set), Mode::Planned) = (&old_set, &new_set, mode) else {
-            // An image side, or planning turned off: compile everything.
-            let load =
-                |input: &Input, set: &Option<SourceSet>| -> Result<Vec<InputFile>, LoadError> {
-                    match set {
-                        None => load_image_input(input),
-                        Some(set) => {
-                            let names: Vec<String> = set.files.keys().cloned().collect();
-                            compile::compile_set(set, &names)
-                        }
-                    }
-                };
+        let planned = mode == Mode::Planned && !old.1.keep_descriptors && !new.1.keep_descriptors;
+        let (Some(old_set), Some(new_set), true) = (&old_set, &new_set, planned) else {
+            // An image side, descriptors wanted, or planning turned off: compile everything.
             let (o, n) = std::thread::scope(|s| {
-                let o = s.spawn(|| load(old.0, &old_set).map(Index::build));
-                let n = load(new.0, &new_set).map(Index::build);
+                let o = s.spawn(|| Schema::from_sources(old.0, &old_set, old.1));
+                let n = Schema::from_sources(new.0, &new_set, new.1);
                 (o.join().expect("compile thread panicked"), n)
             });
-            return Ok((
-                Schema {
-                    index: o?,
-                    input: old.0.clone(),
-                },
-                Schema {
-                    index: n?,
-                    input: new.0.clone(),
-                },
-            ));
+            return Ok((o?, n?));
         };
         let t = std::time::Instant::now();
         let (old_headers, new_headers) = headers_of(old_set, new_set);
@@ -240,10 +245,12 @@ impl Schema {
             Schema {
                 index: o?,
                 input: old.0.clone(),
+                encoded: None,
             },
             Schema {
                 index: n?,
                 input: new.0.clone(),
+                encoded: None,
             },
         ))
     }

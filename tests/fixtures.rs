@@ -3,12 +3,16 @@
 //! (regenerated with `scripts/buf-expected.sh`). Nothing may be reported in a `near_miss*`
 //! file. Each fixture runs twice: compiling everything, and compiling only the files that
 //! can differ (the default); both must give buf's findings.
+//!
+//! A fixture with `history/<label>/` directories (the history rules, which buf does not
+//! have) is checked with a ledger of those releases, oldest first by version; its
+//! `expected.json` is written by hand in buf's format.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use protoguard::source::Mode;
-use protoguard::{config, IgnoreRules, Input, LoadOptions, Schema};
+use protoguard::{config, IgnoreRules, Input, LoadOptions, Policy, Schema};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("proto_fixtures")
@@ -51,6 +55,24 @@ fn load(dir: &Path, mode: Mode) -> (Schema, Schema) {
     .unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()))
 }
 
+/// The ledger of a fixture's `history/<label>/` releases, if it has any.
+fn history(dir: &Path) -> Option<protoguard::history::Ledger> {
+    let root = dir.join("history");
+    let mut releases: Vec<(String, PathBuf)> = std::fs::read_dir(&root)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().to_string(), e.path()))
+        .collect();
+    let version =
+        |l: &str| semver::Version::parse(l.trim_start_matches(|c: char| !c.is_ascii_digit())).ok();
+    releases.sort_by(|a, b| version(&a.0).cmp(&version(&b.0)).then(a.0.cmp(&b.0)));
+    Some(
+        protoguard::history::from_dirs(&releases)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", root.display())),
+    )
+}
+
 /// buf's JSON keys only, as a canonical string.
 fn canonical(v: &serde_json::Value) -> String {
     let mut m = serde_json::Map::new();
@@ -74,7 +96,9 @@ fn run_fixture(dir: &Path, mode: Mode) -> Result<(), String> {
     let rules = rules_of(dir);
     let rules = config::resolve_rules(&rules, &[]).map_err(|e| e.to_string())?;
     let (old, new) = load(dir, mode);
-    let annotations = protoguard::check_schemas(&old, &new, &rules, &IgnoreRules::default());
+    let ledger = history(dir);
+    let policy = Policy::single(rules, IgnoreRules::default());
+    let annotations = protoguard::check_with_history(&old, &new, &policy, ledger.as_ref());
     let prefix = format!("{}/", dir.join("new").display());
     let ours: BTreeSet<String> = annotations
         .iter()

@@ -10,8 +10,8 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::text::{kind_name, scalar, typed};
 use super::wire::{
-    accepts, default_val, encode, field_wire_type, implicit_presence, wire_type_name, Msg, Reader,
-    Slot, Val,
+    accepts, default_val, encode, field_wire_type, implicit_presence, is_zero, wire_type_name, Msg,
+    Reader, Slot, Val,
 };
 use super::Side;
 
@@ -101,18 +101,14 @@ impl Cmp<'_, '_> {
         for n in numbers {
             match (wd.get_field(n), rd.get_field(n)) {
                 (Some(wf), Some(rf)) => self.field(wd, &wf, w, rd, &rf, r, path, out),
-                (None, Some(rf)) => {
-                    if r.fields.contains_key(&n) {
-                        out.push(Diff {
-                            text: format!(
-                                "{}: the reader sees a value the writer never wrote",
-                                super::wire::join_path(path, rf.name())
-                            ),
-                            writer_field: None,
-                            reader_field: Some((rd.full_name().to_string(), n)),
-                        });
-                    }
-                }
+                (None, Some(rf)) if r.fields.contains_key(&n) => out.push(Diff {
+                    text: format!(
+                        "{}: the reader sees a value the writer never wrote",
+                        super::wire::join_path(path, rf.name())
+                    ),
+                    writer_field: None,
+                    reader_field: Some((rd.full_name().to_string(), n)),
+                }),
                 _ => {}
             }
         }
@@ -178,7 +174,13 @@ impl Cmp<'_, '_> {
                         whole(out);
                     }
                 }
-                (None, Some(_)) => whole(out),
+                (None, Some(v)) => {
+                    let dw = default_val(wf);
+                    let zero_ok = implicit_presence(wf) && self.scalars_eq(&dw, &wk, v, &rk);
+                    if !zero_ok {
+                        whole(out);
+                    }
+                }
                 (Some(a), Some(b)) => {
                     self.value(a, &wk, b, &rk, &fpath, &label, out);
                 }
@@ -249,8 +251,8 @@ impl Cmp<'_, '_> {
             }
             // A map on one side, repeated entries (or a single one) on the other.
             _ => {
-                let we = entries(&ws);
-                let re = entries(&rs);
+                let we = entries(wf, &ws);
+                let re = entries(rf, &rs);
                 let ok = we.len() == re.len()
                     && we.iter().all(|a| {
                         re.iter()
@@ -369,8 +371,14 @@ impl Cmp<'_, '_> {
 
 /// A map's entries (or a list's elements) as messages, for comparing a map with repeated
 /// entry messages.
-fn entries<'v>(s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
+fn entries<'v>(f: &FieldDescriptor, s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
     use std::borrow::Cow;
+    let entry_fields = match f.kind() {
+        Kind::Message(e) if f.is_map() => {
+            Some((e.map_entry_key_field(), e.map_entry_value_field()))
+        }
+        _ => None,
+    };
     match s {
         Shape::One(None) => Vec::new(),
         Shape::One(Some(v)) => vec![Cow::Borrowed(*v)],
@@ -378,9 +386,16 @@ fn entries<'v>(s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
         Shape::Map(m) => m
             .iter()
             .map(|(k, v)| {
+                // As a reader of the entry message holds it: zero values unset.
                 let mut e = Msg::default();
-                e.fields.insert(1, Slot::One(k.clone()));
-                e.fields.insert(2, Slot::One(v.clone()));
+                for (number, x, ef) in [
+                    (1, k, entry_fields.as_ref().map(|p| &p.0)),
+                    (2, v, entry_fields.as_ref().map(|p| &p.1)),
+                ] {
+                    if !(ef.is_some_and(implicit_presence) && is_zero(x)) {
+                        e.fields.insert(number, Slot::One(x.clone()));
+                    }
+                }
                 Cow::Owned(Val::Msg(e))
             })
             .collect(),
@@ -391,6 +406,8 @@ fn entries<'v>(s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
 fn describe(f: &FieldDescriptor, s: &Shape) -> String {
     let k = f.kind();
     match s {
+        // Without presence an unset field reads as its zero.
+        Shape::One(None) if implicit_presence(f) => typed(&default_val(f), &k),
         Shape::One(None) => format!("unset ({})", kind_name(&k)),
         Shape::One(Some(v)) => typed(v, &k),
         Shape::Many(l) => format!(

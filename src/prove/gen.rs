@@ -85,7 +85,12 @@ impl<'s, 'a> Gen<'s, 'a> {
             let value = self
                 .element(&vf, depth)
                 .unwrap_or_else(|| Just(minimal_val(&vf, 0)).boxed());
-            return vec((key, value), 0..=MAX_ELEMS)
+            let max = if matches!(vf.kind(), Kind::Message(_)) && depth < DEPTH {
+                2
+            } else {
+                MAX_ELEMS
+            };
+            return vec((key, value), 0..=max)
                 .prop_map(move |entries| {
                     let mut out: Vec<(Val, Val)> = Vec::new();
                     for (k, v) in entries {
@@ -105,18 +110,25 @@ impl<'s, 'a> Gen<'s, 'a> {
                 Just(None).boxed()
             };
         };
+        let is_msg = matches!(f.kind(), Kind::Message(_));
+        // Messages nest: fewer of them deeper down keeps recursive types small.
+        let max = if is_msg && depth < DEPTH {
+            2
+        } else {
+            MAX_ELEMS
+        };
         if f.is_list() {
-            return vec(elem, 0..=MAX_ELEMS)
+            return vec(elem, 0..=max)
                 .prop_map(move |items| (!items.is_empty()).then_some((n, Slot::List(items))))
                 .boxed();
         }
         if f.is_required() {
             return elem.prop_map(move |v| Some((n, Slot::One(v)))).boxed();
         }
-        let p = if matches!(f.kind(), Kind::Message(_)) {
-            0.4
-        } else {
-            0.6
+        let p = match (is_msg, depth == DEPTH) {
+            (false, _) => 0.6,
+            (true, true) => 0.5,
+            (true, false) => 0.3,
         };
         proptest::option::weighted(p, elem)
             .prop_map(move |v| v.map(|v| (n, Slot::One(v))))

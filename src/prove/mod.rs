@@ -24,6 +24,8 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use prost::Message as _;
@@ -253,6 +255,7 @@ pub fn prove(
         ..ProveReport::default()
     };
     let mut same = Sameness::default();
+    let mut work: Vec<(usize, &String)> = Vec::new();
     for name in &names {
         let why = old_side
             .unavailable(name)
@@ -262,42 +265,86 @@ pub fn prove(
             report.skipped.push((name.clone(), why));
             continue;
         }
-        let (Some(od), Some(nd)) = (
-            old_side.pool.get_message_by_name(name),
-            new_side.pool.get_message_by_name(name),
-        ) else {
-            continue;
-        };
         if opts.message.is_none() && same.closure_unchanged(&old_side.pool, &new_side.pool, name) {
             report.types_unchanged += 1;
             continue;
         }
-        let mut internal = None;
-        for dir in [Direction::OldReadersNewData, Direction::NewReadersOldData] {
-            let (writer, reader, wd, rd) = match dir {
-                Direction::OldReadersNewData => (&new_side, &old_side, &nd, &od),
-                Direction::NewReadersOldData => (&old_side, &new_side, &od, &nd),
+        work.push((work.len(), name));
+    }
+
+    // Types are independent: prove them on every core, each worker with its own generators
+    // (strategies are memoized per worker), results put back in name order.
+    type Outcome = Result<(u64, Vec<Counterexample>), String>;
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; work.len()]);
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(work.len())
+        .max(1);
+    let worker = || {
+        let new_writes = gen::Gen::new(&new_side, &old_side);
+        let old_writes = gen::Gen::new(&old_side, &new_side);
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(slot, name)) = work.get(i) else {
+                break;
             };
-            let run = Run {
-                writer,
-                reader,
-                wd,
-                rd,
-                direction: dir,
+            let (Some(od), Some(nd)) = (
+                old_side.pool.get_message_by_name(name),
+                new_side.pool.get_message_by_name(name),
+            ) else {
+                continue;
             };
-            match run.prove(name, seed, opts.cases, &attribution) {
-                Ok((cases, found)) => {
-                    report.cases_run += cases;
-                    report.counterexamples.extend(found);
+            let mut outcome: Outcome = Ok((0, Vec::new()));
+            for dir in [Direction::OldReadersNewData, Direction::NewReadersOldData] {
+                let (writer, reader, wd, rd, generator) = match dir {
+                    Direction::OldReadersNewData => (&new_side, &old_side, &nd, &od, &new_writes),
+                    Direction::NewReadersOldData => (&old_side, &new_side, &od, &nd, &old_writes),
+                };
+                let run = Run {
+                    writer,
+                    reader,
+                    wd,
+                    rd,
+                    direction: dir,
+                };
+                match (
+                    run.prove(generator, name, seed, opts.cases, &attribution),
+                    &mut outcome,
+                ) {
+                    (Ok((cases, found)), Ok((total, all))) => {
+                        *total += cases;
+                        all.extend(found);
+                    }
+                    (Err(why), _) => outcome = Err(why),
+                    _ => {}
                 }
-                Err(why) => internal = Some(why),
             }
+            results.lock().unwrap_or_else(|e| e.into_inner())[slot] = Some(outcome);
         }
-        match internal {
-            Some(why) => report.skipped.push((name.clone(), why)),
-            None => report.types_checked += 1,
+    };
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(worker);
+        }
+        worker();
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    for ((_, name), outcome) in work.iter().zip(results) {
+        match outcome {
+            Some(Ok((cases, found))) => {
+                report.types_checked += 1;
+                report.cases_run += cases;
+                report.counterexamples.extend(found);
+            }
+            Some(Err(why)) => report.skipped.push(((*name).clone(), why)),
+            None => report
+                .skipped
+                .push(((*name).clone(), "a prover thread failed".into())),
         }
     }
+    report.skipped.sort();
     if opts.json {
         report.skipped.push((
             "(all types)".into(),
@@ -416,12 +463,12 @@ impl Run<'_, '_> {
     /// why the type could not be checked (an internal error).
     fn prove(
         &self,
+        generator: &gen::Gen,
         name: &str,
         seed: u64,
         cases: u32,
         attribution: &Attribution,
     ) -> Result<(u64, Option<Counterexample>), String> {
-        let generator = gen::Gen::new(self.writer, self.reader);
         let strategy = generator.message(self.wd, gen::DEPTH);
         let mut config = Config::with_cases(cases);
         config.failure_persistence = None;
@@ -672,8 +719,8 @@ impl Attribution<'_> {
             .filter(|f| hit(f, &old_scopes, &new_scopes))
             .map(|f| f.rule.to_string())
             .collect();
-        if rules.is_empty() {
-            // Nothing on the fields themselves: anything inside the message.
+        if old_fields.is_empty() && new_fields.is_empty() {
+            // No field to blame (a parse failure at the top): anything inside the message.
             let old_m: Vec<(Site, bool)> = self
                 .old
                 .message(message)

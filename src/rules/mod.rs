@@ -8,6 +8,7 @@
 mod enums;
 mod fields;
 mod files;
+mod history;
 mod messages;
 mod packages;
 mod ranges;
@@ -244,6 +245,13 @@ pub static REGISTRY: &[(&str, CheckFn)] = &[
         "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
         messages::message_same_message_set_wire_format,
     ),
+    ("FIELD_NUMBER_REUSED", history::field_number_reused),
+    (
+        "ENUM_VALUE_NUMBER_REUSED",
+        history::enum_value_number_reused,
+    ),
+    ("FIELD_NAME_REUSED", history::field_name_reused),
+    ("ENUM_VALUE_NAME_REUSED", history::enum_value_name_reused),
 ];
 
 /// Looks a rule's function up by ID.

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Proves on real history that planned loading (compile only the files that can differ) reports
+# exactly what a full load (--full) reports: in a clone of the googleapis corpus, for each pair
+# of consecutive commits among the last 20 (HEAD~20..HEAD) and for the pair (HEAD~119, HEAD),
+#   protoguard check git:NEW --against git:OLD --use FILE,PACKAGE,WIRE_JSON,WIRE --format json
+# runs with and without --full, and the outputs and exit codes must be identical byte for byte.
+# Prints one line per pair with the finding count and both times.
+#
+# Usage:
+#   scripts/check-planned-vs-full.sh [PAIRS]
+#       PAIRS: how many of the latest consecutive pairs to check (default 20); the (HEAD~119,
+#       HEAD) pair is always checked too.
+#
+# Exit status: 0 when every pair agrees, 1 on any difference or failed run, 2 on a setup error.
+# Without the corpus it prints a message and exits 0 (so CI can run it unconditionally).
+# Takes about 25-30 s per pair on a 2-core machine, almost all of it in the --full runs.
+#
+# Environment:
+#   CORPUS        the bundle (default: ../shared/corpora/googleapis-protos.bundle next to the project)
+#   PROTOGUARD    protoguard binary to use (default: `cargo build --release`, then target/release)
+#   KEEP          set to keep the clone and the outputs and print their directory
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+prog=$(basename "$0")
+CORPUS=${CORPUS:-$root/../shared/corpora/googleapis-protos.bundle}
+RULES=FILE,PACKAGE,WIRE_JSON,WIRE
+die() { echo "$prog: $*" >&2; exit 2; }
+
+case ${1:-} in
+  -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+pairs=${1:-20}
+[[ $pairs =~ ^[0-9]+$ ]] || die "PAIRS must be a number"
+
+if [ ! -f "$CORPUS" ]; then
+  echo "$prog: corpus $CORPUS not found; skipping (set CORPUS=/path/to/googleapis-protos.bundle)"
+  exit 0
+fi
+command -v git >/dev/null 2>&1 || die "git is needed"
+if [ -n "${PROTOGUARD:-}" ]; then
+  [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+else
+  command -v cargo >/dev/null 2>&1 || die "cargo is missing (or set PROTOGUARD=/path/to/protoguard)"
+  (cd "$root" && cargo build --release --quiet) >&2 || die "cargo build --release failed"
+  PROTOGUARD="$root/target/release/protoguard"
+fi
+
+work=$(mktemp -d)
+if [ -n "${KEEP:-}" ]; then
+  trap 'echo "work directory kept: $work" >&2' EXIT
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+script_start=$(date +%s)
+git clone -q -b main "$CORPUS" "$work/g"
+clone=$work/g
+n_commits=$(git -C "$clone" rev-list --count HEAD)
+[ "$pairs" -lt "$n_commits" ] || die "the corpus has $n_commits commits; $pairs pairs need $((pairs + 1))"
+far=$((n_commits - 1))
+[ "$far" -le 119 ] || far=119
+
+# Seconds since the epoch with milliseconds, without GNU date's %N where it is missing.
+now() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
+if date +%s.%N | grep -q N; then :; else now() { date +%s.%N; }; fi
+
+# run OUT ARGS...: protoguard in the clone; stdout to OUT.json, exit code to OUT.rc, seconds to OUT.s
+run() {
+  local o=$1 rc=0 t0 t1
+  shift
+  t0=$(now)
+  (cd "$clone" && "$PROTOGUARD" check "$@" --use "$RULES" --format json) >"$o.json" 2>"$o.stderr" || rc=$?
+  t1=$(now)
+  echo "$rc" >"$o.rc"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }' >"$o.s"
+}
+
+echo "$prog: $PROTOGUARD, rules $RULES, corpus $CORPUS"
+printf '%-22s %-19s %8s %5s %10s %8s  %s\n' pair "old..new" findings exit "planned s" "full s" result
+failed=0
+check_pair() { # OLD_K NEW_K
+  local ok=$1 nk=$2 old new label o
+  old=$(git -C "$clone" rev-parse --short=10 "HEAD~$ok")
+  new=$(git -C "$clone" rev-parse --short=10 "HEAD~$nk")
+  label="HEAD~$ok -> HEAD~$nk"
+  [ "$nk" != 0 ] || label="HEAD~$ok -> HEAD"
+  o=$work/p$ok-$nk
+  run "$o.planned" "git:$new" --against "git:$old"
+  run "$o.full" "git:$new" --against "git:$old" --full
+  local n rc rcf result=same
+  n=$(grep -c . "$o.planned.json" || true)
+  rc=$(cat "$o.planned.rc")
+  rcf=$(cat "$o.full.rc")
+  if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+    result="FAILED (planned exit $rc: $(head -c 300 "$o.planned.stderr" | tr '\n' ' '))"
+  elif [ "$rcf" != 0 ] && [ "$rcf" != 1 ]; then
+    result="FAILED (--full exit $rcf: $(head -c 300 "$o.full.stderr" | tr '\n' ' '))"
+  elif [ "$rc" != "$rcf" ] || ! cmp -s "$o.planned.json" "$o.full.json"; then
+    result="DIFFER (exit $rc vs $rcf; $(grep -c . "$o.full.json" || true) findings with --full)"
+  fi
+  printf '%-22s %-19s %8s %5s %10s %8s  %s\n' "$label" "${old:0:8}..${new:0:8}" "$n" "$rc" \
+    "$(cat "$o.planned.s")" "$(cat "$o.full.s")" "$result"
+  if [ "$result" != same ]; then
+    failed=$((failed + 1))
+    if [[ $result == DIFFER* ]]; then
+      diff <(sort "$o.full.json") <(sort "$o.planned.json") | head -20 | sed 's/^</    only --full:  /; s/^>/    only planned: /' | grep '^    ' || true
+      cmp -s <(sort "$o.full.json") <(sort "$o.planned.json") && echo "    (same findings, different order)"
+    fi
+  fi
+}
+for ((k = pairs; k >= 1; k--)); do
+  check_pair "$k" "$((k - 1))"
+done
+check_pair "$far" 0
+
+total=$((pairs + 1))
+echo "$prog: $((total - failed)) of $total pairs identical; took $(( $(date +%s) - script_start )) s"
+[ "$failed" = 0 ]

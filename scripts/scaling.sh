@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# How protoguard's time and peak memory grow with schema size: generates synthetic schemas of
+# 1k, 3k, 10k, 30k and 100k messages, two versions of each differing in ~1% of the messages,
+# times `protoguard check NEW --against OLD` with --full and planned (the default) under GNU
+# time, and prints a markdown table with the cost per message at each size.
+#
+# Usage:
+#   scripts/scaling.sh [SIZE...]     sizes in messages (default: 1000 3000 10000 30000 100000)
+#
+# The schemas (per size; files of 100 messages, four files to a package):
+#   - proto3 files with go_package / java_package options, a service of 5 RPCs and 2 top-level
+#     enums each; one shared file synth/common/v1/common.proto (not counted) that every file
+#     imports, with google/protobuf/timestamp.proto;
+#   - every message has a doc comment and scalar fields (string, int32/int64/uint32/double/
+#     bool/bytes/fixed64), repeated fields, and by turns an enum field, a nested message with a
+#     nested enum, maps (string->string, int64->message), a oneof, a field of the shared file's
+#     type, a Timestamp, a reference to a message of the previous file of the package (which
+#     that file imports), and reserved ranges;
+#   - version 2 changes 1% of the messages (at least one), in every 25th file: by turns a field
+#     added, a field's type changed, a field deleted, a field renamed, a field made singular.
+#     The files importing a changed file are dirty for the planned mode too.
+# Both modes must report the same findings (checked; exit 1 if not).
+#
+# Environment:
+#   PROTOGUARD    protoguard binary to use (default: `cargo build --release`, then target/release)
+#   TIME_BIN      GNU time (default /usr/bin/time; Debian package `time`)
+#   KEEP          set to keep the generated schemas and print their directory
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+prog=$(basename "$0")
+TIME_BIN=${TIME_BIN:-/usr/bin/time}
+die() { echo "$prog: $*" >&2; exit 2; }
+
+case ${1:-} in
+  -h|--help) sed -n '/^# Usage:/,/^# The schemas/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 3000 10000 30000 100000)
+for s in "${sizes[@]}"; do
+  [[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 100 ] || die "size $s is not a number of messages >= 100"
+done
+
+"$TIME_BIN" -f '%e %M' true >/dev/null 2>&1 ||
+  die "GNU time ($TIME_BIN) is missing: install it with 'apt-get install -y time'"
+command -v python3 >/dev/null 2>&1 || die "python3 is needed to generate the schemas"
+if [ -n "${PROTOGUARD:-}" ]; then
+  [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+else
+  command -v cargo >/dev/null 2>&1 || die "cargo is missing (or set PROTOGUARD=/path/to/protoguard)"
+  (cd "$root" && cargo build --release --quiet) >&2 || die "cargo build --release failed"
+  PROTOGUARD="$root/target/release/protoguard"
+fi
+
+work=$(mktemp -d)
+if [ -n "${KEEP:-}" ]; then
+  trap 'echo "schemas kept: $work" >&2' EXIT
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+script_start=$(date +%s)
+
+# generate DIR MESSAGES: writes DIR/old and DIR/new; prints "files changed_messages bytes".
+generate() {
+  python3 - "$1" "$2" <<'PY'
+import math, os, sys
+
+out, n_messages = sys.argv[1], int(sys.argv[2])
+PER_FILE, PER_PACKAGE, CHANGE_EVERY = 100, 4, 25
+n_files = max(1, n_messages // PER_FILE)
+n_change = max(1, round(n_messages / 100))
+changed_files = [f for f in range(n_files) if f % CHANGE_EVERY == 0]
+per_changed = math.ceil(n_change / len(changed_files))
+changes = {}  # (file, message) -> kind
+left = n_change
+for f in changed_files:
+    k = min(per_changed, left)
+    step = max(1, PER_FILE // max(k, 1))
+    for i in range(k):
+        changes[(f, i * step)] = len(changes) % 5
+    left -= k
+    if left <= 0:
+        break
+
+SCALARS = ["int64", "uint32", "double", "bool", "bytes", "fixed64", "string", "int32"]
+COMMON = """syntax = "proto3";
+
+package synth.common.v1;
+
+import "google/protobuf/timestamp.proto";
+
+option go_package = "example.com/synth/common/v1;commonpb";
+option java_multiple_files = true;
+option java_package = "com.example.synth.common.v1";
+
+// An amount of money in a currency.
+message Money {
+  // The three-letter currency code.
+  string currency_code = 1;
+  int64 units = 2;
+  int32 nanos = 3;
+}
+
+// Who changed what, and when.
+message Audit {
+  string actor = 1;
+  google.protobuf.Timestamp time = 2;
+  map<string, string> annotations = 3;
+}
+
+// The lifecycle of a resource.
+enum State {
+  STATE_UNSPECIFIED = 0;
+  ACTIVE = 1;
+  DELETING = 2;
+  DELETED = 3;
+}
+"""
+
+def package(f):
+    return f"synth.p{f // PER_PACKAGE}.v1"
+
+def path(f):
+    return f"synth/p{f // PER_PACKAGE}/v1/f{f}.proto"
+
+def message(f, m, change):
+    name = f"F{f}M{m}"
+    imports_prev = f % PER_PACKAGE != 0
+    lines = [f"// {name} is message {m} of file {f}: a resource with a name, counters and labels.",
+             f"// It exists to make the schema look like a real API.",
+             f"message {name} {{"]
+    def field(decl, comment=None):
+        if comment:
+            lines.append(f"  // {comment}")
+        lines.append(f"  {decl};")
+    field("string name = 1", "The resource name, unique within its parent.")
+    count_type = "int64" if change == 1 else "int32"
+    count_name = "total" if change == 3 else "count"
+    field(f"{count_type} {count_name} = 2", "How many times the resource was used.")
+    field(("string" if change == 4 else "repeated string") + " tags = 3")
+    if change != 2:
+        field("bool enabled = 4", "Whether the resource is enabled.")
+    n = 5
+    for k in range(3 + m % 3):
+        t = SCALARS[(m + k) % len(SCALARS)]
+        field(f"{t} value_{k} = {n}")
+        n += 1
+    if m % 2 == 0:
+        field(f"E{f}x{m % 2} kind = {n}", "What kind of resource this is.")
+        n += 1
+    if m % 5 == 0:
+        lines.append("  // Details of the resource.")
+        lines.append("  message Details {")
+        lines.append("    string description = 1;")
+        lines.append("    repeated int64 ids = 2;")
+        if m % 10 == 0:
+            lines.append("    enum Level {")
+            lines.append("      LEVEL_UNSPECIFIED = 0;")
+            lines.append("      LOW = 1;")
+            lines.append("      HIGH = 2;")
+            lines.append("    }")
+            lines.append("    Level level = 3;")
+        lines.append("  }")
+        field(f"Details details = {n}")
+        n += 1
+    if m % 3 == 0:
+        field(f"map<string, string> labels = {n}", "Labels for filtering.")
+        n += 1
+    if m % 7 == 0 and m > 0:
+        field(f"map<int64, F{f}M{m - 1}> children = {n}")
+        n += 1
+    if m % 4 == 0:
+        lines.append("  // Where the resource comes from.")
+        lines.append("  oneof source {")
+        lines.append(f"    string uri = {n};")
+        lines.append(f"    bytes inline = {n + 1};")
+        if m > 0:
+            lines.append(f"    F{f}M{m - 1} copy_of = {n + 2};")
+        lines.append("  }")
+        n += 3
+    if m % 6 == 0:
+        field(f"synth.common.v1.Money price = {n}")
+        field(f"synth.common.v1.State state = {n + 1}")
+        n += 2
+    if m % 9 == 0:
+        field(f"google.protobuf.Timestamp create_time = {n}", "When the resource was created.")
+        n += 1
+    if m % 8 == 0 and imports_prev:
+        field(f"F{f - 1}M{m} previous = {n}")
+        n += 1
+    if m > 0 and m % 2 == 1:
+        field(f"F{f}M{m - 1} parent = {n}")
+        n += 1
+    if m % 11 == 0:
+        lines.append(f"  reserved {n + 10} to {n + 15};")
+        lines.append('  reserved "legacy_name";')
+    if change == 0:
+        field(f"string added_field = {n + 20}", "Added in version 2.")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+def file_text(f, version):
+    pkg = package(f)
+    short = f"p{f // PER_PACKAGE}"
+    s = [
+        "// Generated by scripts/scaling.sh.",
+        'syntax = "proto3";',
+        "",
+        f"package {pkg};",
+        "",
+        'import "google/protobuf/timestamp.proto";',
+        'import "synth/common/v1/common.proto";',
+    ]
+    if f % PER_PACKAGE != 0:
+        s.append(f'import "{path(f - 1)}";')
+    s += [
+        "",
+        f'option go_package = "example.com/synth/{short}/v1;{short}pb";',
+        "option java_multiple_files = true;",
+        f'option java_package = "com.example.synth.{short}.v1";',
+        "",
+        f"// Operations on the resources of file {f}.",
+        f"service Service{f} {{",
+    ]
+    for k in range(5):
+        s.append(f"  // Gets resource {k}.")
+        s.append(f"  rpc Get{k}(F{f}M{2 * k}) returns (F{f}M{2 * k + 1});")
+    s.append("}")
+    s.append("")
+    for e in range(2):
+        s.append(f"// Kinds, set {e}.")
+        s.append(f"enum E{f}x{e} {{")
+        s.append(f"  E{f}X{e}_UNSPECIFIED = 0;")
+        for v in range(1, 4 + e):
+            s.append(f"  E{f}X{e}_VALUE_{v} = {v};")
+        s.append("}")
+        s.append("")
+    text = "\n".join(s) + "\n"
+    parts = [text]
+    for m in range(PER_FILE):
+        change = changes.get((f, m)) if version == 2 else None
+        parts.append(message(f, m, change))
+        parts.append("\n")
+    return "".join(parts)
+
+total = 0
+for version, side in ((1, "old"), (2, "new")):
+    base = os.path.join(out, side)
+    os.makedirs(os.path.join(base, "synth/common/v1"), exist_ok=True)
+    with open(os.path.join(base, "synth/common/v1/common.proto"), "w") as fh:
+        fh.write(COMMON)
+    for f in range(n_files):
+        p = os.path.join(base, path(f))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        t = file_text(f, version)
+        total += len(t) if version == 1 else 0
+        with open(p, "w") as fh:
+            fh.write(t)
+print(n_files, len(changes), total)
+PY
+}
+
+# timed OUT CMD...: runs CMD under GNU time; stdout to OUT.json, exit code to OUT.rc.
+timed() {
+  local o=$1
+  shift
+  local rc=0
+  "$TIME_BIN" -f '%e %M' -o "$o.time" "$@" >"$o.json" 2>"$o.stderr" || rc=$?
+  echo "$rc" >"$o.rc"
+  if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+    echo "$prog: protoguard exited $rc: $(head -c 600 "$o.stderr")" >&2
+    return 1
+  fi
+}
+
+echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine:    $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
+echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (at start)"
+echo "protoguard: $PROTOGUARD ($(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'))"
+echo
+
+results=$work/results
+: >"$results"
+status=0
+for n in "${sizes[@]}"; do
+  d=$work/s$n
+  mkdir -p "$d"
+  echo "$prog: generating $n messages" >&2
+  read -r files changed bytes < <(generate "$d" "$n")
+  echo "$prog: $n messages: $files files, $changed changed, $((bytes / 1024)) KB per side; timing --full" >&2
+  timed "$d/full" "$PROTOGUARD" check "$d/new" --against "$d/old" --use FILE --format json --full || status=1
+  echo "$prog: timing planned" >&2
+  timed "$d/planned" "$PROTOGUARD" check "$d/new" --against "$d/old" --use FILE --format json || status=1
+  nf=$(grep -c . "$d/full.json" || true)
+  np=$(grep -c . "$d/planned.json" || true)
+  same=same
+  if ! cmp -s <(sort "$d/full.json") <(sort "$d/planned.json"); then
+    same=DIFFER
+    status=1
+  fi
+  echo "$n $files $changed $bytes $(cat "$d/full.time" | tail -n 1) $(cat "$d/planned.time" | tail -n 1) $nf $np $same" >>"$results"
+  [ -n "${KEEP:-}" ] || rm -rf "$d/old" "$d/new"
+done
+
+python3 - "$results" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+print("| messages | files | full s | full MB | planned s | planned MB | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg | findings (full = planned) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for n, files, changed, size, fs, fkb, ps, pkb, nf, np, same in rows:
+    n, fs, fkb, ps, pkb = int(n), float(fs), float(fkb), float(ps), float(pkb)
+    verdict = f"{nf}" if same == "same" else f"**DIFFER**: {nf} full, {np} planned"
+    print(f"| {n:,} | {files} | {fs:.2f} | {fkb / 1024:,.0f} | {ps:.2f} | {pkb / 1024:,.0f} "
+          f"| {fs / n * 1e6:.0f} | {fkb / n:.1f} | {ps / n * 1e6:.0f} | {pkb / n:.1f} | {verdict} |")
+if len(rows) > 1:
+    print()
+    print("Marginal cost between consecutive sizes (removes the fixed start-up cost):")
+    print()
+    print("| from → to messages | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg |")
+    print("|---|---:|---:|---:|---:|")
+    for a, b in zip(rows, rows[1:]):
+        dn = int(b[0]) - int(a[0])
+        if dn <= 0:
+            continue
+        d = lambda i: float(b[i]) - float(a[i])
+        print(f"| {int(a[0]):,} → {int(b[0]):,} | {d(4) / dn * 1e6:.0f} | {d(5) / dn:.1f} "
+              f"| {d(6) / dn * 1e6:.0f} | {d(7) / dn:.1f} |")
+print()
+print("Source size per side: " + ", ".join(f"{int(r[0]):,} msgs {int(r[3]) / 1e6:.1f} MB" for r in rows)
+      + f"; changed messages: " + ", ".join(r[2] for r in rows) + ".")
+PY
+echo
+echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (at end); script took $(( $(date +%s) - script_start )) s"
+[ "$status" = 0 ] || echo "PROBLEMS: a run failed or --full and planned findings differ (see above)"
+exit "$status"

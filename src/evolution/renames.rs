@@ -1,0 +1,596 @@
+//! Renames: deleted and added messages, enums, services, RPCs, fields and enum values
+//! paired by structure, so that a rename is reported as one rename instead of a deletion
+//! and an unrelated addition.
+//!
+//! Pairing is conservative: a deleted element pairs with an added one only when it is the
+//! only deleted element with that structure and the added one is the only added element
+//! with it (one candidate each way), and the structure says enough:
+//!
+//! - **messages**: the same fields by number, wire kind, cardinality and type (a type that
+//!   was itself renamed counts as its new name; a type nested in the message counts by its
+//!   name relative to the message). Field names may differ, except that a message with a
+//!   single field also keeps that field's name, and a message with no fields pairs only
+//!   with one of the same short name up to case (a move to another package, a case fix):
+//!   one field of a common type, or none, says nothing about identity.
+//! - **nested types** of a renamed message pair with the same relative name in its new name
+//!   when their structure is the same (no uniqueness needed: the parent is the evidence);
+//!   a map field keeping its number pairs its synthesized entries.
+//! - **enums**: the same value numbers with the same value names once each enum's
+//!   `UPPER_SNAKE_` prefix is taken off (`COLOR_RED` in `Color` and `HUE_RED` in `Hue`).
+//! - **services**: the same RPCs (names, request and response types after the message
+//!   renames, streaming); an empty service pairs only by short name up to case.
+//! - **RPCs** of a service kept by name: the same request, response and streaming.
+//! - **fields** of a message kept by name: a field deleted at one number and added at
+//!   another with the same name, kind, cardinality and type (renumbered: a wire break).
+//! - **enum values** of an enum kept by name: a value name that moved to another number.
+//!
+//! Pairing repeats until nothing new pairs, so a message whose fields name a renamed
+//! message pairs once that one has.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::index::{Enum, Index, Message, Method, Service};
+
+/// What a renamed type is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    Message,
+    Enum,
+}
+
+/// Why two types were paired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// Same structure, one candidate each way.
+    Structure,
+    /// Nested in a renamed message (old parent full name), same relative name and structure.
+    Parent(String),
+    /// The synthesized entry of a map field (message full name, field name) that kept its
+    /// number.
+    MapField(String, String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeRename {
+    pub to: String,
+    pub kind: TypeKind,
+    pub evidence: Evidence,
+}
+
+/// Every rename found between two sides. Names are full names without a leading dot.
+#[derive(Debug, Default)]
+pub struct Renames {
+    /// Old message or enum → its new name.
+    pub types: BTreeMap<String, TypeRename>,
+    /// Old service → new service.
+    pub services: BTreeMap<String, String>,
+    /// (service, old RPC name) → new RPC name.
+    pub methods: BTreeMap<(String, String), String>,
+    /// (message, old field number) → new number (same name).
+    pub fields: BTreeMap<(String, i32), i32>,
+    /// (enum, old value number) → new number (same name).
+    pub values: BTreeMap<(String, i32), i32>,
+    /// New type → old type.
+    reverse: HashMap<String, String>,
+}
+
+impl Renames {
+    /// The new name of a renamed old type.
+    pub fn type_to(&self, old: &str) -> Option<&str> {
+        self.types
+            .get(old.trim_start_matches('.'))
+            .map(|r| r.to.as_str())
+    }
+
+    /// The old name of a type that is a rename.
+    pub fn type_from(&self, new: &str) -> Option<&str> {
+        self.reverse
+            .get(new.trim_start_matches('.'))
+            .map(String::as_str)
+    }
+
+    /// A type name of the old side as the new side would write it.
+    fn map_type<'s>(&'s self, t: &'s str) -> &'s str {
+        let t = t.trim_start_matches('.');
+        self.type_to(t).unwrap_or(t)
+    }
+}
+
+/// Finds the renames between two sides.
+pub fn detect(old: &Index, new: &Index) -> Renames {
+    let mut r = Renames::default();
+    let mut open = Open::new(old, new);
+    pair_enums(old, new, &mut open, &mut r);
+    loop {
+        let mut progress = pair_messages(old, new, &mut open, &mut r);
+        progress |= pair_nested(old, new, &mut open, &mut r);
+        progress |= pair_map_entries(old, new, &mut open, &mut r);
+        if !progress {
+            break;
+        }
+    }
+    pair_services(old, new, &mut r);
+    pair_methods(old, new, &mut r);
+    pair_fields(old, new, &mut r);
+    pair_values(old, new, &mut r);
+    r.reverse = r
+        .types
+        .iter()
+        .map(|(o, t)| (t.to.clone(), o.clone()))
+        .collect();
+    r
+}
+
+/// Deleted and added types not paired yet.
+struct Open<'a> {
+    old: BTreeSet<&'a str>,
+    new: BTreeSet<&'a str>,
+}
+
+impl<'a> Open<'a> {
+    fn new(old: &'a Index, new: &'a Index) -> Open<'a> {
+        let in_new = |n: &str| {
+            new.message(n).is_some_and(|m| !new.files[m.file].is_import)
+                || new.enum_(n).is_some_and(|e| !new.files[e.file].is_import)
+        };
+        let in_old = |n: &str| {
+            old.message(n).is_some_and(|m| !old.files[m.file].is_import)
+                || old.enum_(n).is_some_and(|e| !old.files[e.file].is_import)
+        };
+        let deleted = old
+            .messages
+            .iter()
+            .filter(|m| old.is_checked(m.file))
+            .map(|m| m.full_name.as_str())
+            .chain(
+                old.enums
+                    .iter()
+                    .filter(|e| old.is_checked(e.file))
+                    .map(|e| e.full_name.as_str()),
+            )
+            .filter(|n| !in_new(n))
+            .collect();
+        let added = new
+            .messages
+            .iter()
+            .filter(|m| new.is_checked(m.file))
+            .map(|m| m.full_name.as_str())
+            .chain(
+                new.enums
+                    .iter()
+                    .filter(|e| new.is_checked(e.file))
+                    .map(|e| e.full_name.as_str()),
+            )
+            .filter(|n| !in_old(n))
+            .collect();
+        Open {
+            old: deleted,
+            new: added,
+        }
+    }
+}
+
+fn record(r: &mut Renames, open: &mut Open, from: &str, to: &str, kind: TypeKind, ev: Evidence) {
+    open.old.remove(from);
+    open.new.remove(to);
+    r.types.insert(
+        from.to_string(),
+        TypeRename {
+            to: to.to_string(),
+            kind,
+            evidence: ev,
+        },
+    );
+}
+
+// ---- messages -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct MessageShape {
+    /// (number, wire kind, cardinality, type) by number.
+    fields: Vec<(i32, u8, u8, String)>,
+    map_entry: bool,
+}
+
+/// How a field's type is written in a shape: relative to the message for its own nested
+/// types (`~.Inner`), else the new side's name.
+fn type_ref(own: &str, t: &str, renames: Option<&Renames>) -> String {
+    let t = t.trim_start_matches('.');
+    if let Some(rest) = t.strip_prefix(own).filter(|r| r.starts_with('.')) {
+        return format!("~{rest}");
+    }
+    match renames {
+        Some(r) => r.map_type(t).to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// The shape of a message; old-side type names go through `renames`.
+fn message_shape(m: &Message, renames: Option<&Renames>) -> MessageShape {
+    let mut fields: Vec<(i32, u8, u8, String)> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let t = if f.kind.is_named_type() {
+                type_ref(&m.full_name, &f.type_name, renames)
+            } else {
+                String::new()
+            };
+            (f.number, f.kind as u8, f.cardinality as u8, t)
+        })
+        .collect();
+    fields.sort();
+    MessageShape {
+        fields,
+        map_entry: m.map_entry,
+    }
+}
+
+/// What a message with too little structure must also keep to pair by structure.
+fn message_identity(m: &Message) -> Option<String> {
+    match m.fields.as_slice() {
+        [] => Some(m.name.to_lowercase()),
+        [f] => Some(f.name.clone()),
+        _ => None,
+    }
+}
+
+/// Pairs each key with exactly one deleted and exactly one added candidate.
+fn unique_pairs<'a, K: std::hash::Hash + Eq>(
+    olds: impl Iterator<Item = (K, &'a str)>,
+    news: impl Iterator<Item = (K, &'a str)>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut by_key: HashMap<K, (Vec<&str>, Vec<&str>)> = HashMap::new();
+    for (k, n) in olds {
+        by_key.entry(k).or_default().0.push(n);
+    }
+    for (k, n) in news {
+        if let Some(e) = by_key.get_mut(&k) {
+            e.1.push(n);
+        }
+    }
+    let mut out: Vec<(&str, &str)> = by_key
+        .into_values()
+        .filter_map(|(o, n)| match (o.as_slice(), n.as_slice()) {
+            ([o], [n]) => Some((*o, *n)),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn pair_messages<'a>(old: &'a Index, new: &'a Index, open: &mut Open<'a>, r: &mut Renames) -> bool {
+    let olds: Vec<(_, &str)> = open
+        .old
+        .iter()
+        .filter_map(|n| old.message(n))
+        .filter(|m| !m.map_entry)
+        .map(|m| {
+            (
+                (message_shape(m, Some(r)), message_identity(m)),
+                m.full_name.as_str(),
+            )
+        })
+        .collect();
+    let news: Vec<(_, &str)> = open
+        .new
+        .iter()
+        .filter_map(|n| new.message(n))
+        .filter(|m| !m.map_entry)
+        .map(|m| {
+            (
+                (message_shape(m, None), message_identity(m)),
+                m.full_name.as_str(),
+            )
+        })
+        .collect();
+    let pairs = unique_pairs(olds.into_iter(), news.into_iter());
+    for &(o, n) in &pairs {
+        record(r, open, o, n, TypeKind::Message, Evidence::Structure);
+    }
+    !pairs.is_empty()
+}
+
+/// Nested messages and enums of renamed messages.
+fn pair_nested<'a>(old: &'a Index, new: &'a Index, open: &mut Open<'a>, r: &mut Renames) -> bool {
+    let mut found = Vec::new();
+    for &o in &open.old {
+        let Some((parent, short)) = o.rsplit_once('.') else {
+            continue;
+        };
+        let Some(to_parent) = r.types.get(parent).filter(|t| t.kind == TypeKind::Message) else {
+            continue;
+        };
+        let candidate = format!("{}.{short}", to_parent.to);
+        let Some(&n) = open.new.get(candidate.as_str()) else {
+            continue;
+        };
+        let kind = match (old.message(o), new.message(n), old.enum_(o), new.enum_(n)) {
+            (Some(om), Some(nm), _, _) if message_shape(om, Some(r)) == message_shape(nm, None) => {
+                TypeKind::Message
+            }
+            (_, _, Some(oe), Some(ne)) if enum_shape(oe) == enum_shape(ne) => TypeKind::Enum,
+            _ => continue,
+        };
+        found.push((o, n, kind, parent.to_string()));
+    }
+    for (o, n, kind, parent) in &found {
+        record(r, open, o, n, *kind, Evidence::Parent(parent.clone()));
+    }
+    !found.is_empty()
+}
+
+/// Map fields that kept their number (in a message kept or renamed) pair their entries.
+fn pair_map_entries<'a>(
+    old: &'a Index,
+    new: &'a Index,
+    open: &mut Open<'a>,
+    r: &mut Renames,
+) -> bool {
+    let mut found = Vec::new();
+    for &o in &open.old {
+        let Some(entry) = old.message(o).filter(|m| m.map_entry) else {
+            continue;
+        };
+        let Some((parent, _)) = o.rsplit_once('.') else {
+            continue;
+        };
+        let Some(om) = old.message(parent) else {
+            continue;
+        };
+        let Some(nm) = new.message(r.map_type(parent)) else {
+            continue;
+        };
+        let Some(of) = om
+            .fields
+            .iter()
+            .find(|f| f.type_name.trim_start_matches('.') == o)
+        else {
+            continue;
+        };
+        let Some(nf) = nm.field_by_number(of.number) else {
+            continue;
+        };
+        let n = nf.type_name.trim_start_matches('.');
+        let Some(&n) = open.new.get(n) else {
+            continue;
+        };
+        let Some(ne) = new.message(n).filter(|m| m.map_entry) else {
+            continue;
+        };
+        if message_shape(entry, Some(r)) == message_shape(ne, None) {
+            found.push((o, n, nm.full_name.clone(), nf.name.clone()));
+        }
+    }
+    for (o, n, message, field) in &found {
+        record(
+            r,
+            open,
+            o,
+            n,
+            TypeKind::Message,
+            Evidence::MapField(message.clone(), field.clone()),
+        );
+    }
+    !found.is_empty()
+}
+
+// ---- enums --------------------------------------------------------------------------------
+
+/// `OrderStatus` → `ORDER_STATUS`, `HTTPCode` → `HTTP_CODE`.
+pub fn upper_snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
+                out.push('_');
+            }
+        }
+        out.extend(c.to_uppercase());
+    }
+    out
+}
+
+/// Value numbers with their names, the enum's `UPPER_SNAKE_` prefix taken off when every
+/// value carries it.
+fn enum_shape(e: &Enum) -> Vec<(i32, String)> {
+    let prefix = format!("{}_", upper_snake(&e.name));
+    let strip = e.values.iter().all(|v| v.name.starts_with(&prefix));
+    let mut shape: Vec<(i32, String)> = e
+        .values
+        .iter()
+        .map(|v| {
+            let name = if strip {
+                &v.name[prefix.len()..]
+            } else {
+                &v.name
+            };
+            (v.number, name.to_string())
+        })
+        .collect();
+    shape.sort();
+    shape
+}
+
+fn pair_enums<'a>(old: &'a Index, new: &'a Index, open: &mut Open<'a>, r: &mut Renames) {
+    let olds = open
+        .old
+        .iter()
+        .filter_map(|n| old.enum_(n))
+        .map(|e| (enum_shape(e), e.full_name.as_str()));
+    let news = open
+        .new
+        .iter()
+        .filter_map(|n| new.enum_(n))
+        .map(|e| (enum_shape(e), e.full_name.as_str()));
+    for (o, n) in unique_pairs(olds, news) {
+        record(r, open, o, n, TypeKind::Enum, Evidence::Structure);
+    }
+}
+
+// ---- services and RPCs ----------------------------------------------------------------------
+
+type MethodShape = (String, String, bool, bool);
+
+fn method_shape(m: &Method, renames: Option<&Renames>) -> MethodShape {
+    let map = |t: &str| match renames {
+        Some(r) => r.map_type(t).to_string(),
+        None => t.trim_start_matches('.').to_string(),
+    };
+    (
+        map(&m.input_type),
+        map(&m.output_type),
+        m.client_streaming,
+        m.server_streaming,
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ServiceShape {
+    methods: Vec<(String, MethodShape)>,
+    /// Short name up to case, for a service without RPCs.
+    identity: Option<String>,
+}
+
+fn service_shape(s: &Service, renames: Option<&Renames>) -> ServiceShape {
+    let mut methods: Vec<(String, MethodShape)> = s
+        .methods
+        .iter()
+        .map(|m| (m.name.clone(), method_shape(m, renames)))
+        .collect();
+    methods.sort();
+    ServiceShape {
+        identity: methods.is_empty().then(|| s.name.to_lowercase()),
+        methods,
+    }
+}
+
+fn pair_services(old: &Index, new: &Index, r: &mut Renames) {
+    let olds: Vec<_> = old
+        .services
+        .iter()
+        .filter(|s| old.is_checked(s.file))
+        .filter(|s| {
+            new.service(&s.full_name)
+                .is_none_or(|n| new.files[n.file].is_import)
+        })
+        .map(|s| (service_shape(s, Some(r)), s.full_name.as_str()))
+        .collect();
+    let news: Vec<_> = new
+        .services
+        .iter()
+        .filter(|s| new.is_checked(s.file))
+        .filter(|s| {
+            old.service(&s.full_name)
+                .is_none_or(|o| old.files[o.file].is_import)
+        })
+        .map(|s| (service_shape(s, None), s.full_name.as_str()))
+        .collect();
+    for (o, n) in unique_pairs(olds.into_iter(), news.into_iter()) {
+        r.services.insert(o.to_string(), n.to_string());
+    }
+}
+
+fn pair_methods(old: &Index, new: &Index, r: &mut Renames) {
+    let mut found = Vec::new();
+    for os in old.services.iter().filter(|s| old.is_checked(s.file)) {
+        let Some(ns) = new
+            .service(&os.full_name)
+            .filter(|n| !new.files[n.file].is_import)
+        else {
+            continue;
+        };
+        let olds = os
+            .methods
+            .iter()
+            .filter(|m| !ns.methods.iter().any(|n| n.name == m.name))
+            .map(|m| (method_shape(m, Some(r)), m.name.as_str()));
+        let news = ns
+            .methods
+            .iter()
+            .filter(|m| !os.methods.iter().any(|o| o.name == m.name))
+            .map(|m| (method_shape(m, None), m.name.as_str()));
+        for (o, n) in unique_pairs(olds, news) {
+            found.push(((os.full_name.clone(), o.to_string()), n.to_string()));
+        }
+    }
+    r.methods.extend(found);
+}
+
+// ---- fields and values ------------------------------------------------------------------------
+
+fn pair_fields(old: &Index, new: &Index, r: &mut Renames) {
+    let mut found = Vec::new();
+    for om in old.messages.iter().filter(|m| old.is_checked(m.file)) {
+        let Some(nm) = new
+            .message(&om.full_name)
+            .filter(|n| !new.files[n.file].is_import)
+        else {
+            continue;
+        };
+        for of in &om.fields {
+            if nm.field_by_number(of.number).is_some() {
+                continue;
+            }
+            let Some(nf) = nm.fields.iter().find(|f| f.name == of.name) else {
+                continue;
+            };
+            let same_type = !of.kind.is_named_type()
+                || r.map_type(&of.type_name) == nf.type_name.trim_start_matches('.');
+            if om.field_by_number(nf.number).is_none()
+                && of.kind == nf.kind
+                && of.cardinality == nf.cardinality
+                && same_type
+            {
+                found.push(((om.full_name.clone(), of.number), nf.number));
+            }
+        }
+    }
+    r.fields.extend(found);
+}
+
+fn pair_values(old: &Index, new: &Index, r: &mut Renames) {
+    let mut found = Vec::new();
+    for oe in old.enums.iter().filter(|e| old.is_checked(e.file)) {
+        let Some(ne) = new
+            .enum_(&oe.full_name)
+            .filter(|n| !new.files[n.file].is_import)
+        else {
+            continue;
+        };
+        let numbers = |e: &Enum| e.values.iter().map(|v| v.number).collect::<BTreeSet<i32>>();
+        let (was, now) = (numbers(oe), numbers(ne));
+        for number in was.difference(&now) {
+            // Where the names this number had went, among numbers the old enum lacked.
+            let targets: BTreeSet<i32> = oe
+                .values
+                .iter()
+                .filter(|v| v.number == *number)
+                .filter_map(|v| ne.values.iter().find(|n| n.name == v.name))
+                .map(|n| n.number)
+                .filter(|n| !was.contains(n))
+                .collect();
+            if let [to] = targets.into_iter().collect::<Vec<_>>()[..] {
+                found.push(((oe.full_name.clone(), *number), to));
+            }
+        }
+    }
+    r.values.extend(found);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_snake;
+
+    #[test]
+    fn upper_snake_names() {
+        assert_eq!(upper_snake("OrderStatus"), "ORDER_STATUS");
+        assert_eq!(upper_snake("HTTPCode"), "HTTP_CODE");
+        assert_eq!(upper_snake("Color"), "COLOR");
+        assert_eq!(upper_snake("V2Thing"), "V2_THING");
+    }
+}

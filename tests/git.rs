@@ -1,0 +1,1053 @@
+//! Git inputs as a user meets them: every spelling of a git baseline (buf's `.git#branch=`,
+//! `#tag=`, `#ref=`, `#commit=`, `,subdir=`, another repository before the `#`, and the short
+//! `git:REF[:SUBDIR]`), `--staged` for pre-commit, `--against latest-release`, work trees,
+//! linked worktrees, bare and shallow repositories, the errors (exit 2, one line), and a
+//! fingerprint proving that protoguard never writes to the repository.
+//!
+//! Every repository is built here with git2 in a temp dir; only the shallow clone needs the
+//! git command line (the test says so and passes when `git` is missing).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------------------
+// Schemas. Each version differs from WORK by a known set of deleted fields, so the number
+// of findings says which commit was read.
+
+/// `name`, `id`.
+const V1: &str = "syntax = \"proto3\";
+package acme.v1;
+
+message User {
+  string name = 1;
+  int64 id = 2;
+}
+";
+
+/// V1 plus `email`: a safe change.
+const V2: &str = "syntax = \"proto3\";
+package acme.v1;
+
+message User {
+  string name = 1;
+  int64 id = 2;
+  string email = 3;
+}
+";
+
+/// V2 plus `phone`: a safe change.
+const V3: &str = "syntax = \"proto3\";
+package acme.v1;
+
+message User {
+  string name = 1;
+  int64 id = 2;
+  string email = 3;
+  string phone = 4;
+}
+";
+
+/// Only `name`: against V1 one field is deleted (`id`), against V2 two, against V3 three.
+const WORK: &str = "syntax = \"proto3\";
+package acme.v1;
+
+message User {
+  string name = 1;
+}
+";
+
+const FILE: &str = "proto/acme/v1/user.proto";
+
+// ---------------------------------------------------------------------------------------
+// Running the binary.
+
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_protoguard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run protoguard")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_code(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}\nstdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+}
+
+/// The names of the deleted fields reported, sorted: which baseline was read.
+fn deleted(out: &Output) -> Vec<String> {
+    let mut names: Vec<String> = stdout(out)
+        .lines()
+        .filter(|l| l.contains("FIELD_NO_DELETE"))
+        .filter_map(|l| l.split("with name \"").nth(1))
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs a check expected to report exactly `fields` as deleted (exit 1, or 0 when none).
+#[track_caller]
+fn expect_deleted(cwd: &Path, args: &[&str], fields: &[&str]) -> Output {
+    let out = run(cwd, args);
+    let what = format!("protoguard {}  (in {})", args.join(" "), cwd.display());
+    assert_code(&out, if fields.is_empty() { 0 } else { 1 }, &what);
+    assert_eq!(deleted(&out), fields, "{what}\n{}", stdout(&out));
+    out
+}
+
+/// Runs a check expected to fail with exit 2 and a one-line reason containing every `needle`.
+#[track_caller]
+fn expect_error(cwd: &Path, args: &[&str], needles: &[&str]) -> String {
+    let out = run(cwd, args);
+    let what = format!("protoguard {}  (in {})", args.join(" "), cwd.display());
+    assert_code(&out, 2, &what);
+    assert_eq!(stdout(&out), "", "{what}");
+    let err = stderr(&out);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{what}: expected a one-line reason, got:\n{err}"
+    );
+    assert!(err.starts_with("protoguard: "), "{what}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{what}: {n:?} missing from:\n{err}");
+    }
+    err
+}
+
+// ---------------------------------------------------------------------------------------
+// Building repositories with git2.
+
+fn sig() -> Signature<'static> {
+    Signature::new(
+        "Test",
+        "test@example.com",
+        &git2::Time::new(1_700_000_000, 0),
+    )
+    .unwrap()
+}
+
+/// A new repository at `path` whose first branch is `main`.
+fn init(path: &Path) -> Repository {
+    let mut opts = RepositoryInitOptions::new();
+    opts.initial_head("main");
+    Repository::init_opts(path, &opts).expect("init")
+}
+
+fn write(root: &Path, rel: &str, contents: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, contents).unwrap();
+}
+
+/// Stages every change in the work tree (additions, edits and deletions), like `git add -A`.
+fn stage_all(repo: &Repository) {
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+}
+
+/// Writes `files` into the work tree, stages everything and commits on HEAD.
+fn commit(repo: &Repository, files: &[(&str, &str)], message: &str) -> Oid {
+    let root = repo.workdir().unwrap().to_path_buf();
+    for (p, c) in files {
+        write(&root, p, c);
+    }
+    stage_all(repo);
+    let tree_id = repo.index().unwrap().write_tree().unwrap();
+    let tree = repo.find_tree(tree_id).unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig(), &sig(), message, &tree, &parents)
+        .unwrap()
+}
+
+fn tag(repo: &Repository, name: &str, at: Oid) {
+    let obj = repo.find_object(at, None).unwrap();
+    repo.tag_lightweight(name, &obj, false).unwrap();
+}
+
+fn annotated_tag(repo: &Repository, name: &str, at: Oid) {
+    let obj = repo.find_object(at, None).unwrap();
+    repo.tag(name, &obj, &sig(), &format!("release {name}"), false)
+        .unwrap();
+}
+
+fn branch(repo: &Repository, name: &str, at: Oid) {
+    repo.branch(name, &repo.find_commit(at).unwrap(), false)
+        .unwrap();
+}
+
+/// Points HEAD at `name` and makes the index and work tree match it.
+fn checkout(repo: &Repository, name: &str) {
+    repo.set_head(&format!("refs/heads/{name}")).unwrap();
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .unwrap();
+}
+
+/// The standard history: V1 (tag v1.0.0) ← V2 (annotated tag v2.0.0) ← V3, on `main`;
+/// the work tree then holds WORK, unstaged. Returns the repo and the three commits.
+struct History {
+    dir: TempDir,
+    repo: Repository,
+    c1: Oid,
+    c2: Oid,
+    c3: Oid,
+}
+
+impl History {
+    fn new() -> History {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = init(&dir.path().join("repo"));
+        let c1 = commit(&repo, &[(FILE, V1), ("README", "acme\n")], "v1");
+        tag(&repo, "v1.0.0", c1);
+        let c2 = commit(&repo, &[(FILE, V2)], "add email");
+        annotated_tag(&repo, "v2.0.0", c2);
+        let c3 = commit(&repo, &[(FILE, V3)], "add phone");
+        write(&dir.path().join("repo"), FILE, WORK);
+        History {
+            dir,
+            repo,
+            c1,
+            c2,
+            c3,
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every input form.
+
+#[test]
+fn buf_syntax_branch_tag_ref_commit() {
+    let h = History::new();
+    let root = h.root();
+    let c1 = h.c1.to_string();
+    let c2 = h.c2.to_string();
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (".git#branch=main".into(), vec!["email", "id", "phone"]),
+        (".git#tag=v1.0.0".into(), vec!["id"]),
+        // An annotated tag is peeled to its commit.
+        (".git#tag=v2.0.0".into(), vec!["email", "id"]),
+        (".git#ref=HEAD~1".into(), vec!["email", "id"]),
+        (".git#ref=HEAD~2".into(), vec!["id"]),
+        // Any revspec git understands.
+        (".git#ref=main^".into(), vec!["email", "id"]),
+        (".git#ref=v2.0.0^{commit}".into(), vec!["email", "id"]),
+        (".git#ref=refs/tags/v1.0.0".into(), vec!["id"]),
+        (".git#ref=:/add email".into(), vec!["email", "id"]),
+        (format!(".git#commit={c1}"), vec!["id"]),
+        (format!(".git#commit={}", &c2[..7]), vec!["email", "id"]),
+        (format!(".git#ref={}", &c1[..10]), vec!["id"]),
+        // buf's clone-time options are accepted and mean nothing for a local repository.
+        (".git#ref=HEAD~1,depth=50".into(), vec!["email", "id"]),
+        // No key: HEAD.
+        (".git".to_string() + "#", vec!["email", "id", "phone"]),
+    ];
+    for (against, fields) in &cases {
+        // NEW names the proto directory; the baseline is read under the same subdirectory.
+        expect_deleted(&root, &["check", "proto", "--against", against], fields);
+        // The same with an explicit subdir.
+        let with_subdir = if against.ends_with('#') {
+            format!("{against}subdir=proto")
+        } else {
+            format!("{against},subdir=proto")
+        };
+        expect_deleted(
+            &root,
+            &["check", "proto", "--against", &with_subdir],
+            fields,
+        );
+    }
+    // NEW = the repository top: file names include `proto/` on both sides.
+    expect_deleted(
+        &root,
+        &["check", ".", "--against", ".git#tag=v1.0.0"],
+        &["id"],
+    );
+    let _ = h.c3;
+}
+
+#[test]
+fn short_form_git_ref_and_subdir() {
+    let h = History::new();
+    let root = h.root();
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", "git:main"],
+        &["email", "id", "phone"],
+    );
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", "git:v1.0.0"],
+        &["id"],
+    );
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", "git:HEAD~1:proto"],
+        &["email", "id"],
+    );
+    expect_deleted(&root, &["check", ".", "--against", "git:HEAD~2"], &["id"]);
+    // A subdir deeper than NEW's root: the import root moves with it.
+    let out = run(
+        &root,
+        &["check", "proto/acme", "--against", "git:HEAD~2:proto/acme"],
+    );
+    assert_code(&out, 1, "git:HEAD~2:proto/acme");
+}
+
+#[test]
+fn findings_name_paths_from_the_repository_top() {
+    let h = History::new();
+    let out = expect_deleted(
+        &h.root(),
+        &["check", "proto", "--against", ".git#tag=v1.0.0"],
+        &["id"],
+    );
+    assert!(
+        stdout(&out).starts_with(&format!("{FILE}:")),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &h.root(),
+        &[
+            "check",
+            "proto",
+            "--against",
+            ".git#tag=v1.0.0",
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&out, 1, "json");
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(v["path"], FILE);
+}
+
+#[test]
+fn another_repository_before_the_hash() {
+    let h = History::new();
+    let root = h.root();
+    // A second repository next to the first, with its own history.
+    let other = init(&h.dir.path().join("other"));
+    commit(&other, &[(FILE, V1)], "other v1");
+    commit(&other, &[(FILE, V2)], "other v2");
+    // Its `.git`, its work tree, absolute or relative, with and without subdir.
+    let abs = h.dir.path().join("other").display().to_string();
+    for (against, fields) in [
+        (
+            "../other/.git#branch=main,subdir=proto".to_string(),
+            vec!["email", "id"],
+        ),
+        (
+            "../other#branch=main,subdir=proto".to_string(),
+            vec!["email", "id"],
+        ),
+        ("../other#ref=HEAD~1,subdir=proto".to_string(), vec!["id"]),
+        (format!("{abs}/.git#ref=main~1,subdir=proto"), vec!["id"]),
+        (
+            format!("{abs}#branch=main,subdir=proto"),
+            vec!["email", "id"],
+        ),
+    ] {
+        expect_deleted(&root, &["check", "proto", "--against", &against], &fields);
+    }
+    // NEW may be in a plain directory that is no repository at all.
+    let plain = h.dir.path().join("plain");
+    write(&plain, "acme/v1/user.proto", WORK);
+    expect_deleted(
+        &plain,
+        &[
+            "check",
+            ".",
+            "--against",
+            "../other/.git#branch=main,subdir=proto",
+        ],
+        &["email", "id"],
+    );
+}
+
+#[test]
+fn from_a_subdirectory_of_the_work_tree() {
+    let h = History::new();
+    let sub = h.root().join("proto");
+    expect_deleted(
+        &sub,
+        &["check", ".", "--against", ".git#branch=main"],
+        &["email", "id", "phone"],
+    );
+    expect_deleted(&sub, &["check", ".", "--against", "git:v1.0.0"], &["id"]);
+    expect_deleted(
+        &sub,
+        &["check", ".", "--against", ".git#ref=HEAD~1,subdir=proto"],
+        &["email", "id"],
+    );
+    // Deeper still: NEW is `.` two levels below the top.
+    let deeper = h.root().join("proto/acme");
+    expect_deleted(
+        &deeper,
+        &["check", ".", "--against", ".git#tag=v1.0.0"],
+        &["id"],
+    );
+    // --staged from a subdirectory: nothing staged yet, so nothing to report.
+    expect_deleted(&sub, &["check", ".", "--staged"], &[]);
+    stage_all(&h.repo);
+    expect_deleted(&sub, &["check", ".", "--staged"], &["email", "id", "phone"]);
+}
+
+/// A pull-request checkout (actions/checkout with fetch-depth: 0) has no local `main`,
+/// only `refs/remotes/origin/main`: `branch=main` must still find it.
+#[test]
+fn branch_resolves_from_origin_remote_tracking_ref() {
+    let h = History::new();
+    let root = h.root();
+    // The PR head is a detached commit on top of main; the only `main` is origin's.
+    let main = h.repo.find_commit(h.c2).unwrap();
+    h.repo
+        .reference("refs/remotes/origin/main", main.id(), true, "fetch")
+        .unwrap();
+    h.repo.set_head_detached(h.c3).unwrap();
+    h.repo
+        .find_branch("main", git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    assert!(h.repo.find_reference("refs/heads/main").is_err());
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["email", "id"],
+    );
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", "git:origin/main"],
+        &["email", "id"],
+    );
+    // A local branch, when there is one, wins over the remote-tracking one.
+    branch(&h.repo, "main", h.c1);
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["id"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// --staged: the pre-commit check.
+
+#[test]
+fn staged_checks_the_index_against_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    commit(&repo, &[(FILE, V2)], "v2");
+
+    // Nothing staged, the work tree untouched: clean.
+    expect_deleted(&root, &["check", "proto", "--staged"], &[]);
+
+    // An unstaged breaking edit is ignored: it is not what would be committed.
+    write(&root, FILE, WORK);
+    expect_deleted(&root, &["check", "proto", "--staged"], &[]);
+    // ...while the work tree against HEAD does see it.
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", ".git#ref=HEAD"],
+        &["email", "id"],
+    );
+
+    // Staged, it is reported, at the path relative to the repository top.
+    stage_all(&repo);
+    let out = expect_deleted(&root, &["check", "proto", "--staged"], &["email", "id"]);
+    assert!(
+        stdout(&out).starts_with(&format!("{FILE}:")),
+        "{}",
+        stdout(&out)
+    );
+    // NEW defaults to `.`: the whole work tree.
+    expect_deleted(&root, &["check", "--staged"], &["email", "id"]);
+
+    // The work tree is fixed but the fix is not staged: still reported.
+    write(&root, FILE, V3);
+    expect_deleted(&root, &["check", "proto", "--staged"], &["email", "id"]);
+
+    // A staged fix clears it.
+    stage_all(&repo);
+    expect_deleted(&root, &["check", "proto", "--staged"], &[]);
+
+    // A new staged file that breaks nothing, next to an unstaged deletion of it.
+    write(
+        &root,
+        "proto/acme/v1/extra.proto",
+        "syntax = \"proto3\";\npackage acme.v1;\nmessage Extra {}\n",
+    );
+    stage_all(&repo);
+    std::fs::remove_file(root.join("proto/acme/v1/extra.proto")).unwrap();
+    expect_deleted(&root, &["check", "proto", "--staged"], &[]);
+}
+
+#[test]
+fn staged_with_explicit_against() {
+    let h = History::new();
+    let root = h.root();
+    stage_all(&h.repo);
+    // --staged compares the index with any baseline, here the first release.
+    expect_deleted(
+        &root,
+        &["check", "proto", "--staged", "--against", ".git#tag=v1.0.0"],
+        &["id"],
+    );
+    expect_deleted(
+        &root,
+        &["check", "proto", "--staged", "--against", "latest-release"],
+        &["email", "id"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// --against latest-release.
+
+/// A repository with V1, V2, V3 on main and the work tree at WORK, tagged by `tags`
+/// (name, which commit: 1, 2 or 3).
+fn tagged(tags: &[(&str, u8)]) -> History {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init(&dir.path().join("repo"));
+    let c1 = commit(&repo, &[(FILE, V1)], "v1");
+    let c2 = commit(&repo, &[(FILE, V2)], "v2");
+    let c3 = commit(&repo, &[(FILE, V3)], "v3");
+    for (name, at) in tags {
+        let id = [c1, c2, c3][usize::from(*at) - 1];
+        if name.contains("annotated") {
+            annotated_tag(&repo, name, id);
+        } else {
+            tag(&repo, name, id);
+        }
+    }
+    write(&dir.path().join("repo"), FILE, WORK);
+    History {
+        dir,
+        repo,
+        c1,
+        c2,
+        c3,
+    }
+}
+
+/// Runs `check proto --against latest-release EXTRA`, expects `fields` deleted and stderr
+/// naming `baseline`.
+#[track_caller]
+fn latest(h: &History, extra: &[&str], fields: &[&str], baseline: &str) {
+    let mut args = vec!["check", "proto", "--against", "latest-release"];
+    args.extend_from_slice(extra);
+    let out = expect_deleted(&h.root(), &args, fields);
+    let err = stderr(&out);
+    assert!(
+        err.contains("baseline") && err.contains(baseline),
+        "stderr should name the baseline {baseline:?}:\n{err}"
+    );
+}
+
+#[test]
+fn latest_release_takes_the_highest_semver_tag() {
+    // Lexically v1.9.0 > v1.10.0; by semver v1.10.0 wins.
+    let h = tagged(&[("v1.9.0", 1), ("v1.10.0", 2), ("v1.2.0", 3)]);
+    latest(&h, &[], &["email", "id"], "v1.10.0");
+}
+
+#[test]
+fn latest_release_ranks_a_prerelease_below_its_release() {
+    let h = tagged(&[
+        ("v1.0.0", 1),
+        ("v1.1.0", 1),
+        ("v1.1.0-rc.1", 3),
+        ("v1.1.0-beta", 2),
+    ]);
+    latest(&h, &[], &["id"], "v1.1.0");
+    let h = tagged(&[("v1.0.0", 1), ("v1.1.0-rc.1", 2)]);
+    latest(&h, &[], &["email", "id"], "v1.1.0-rc.1");
+}
+
+#[test]
+fn latest_release_ignores_tags_that_are_not_versions_or_do_not_match() {
+    // `nightly` matches nothing semver; `w9.0.0` does not match `v*`.
+    let h = tagged(&[
+        ("v1.0.0", 1),
+        ("vnext", 3),
+        ("w9.0.0", 3),
+        ("v2.0.0-annotated", 2),
+    ]);
+    latest(&h, &[], &["email", "id"], "v2.0.0-annotated");
+}
+
+#[test]
+fn latest_release_with_tag_pattern() {
+    let h = tagged(&[("release-1.2.0", 1), ("release-1.10.0", 2), ("v9.0.0", 3)]);
+    latest(
+        &h,
+        &["--tag-pattern", "release-*"],
+        &["email", "id"],
+        "release-1.10.0",
+    );
+    // The default pattern still sees the v tag.
+    latest(&h, &[], &["email", "id", "phone"], "v9.0.0");
+}
+
+#[test]
+fn latest_release_falls_back_to_the_merge_base_with_main() {
+    // No tags. A feature branch forks from main at V1; main moves on to V3.
+    let h = tagged(&[]);
+    branch(&h.repo, "feature", h.c1);
+    checkout(&h.repo, "feature");
+    write(&h.root(), FILE, WORK);
+    latest(&h, &[], &["id"], "merge-base");
+    latest(&h, &[], &["id"], &h.c1.to_string()[..7]);
+    // A tag pattern matching nothing falls back the same way.
+    latest(&h, &["--tag-pattern", "release-*"], &["id"], "merge-base");
+    let _ = (h.c2, h.c3);
+}
+
+#[test]
+fn latest_release_falls_back_to_origin_main() {
+    // A CI clone: the default branch exists only as origin/main.
+    let h = tagged(&[]);
+    h.repo
+        .reference("refs/remotes/origin/main", h.c2, true, "fetch")
+        .unwrap();
+    branch(&h.repo, "feature", h.c3);
+    checkout(&h.repo, "feature");
+    h.repo
+        .find_branch("main", git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    write(&h.root(), FILE, WORK);
+    latest(&h, &[], &["email", "id"], "origin/main");
+}
+
+// ---------------------------------------------------------------------------------------
+// Worktrees, bare repositories.
+
+#[test]
+fn linked_worktree() {
+    let h = History::new();
+    let wt_path = h.dir.path().join("wt");
+    let wt = h.repo.worktree("wt", &wt_path, None).unwrap();
+    let wt_repo = Repository::open_from_worktree(&wt).unwrap();
+    assert!(
+        wt_path.join(".git").is_file(),
+        "a linked worktree's .git is a file"
+    );
+    // The worktree's branch `wt` starts at HEAD (V3); edit it there.
+    write(&wt_path, FILE, WORK);
+    expect_deleted(
+        &wt_path,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["email", "id", "phone"],
+    );
+    expect_deleted(
+        &wt_path,
+        &["check", "proto", "--against", ".git#tag=v1.0.0"],
+        &["id"],
+    );
+    expect_deleted(
+        &wt_path.join("proto"),
+        &["check", ".", "--against", "git:HEAD~1"],
+        &["email", "id"],
+    );
+    // --staged reads the worktree's own index, not the main one's.
+    expect_deleted(&wt_path, &["check", "proto", "--staged"], &[]);
+    stage_all(&wt_repo);
+    expect_deleted(
+        &wt_path,
+        &["check", "proto", "--staged"],
+        &["email", "id", "phone"],
+    );
+    // The main work tree's index is untouched by staging in the worktree.
+    expect_deleted(&h.root(), &["check", "proto", "--staged"], &[]);
+}
+
+/// A bare repository built from blobs, its `main` holding `files`.
+fn bare(path: &Path, commits: &[&[(&str, &str)]]) -> Repository {
+    let mut opts = RepositoryInitOptions::new();
+    opts.bare(true).initial_head("main");
+    let repo = Repository::init_opts(path, &opts).unwrap();
+    let mut parent: Option<Oid> = None;
+    for files in commits {
+        let mut index = git2::Index::new().unwrap();
+        for (p, c) in *files {
+            let id = repo.blob(c.as_bytes()).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: c.len() as u32,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: p.as_bytes().to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+        let parents: Vec<git2::Commit> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        parent = Some(
+            repo.commit(Some("refs/heads/main"), &sig(), &sig(), "c", &tree, &refs)
+                .unwrap(),
+        );
+    }
+    repo
+}
+
+#[test]
+fn bare_repository_as_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare_path = dir.path().join("schemas.git");
+    bare(&bare_path, &[&[(FILE, V1)], &[(FILE, V2)]]);
+    let work = dir.path().join("work");
+    write(&work, "acme/v1/user.proto", WORK);
+    let abs = bare_path.display().to_string();
+    expect_deleted(
+        &work,
+        &[
+            "check",
+            ".",
+            "--against",
+            &format!("{abs}#branch=main,subdir=proto"),
+        ],
+        &["email", "id"],
+    );
+    expect_deleted(
+        &work,
+        &[
+            "check",
+            ".",
+            "--against",
+            &format!("{abs}#ref=main~1,subdir=proto"),
+        ],
+        &["id"],
+    );
+    expect_deleted(
+        &work,
+        &[
+            "check",
+            ".",
+            "--against",
+            "../schemas.git#ref=HEAD,subdir=proto",
+        ],
+        &["email", "id"],
+    );
+    // A bare repository has no index worth checking and no work tree.
+    let out = run(&bare_path, &["check", ".", "--staged"]);
+    assert_code(&out, 2, "--staged in a bare repository");
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors: exit 2, one line, naming what is wrong.
+
+#[test]
+fn unknown_refs_are_named() {
+    let h = History::new();
+    let root = h.root();
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#ref=no-such-ref"],
+        &["no-such-ref", "not found"],
+    );
+    expect_error(
+        &root,
+        &["check", "proto", "--against", "git:no-such-ref"],
+        &["no-such-ref", "not found"],
+    );
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=nope"],
+        &["branch", "nope", "not found"],
+    );
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#tag=v9.9.9"],
+        &["tag", "v9.9.9", "not found"],
+    );
+    expect_error(
+        &root,
+        &[
+            "check",
+            "proto",
+            "--against",
+            ".git#commit=0123456789abcdef0123456789abcdef01234567",
+        ],
+        &["0123456789abcdef0123456789abcdef01234567", "not found"],
+    );
+    // A tag is not a branch: `branch=v1.0.0` must not silently read the tag.
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=v1.0.0"],
+        &["branch", "v1.0.0"],
+    );
+    // A revspec naming a tree is not a commit.
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#ref=HEAD^{tree}"],
+        &["HEAD^{tree}"],
+    );
+}
+
+#[test]
+fn subdir_missing_in_the_commit() {
+    let h = History::new();
+    let root = h.root();
+    expect_error(
+        &root,
+        &[
+            "check",
+            "proto",
+            "--against",
+            ".git#branch=main,subdir=nope",
+        ],
+        &["nope", &h.c3.to_string()[..7]],
+    );
+    expect_error(
+        &root,
+        &["check", "proto", "--against", "git:HEAD:nope/deeper"],
+        &["nope/deeper"],
+    );
+    // A path that is a file, not a directory.
+    expect_error(
+        &root,
+        &["check", "proto", "--against", "git:HEAD:README"],
+        &["README"],
+    );
+    // A directory with no .proto files in the commit.
+    let out = run(
+        &root,
+        &["check", "proto", "--against", ".git#ref=HEAD,subdir=."],
+    );
+    assert_code(&out, 1, "subdir=. is the top");
+}
+
+#[test]
+fn not_a_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/user.proto", WORK);
+    let err = expect_error(
+        &dir.path().join("a"),
+        &["check", ".", "--against", ".git#branch=main"],
+        &["not a git repository"],
+    );
+    assert!(err.contains(".git#branch=main"), "{err}");
+    expect_error(
+        &dir.path().join("a"),
+        &["check", ".", "--against", "git:HEAD"],
+        &["not a git repository"],
+    );
+    expect_error(
+        &dir.path().join("a"),
+        &["check", ".", "--staged"],
+        &["--staged", "git"],
+    );
+    expect_error(
+        &dir.path().join("a"),
+        &["check", ".", "--against", "latest-release"],
+        &["latest-release", "not a git repository"],
+    );
+    expect_error(
+        &dir.path().join("a"),
+        &["check", ".", "--against", "../missing/.git#branch=main"],
+        &["../missing/.git"],
+    );
+    // A repository with no commit yet.
+    let empty = dir.path().join("empty");
+    init(&empty);
+    write(&empty, "a.proto", WORK);
+    expect_error(
+        &empty,
+        &["check", ".", "--against", ".git#branch=main"],
+        &["main", "not found"],
+    );
+}
+
+#[test]
+fn shallow_clone_missing_the_ref() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!(
+            "skipped: the git command line is not installed (needed to make a shallow clone)"
+        );
+        return;
+    }
+    let h = History::new();
+    branch(&h.repo, "feature", h.c1);
+    let url = format!("file://{}", h.root().display());
+    let clone = h.dir.path().join("shallow");
+    let out = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "-b", "main", &url])
+        .arg(&clone)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git clone: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(clone.join(".git/shallow").exists());
+    write(&clone, FILE, WORK);
+    // What the shallow clone has works.
+    expect_deleted(
+        &clone,
+        &["check", "proto", "--against", ".git#ref=HEAD"],
+        &["email", "id", "phone"],
+    );
+    expect_deleted(
+        &clone,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["email", "id", "phone"],
+    );
+    // What it lacks is explained.
+    for against in [
+        ".git#ref=HEAD~1".to_string(),
+        ".git#tag=v1.0.0".to_string(),
+        ".git#branch=feature".to_string(),
+        format!(".git#commit={}", h.c1),
+        "git:HEAD~2".to_string(),
+    ] {
+        expect_error(
+            &clone,
+            &["check", "proto", "--against", &against],
+            &["shallow", "fetch-depth: 0"],
+        );
+    }
+    // latest-release in a shallow clone without tags falls back to origin/main = HEAD.
+    let out = run(&clone, &["check", "proto", "--against", "latest-release"]);
+    assert_code(&out, 1, "latest-release in a shallow clone");
+}
+
+// ---------------------------------------------------------------------------------------
+// protoguard never writes to the repository.
+
+/// Every file and directory under `root` (the work tree and all of .git, nothing excluded):
+/// path → (contents, modification time); directories with empty contents.
+fn fingerprint(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, Option<std::time::SystemTime>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let rel = path.strip_prefix(root).unwrap().to_path_buf();
+            if meta.is_dir() {
+                out.insert(rel, (Vec::new(), meta.modified().ok()));
+                stack.push(path);
+            } else {
+                out.insert(rel, (std::fs::read(&path).unwrap(), meta.modified().ok()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn never_writes_to_the_repository() {
+    let h = tagged(&[("v1.0.0", 1), ("v1.1.0", 2)]);
+    let root = h.root();
+    branch(&h.repo, "feature", h.c3);
+    // A staged change and an unstaged one, so the index is not trivially HEAD's.
+    stage_all(&h.repo);
+    write(&root, FILE, V3);
+    // A linked worktree too: its admin files live under the main .git.
+    let wt_path = h.dir.path().join("wt");
+    h.repo.worktree("wt", &wt_path, None).unwrap();
+    // Let mtimes settle so a rewrite with the same content would show.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before = fingerprint(h.dir.path());
+    for (cwd, args) in [
+        (
+            root.clone(),
+            vec!["check", "proto", "--against", ".git#branch=main"],
+        ),
+        (
+            root.clone(),
+            vec![
+                "check",
+                "proto",
+                "--against",
+                ".git#tag=v1.0.0,subdir=proto",
+            ],
+        ),
+        (
+            root.clone(),
+            vec!["check", "proto", "--against", ".git#ref=HEAD~1"],
+        ),
+        (
+            root.clone(),
+            vec!["check", "proto", "--against", "git:feature:proto"],
+        ),
+        (root.clone(), vec!["check", "proto", "--staged"]),
+        (
+            root.clone(),
+            vec!["check", "proto", "--against", "latest-release"],
+        ),
+        (root.join("proto"), vec!["check", ".", "--staged"]),
+        (
+            root.clone(),
+            vec!["check", "proto", "--against", ".git#ref=nope"],
+        ),
+        (wt_path.clone(), vec!["check", "proto", "--staged"]),
+        (
+            wt_path.clone(),
+            vec!["check", "proto", "--against", ".git#branch=main"],
+        ),
+    ] {
+        let out = run(&cwd, &args);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)) && !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let after = fingerprint(h.dir.path());
+    let changed: Vec<_> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "protoguard changed the repository: {changed:?}"
+    );
+    assert!(before.keys().any(|k| k.ends_with("index")));
+}

@@ -118,7 +118,13 @@ fn parse_options(spec: &str, path: &str, options: &str) -> Result<GitSpec, LoadE
 }
 
 fn clean_subdir(s: &str) -> String {
-    s.trim_matches('/').trim_start_matches("./").to_string()
+    let s = s.trim_matches('/').trim_start_matches("./");
+    // `.` names the top of the repository, as no subdir does.
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
 }
 
 fn bad(input: &str, reason: &str) -> LoadError {

@@ -75,6 +75,14 @@ struct Sides {
     /// A buf.yaml to read the `breaking:` section from (default: NEW/buf.yaml if present).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Which history the reuse rules (FIELD_NUMBER_REUSED...) read when OLD is git:
+    /// `releases` (tags matching --tag-pattern, the default) or `all` (every commit that
+    /// changed a .proto file).
+    #[arg(long, value_parser = ["releases", "all"], default_value = "releases")]
+    history: String,
+    /// Say more about what was checked (e.g. that history rules need a git baseline).
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 #[derive(clap::Args)]
@@ -244,6 +252,8 @@ struct Loaded {
     old: Schema,
     new: Schema,
     policy: Policy,
+    /// What earlier releases declared, when OLD is git.
+    ledger: Option<protoguard::history::Ledger>,
 }
 
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover).
@@ -289,7 +299,19 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     let loaded = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode);
     progress.finish();
     let (old, new) = loaded?;
-    Ok(Loaded { old, new, policy })
+    let ledger = protoguard::history_for(&old_input, &sides.tag_pattern, sides.history == "all")?;
+    if sides.verbose {
+        match &ledger {
+            Some(l) => eprintln!("protoguard: {}", l.describe()),
+            None => eprintln!("protoguard: {}", protoguard::history::NO_HISTORY_NOTE),
+        }
+    }
+    Ok(Loaded {
+        old,
+        new,
+        policy,
+        ledger,
+    })
 }
 
 /// Runs the prover on loaded sides and prints its report.
@@ -322,7 +344,7 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
     let loaded = load(&args.sides, args.prove)?;
     let (old, new, policy) = (&loaded.old, &loaded.new, &loaded.policy);
     let rules = policy.all_rules();
-    let annotations = protoguard::check_with_policy(old, new, policy);
+    let annotations = protoguard::check_with_history(old, new, policy, loaded.ledger.as_ref());
 
     let rich = matches!(args.format, Format::Text)
         && std::io::stdout().is_terminal()

@@ -184,13 +184,22 @@ pub struct Summary {
     /// Why the file contributes nothing (does not parse, not UTF-8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Messages by full name: (number, name, type as written, label).
+    /// Messages by full name, with their fields.
     #[serde(default)]
-    pub messages: Vec<(String, Vec<(i32, String, String, String)>)>,
-    /// Enums by full name: (number, name).
+    pub messages: Vec<(String, Vec<FieldDecl>)>,
+    /// Enums by full name, with their values.
     #[serde(default)]
-    pub enums: Vec<(String, Vec<(i32, String)>)>,
+    pub enums: Vec<(String, Vec<ValueDecl>)>,
 }
+
+/// A field as a file declares it: (number, name, type as written, label).
+pub type FieldDecl = (i32, String, String, String);
+
+/// An enum value as a file declares it: (number, name).
+pub type ValueDecl = (i32, String);
+
+/// A run of releases in which a path held one blob: (blob, path, first, last release).
+type Span = (Oid, String, usize, usize);
 
 /// Bump when [`Summary`] or its meaning changes: old cache entries are then ignored.
 const CACHE_VERSION: &str = "history-v1";
@@ -251,11 +260,11 @@ impl Cache {
             .map(|d| d.join(CACHE_VERSION).join(&hex[..2]).join(&hex[2..]))
     }
 
-    fn from_memory(&self, id: Oid) -> Option<Arc<Summary>> {
+    fn in_memory_get(&self, id: Oid) -> Option<Arc<Summary>> {
         self.memory.lock().ok()?.get(&id).cloned()
     }
 
-    fn from_disk(&self, id: Oid) -> Option<Arc<Summary>> {
+    fn on_disk_get(&self, id: Oid) -> Option<Arc<Summary>> {
         let text = std::fs::read(self.file(id)?).ok()?;
         let summary: Summary = serde_json::from_slice(&text).ok()?;
         let summary = Arc::new(summary);
@@ -399,8 +408,7 @@ struct Timeline {
     labels: Vec<String>,
     /// Path → (blob, index of the release it appeared in), for files present now.
     open: HashMap<String, (Oid, usize)>,
-    /// (blob, a path it had, first release, last release).
-    spans: Vec<(Oid, String, usize, usize)>,
+    spans: Vec<Span>,
 }
 
 /// A file that changed between two consecutive releases: its path and its new blob, or
@@ -439,7 +447,7 @@ impl Timeline {
         self.push(label, changes);
     }
 
-    fn finish(mut self) -> (Vec<String>, Vec<(Oid, String, usize, usize)>) {
+    fn finish(mut self) -> (Vec<String>, Vec<Span>) {
         let last = self.labels.len().saturating_sub(1);
         for (path, (blob, since)) in self.open.drain() {
             self.spans.push((blob, path, since, last));
@@ -450,11 +458,7 @@ impl Timeline {
 }
 
 /// Merges the summaries of every span into a ledger.
-fn assemble(
-    labels: Vec<String>,
-    spans: &[(Oid, String, usize, usize)],
-    summaries: &HashMap<Oid, Arc<Summary>>,
-) -> Ledger {
+fn assemble(labels: Vec<String>, spans: &[Span], summaries: &HashMap<Oid, Arc<Summary>>) -> Ledger {
     let mut ledger = Ledger {
         releases: labels,
         ..Default::default()
@@ -523,7 +527,7 @@ fn assemble(
 /// Summaries for every blob of the spans: from memory, from disk, else read (by `read`)
 /// and parsed, on several threads. Updates `stats` and the cache.
 fn summaries_for(
-    spans: &[(Oid, String, usize, usize)],
+    spans: &[Span],
     cache: &Cache,
     stats: &mut Stats,
     notes: &mut Vec<String>,
@@ -537,10 +541,10 @@ fn summaries_for(
     let mut out = HashMap::new();
     let mut todo: Vec<(Oid, &str, Vec<u8>)> = Vec::new();
     for (&id, &path) in &names {
-        if let Some(s) = cache.from_memory(id) {
+        if let Some(s) = cache.in_memory_get(id) {
             stats.memory_hits += 1;
             out.insert(id, s);
-        } else if let Some(s) = cache.from_disk(id) {
+        } else if let Some(s) = cache.on_disk_get(id) {
             stats.disk_hits += 1;
             out.insert(id, s);
         } else if let Some(bytes) = read(id) {
@@ -724,6 +728,28 @@ pub fn from_git_with(
                 .map(|(t, _)| t.clone())
                 .unwrap_or(label),
         };
+        if releases.is_empty() {
+            // Nothing before the baseline: what it declares the rules already see in the
+            // baseline itself, so its files are not parsed (a large repository without
+            // release tags pays nothing).
+            notes.push(if all_commits {
+                "history: no earlier commit changed a .proto file; nothing earlier to compare with"
+                    .to_string()
+            } else {
+                format!(
+                    "history: no release tag matching {tag_pattern:?} precedes the baseline; nothing earlier to compare with"
+                )
+            });
+            return Ok(Ledger {
+                releases: vec![label],
+                stats: Stats {
+                    releases: 1,
+                    ..Default::default()
+                },
+                notes,
+                ..Default::default()
+            });
+        }
         releases.push((label, baseline));
     }
 
@@ -857,7 +883,8 @@ fn commits_touching(
 /// The tree of `subdir` in a commit (`None` when the commit has no such directory).
 fn subdir_tree(repo: &Repository, commit: Oid, subdir: &str) -> Option<Oid> {
     let tree = repo.find_commit(commit).ok()?.tree().ok()?;
-    if subdir.is_empty() {
+    let subdir = subdir.trim_matches('/');
+    if subdir.is_empty() || subdir == "." {
         return Some(tree.id());
     }
     let entry = tree.get_path(Path::new(subdir)).ok()?;

@@ -364,7 +364,7 @@ fn all_commits_reads_untagged_history() {
     let cache = Cache::in_memory();
     let against = format!("{}/.git#tag=v1.1.0", root.display());
     // The release tags never held coupon: nothing to report.
-    assert_eq!(check(&root, &against, false, &cache), []);
+    assert!(check(&root, &against, false, &cache).is_empty());
     // Every commit that touched a .proto: the docs-only commit is skipped.
     let found = check(&root, &against, true, &cache);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -458,5 +458,35 @@ fn files_that_do_not_parse_are_skipped_and_said() {
         ledger.describe().contains("2 releases"),
         "{}",
         ledger.describe()
+    );
+}
+
+#[test]
+fn no_release_before_the_baseline_reads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    commit(&repo, &[(FILE, V1_0)], "one");
+    let c2 = commit(&repo, &[(FILE, V1_1)], "two");
+    tag(&repo, "v1.1.0", c2);
+    let spec = protoguard::git::GitSpec::parse(&format!("{}/.git#ref=HEAD", root.display()))
+        .unwrap()
+        .unwrap();
+    // The only release is the baseline itself: the rules see it directly, nothing is read.
+    let ledger = history::from_git_with(&repo, &spec, "v*", false, &Cache::in_memory()).unwrap();
+    assert_eq!(ledger.releases(), ["v1.1.0"]);
+    assert!(ledger.is_empty());
+    assert_eq!(ledger.stats.blobs_read, 0);
+    assert!(
+        ledger.notes.iter().any(|n| n.contains("no release tag")),
+        "{:?}",
+        ledger.notes
+    );
+    // With every commit, the first one is history.
+    let ledger = history::from_git_with(&repo, &spec, "v*", true, &Cache::in_memory()).unwrap();
+    assert_eq!(ledger.releases().len(), 2);
+    assert_eq!(
+        ledger.message("shop.v1.Order").unwrap().at(2)[0].name,
+        "coupon"
     );
 }

@@ -196,6 +196,18 @@ pub fn field_wire_compatible_type(pair: &Pair, out: &mut Findings) {
             continue;
         }
         if of.type_name != nf.type_name {
+            // protoguard's `structural_types`: a type renamed to one that reads the same
+            // bytes is accepted (off by default: buf's verdict).
+            if pair.options.structural_types
+                && crate::evolution::structurally_compatible(
+                    pair.old,
+                    &of.type_name,
+                    pair.new,
+                    &nf.type_name,
+                )
+            {
+                continue;
+            }
             match nf.kind {
                 WireKind::Enum => enum_compatible(pair, out, of, nf),
                 WireKind::Message | WireKind::Group => changed_type_name(pair, out, of, nf),
@@ -219,6 +231,17 @@ pub fn field_wire_json_compatible_type(pair: &Pair, out: &mut Findings) {
             continue;
         }
         if of.type_name != nf.type_name {
+            // `structural_types`: as in the wire rule, and the JSON form must match too.
+            if pair.options.structural_types
+                && crate::evolution::structurally_json_compatible(
+                    pair.old,
+                    &of.type_name,
+                    pair.new,
+                    &nf.type_name,
+                )
+            {
+                continue;
+            }
             match nf.kind {
                 WireKind::Enum => enum_compatible(pair, out, of, nf),
                 WireKind::Message | WireKind::Group => changed_type_name(pair, out, of, nf),

@@ -133,7 +133,8 @@ pub fn field_number_reused(pair: &Pair, out: &mut Findings) {
                 continue;
             }
             let earlier = latest_by_declaration(history.at(nf.number).iter().filter(|r| {
-                !(r.name == nf.name && same_type(pair.new, nf, &r.ty)) && !in_baseline(pair, om, r)
+                let same = r.name == nf.name && same_type(pair.new, nf, &r.ty);
+                !same && !in_baseline(pair, om, r)
             }));
             if earlier.is_empty() {
                 continue;

@@ -45,10 +45,13 @@ impl<'s, 'a> Gen<'s, 'a> {
             return s.clone();
         }
         let mut parts: Vec<Part> = Vec::new();
+        // Wide messages set fewer of their fields per case (about a dozen on average), so
+        // that a case of a type with hundreds of fields nested three deep stays small.
+        let scale = (12.0 / desc.fields().len().max(1) as f64).min(1.0);
         for f in desc.fields() {
             match f.containing_oneof() {
                 Some(o) if !o.is_synthetic() => continue,
-                _ => parts.push(self.field(&f, depth)),
+                _ => parts.push(self.field(&f, depth, scale)),
             }
         }
         for o in desc.oneofs().filter(|o| !o.is_synthetic()) {
@@ -73,7 +76,7 @@ impl<'s, 'a> Gen<'s, 'a> {
     }
 
     /// One field outside a oneof: absent, or a value, a list or a map.
-    fn field(&self, f: &FieldDescriptor, depth: u32) -> Part {
+    fn field(&self, f: &FieldDescriptor, depth: u32, scale: f64) -> Part {
         let n = f.number();
         if f.is_map() {
             let Kind::Message(entry) = f.kind() else {
@@ -90,10 +93,10 @@ impl<'s, 'a> Gen<'s, 'a> {
             } else {
                 MAX_ELEMS
             };
-            return vec((key, value), 0..=max)
+            return proptest::option::weighted((0.8 * scale).max(0.02), vec((key, value), 0..=max))
                 .prop_map(move |entries| {
                     let mut out: Vec<(Val, Val)> = Vec::new();
-                    for (k, v) in entries {
+                    for (k, v) in entries.unwrap_or_default() {
                         if !out.iter().any(|(ok, _)| *ok == k) {
                             out.push((k, v));
                         }
@@ -118,8 +121,11 @@ impl<'s, 'a> Gen<'s, 'a> {
             MAX_ELEMS
         };
         if f.is_list() {
-            return vec(elem, 0..=max)
-                .prop_map(move |items| (!items.is_empty()).then_some((n, Slot::List(items))))
+            return proptest::option::weighted((0.8 * scale).max(0.02), vec(elem, 0..=max))
+                .prop_map(move |items| {
+                    let items = items.unwrap_or_default();
+                    (!items.is_empty()).then_some((n, Slot::List(items)))
+                })
                 .boxed();
         }
         if f.is_required() {
@@ -130,7 +136,7 @@ impl<'s, 'a> Gen<'s, 'a> {
             (true, true) => 0.5,
             (true, false) => 0.3,
         };
-        proptest::option::weighted(p, elem)
+        proptest::option::weighted(p * scale, elem)
             .prop_map(move |v| v.map(|v| (n, Slot::One(v))))
             .boxed()
     }

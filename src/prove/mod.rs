@@ -96,8 +96,9 @@ pub struct Counterexample {
     /// What the reader saw instead, one line per field (`quantity: -1 (int32) read as
     /// 4294967295 (uint32)`), or why it failed to parse.
     pub seen: Vec<String>,
-    /// The WIRE rules whose findings are on the fields involved (or, failing that, on the
-    /// message): empty when no rule predicted this.
+    /// The WIRE rules with a finding on a field involved (on either side: the field, its
+    /// enum type, or exactly its message, where deletions are reported); on anything in the
+    /// message when no field is involved. Empty when no rule predicted this.
     pub rules: Vec<String>,
 }
 
@@ -140,26 +141,56 @@ impl Side<'_> {
                 side,
                 reason: e.to_string(),
             })?;
-        let mut pool = DescriptorPool::new();
-        let mut failed = BTreeMap::new();
-        if pool.add_file_descriptor_set(set.clone()).is_err() {
-            // Some file cannot be loaded (an editions file, most likely): load the others.
-            pool = DescriptorPool::new();
-            for file in set.file {
-                let name = file.name().to_string();
-                if let Some(dep) = file.dependency.iter().find(|d| failed.contains_key(*d)) {
-                    failed.insert(name, format!("it imports {dep}, which cannot be loaded"));
-                    continue;
-                }
-                let why = (file.syntax() == "editions").then(|| {
+        // prost-reflect reads proto2 and proto3 only (and panics building its error for an
+        // editions file): such files, and the files importing them, are left out.
+        let mut failed: BTreeMap<String, String> = BTreeMap::new();
+        let mut loadable = Vec::new();
+        for file in set.file {
+            let name = file.name().to_string();
+            if let Some(dep) = file.dependency.iter().find(|d| failed.contains_key(*d)) {
+                failed.insert(name, format!("it imports {dep}, which cannot be loaded"));
+            } else if !matches!(file.syntax(), "" | "proto2" | "proto3") {
+                failed.insert(
+                    name.clone(),
                     format!(
                         "{name} is an editions file, which the prover cannot load yet \
                          (prost-reflect reads proto2 and proto3 only)"
-                    )
-                });
-                if let Err(e) = pool.add_file_descriptor_proto(file) {
-                    failed.insert(name.clone(), why.unwrap_or_else(|| format!("{name}: {e}")));
-                }
+                    ),
+                );
+            } else {
+                loadable.push(file);
+            }
+        }
+        let add = |pool: &mut DescriptorPool, files: Vec<prost_types::FileDescriptorProto>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.add_file_descriptor_protos(files)
+            }))
+            .map_err(|_| "prost-reflect panicked loading it".to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+        };
+        let mut pool = DescriptorPool::new();
+        let whole = failed.is_empty()
+            && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.decode_file_descriptor_set(fds)
+            }))
+            .is_ok_and(|r| r.is_ok());
+        if whole {
+            return Ok(Side {
+                pool,
+                index,
+                failed,
+            });
+        }
+        // Some file cannot be loaded: load the others one by one.
+        pool = DescriptorPool::new();
+        for file in loadable {
+            let name = file.name().to_string();
+            if let Some(dep) = file.dependency.iter().find(|d| failed.contains_key(*d)) {
+                failed.insert(name, format!("it imports {dep}, which cannot be loaded"));
+                continue;
+            }
+            if let Err(e) = add(&mut pool, vec![file]) {
+                failed.insert(name.clone(), format!("{name}: {e}"));
             }
         }
         Ok(Side {

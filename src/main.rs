@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, formats, prove, report, source, source::Mode, BufConfig, ConfigError, Input,
-    LoadOptions, Policy, Schema,
+    catalog, explain, formats, prove, report, source, source::Mode, versioning, BufConfig,
+    ConfigError, Input, LoadOptions, Policy, Schema,
 };
 
 #[derive(Parser)]
@@ -32,6 +32,9 @@ enum Command {
     /// Round-trip random messages between OLD and NEW and show what gets lost or misread
     /// (exit 0: no counterexample, 1: counterexamples, 2: error).
     Prove(ProveArgs),
+    /// List every change (breaking or not) and the version bump it requires; with
+    /// --check-tags, verify that each release tag bumped its version enough.
+    Semver(SemverArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
     /// Explain one rule: who it breaks, an example, and how to change safely.
@@ -100,6 +103,22 @@ struct CheckArgs {
 }
 
 #[derive(clap::Args)]
+struct SemverArgs {
+    #[command(flatten)]
+    sides: Sides,
+    /// The version of the OLD schema: also print the next version.
+    #[arg(long)]
+    current_version: Option<String>,
+    /// `text`, `markdown` (release notes) or `json`.
+    #[arg(long, value_parser = ["text", "markdown", "json"], default_value = "text")]
+    format: String,
+    /// Check every release tag (--tag-pattern) against the previous one instead; exit 1
+    /// naming each tag whose version bump is smaller than its changes require.
+    #[arg(long)]
+    check_tags: bool,
+}
+
+#[derive(clap::Args)]
 struct ProveArgs {
     #[command(flatten)]
     sides: Sides,
@@ -164,6 +183,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => exit_with(check(&args)),
         Command::Prove(args) => exit_with(run_prove(&args)),
+        Command::Semver(args) => exit_with(run_semver(&args)),
         Command::Rules => {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
@@ -333,6 +353,52 @@ fn prove_loaded(loaded: &Loaded, flags: &ProveFlags) -> miette::Result<bool> {
     let report = report.map_err(|e| miette::miette!("{e}"))?;
     print!("{}", prove::render_text(&report));
     Ok(!report.counterexamples.is_empty())
+}
+
+fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
+    let format: versioning::Format = args
+        .format
+        .parse()
+        .map_err(|e: String| miette::miette!("{e}"))?;
+    if args.check_tags {
+        let dir = std::path::Path::new(&args.sides.new);
+        let cfg = match &args.sides.config {
+            Some(p) => Some(BufConfig::read(p)?),
+            None => BufConfig::find(dir)?,
+        };
+        let policy = Policy::new(cfg.as_ref(), &args.sides.use_, &args.sides.except)?;
+        let repo = git2::Repository::discover(dir).map_err(|e| {
+            miette::miette!("{}: not a git repository: {}", dir.display(), e.message())
+        })?;
+        let top = repo
+            .workdir()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| repo.path().to_path_buf());
+        let subdir = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| Some(d.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let options = LoadOptions {
+            includes: args.sides.include.clone(),
+            layout: cfg,
+            keep_descriptors: false,
+        };
+        let verdicts =
+            versioning::check_tags_in(&top, &subdir, &args.sides.tag_pattern, &policy, &options)?;
+        print!("{}", versioning::render_verdicts(&verdicts, format));
+        return Ok(verdicts.iter().any(|v| !v.ok));
+    }
+    let loaded = load(&args.sides, false)?;
+    let mut report = versioning::analyze(&loaded.old, &loaded.new, &loaded.policy);
+    if let Some(v) = &args.current_version {
+        let current = versioning::parse_version(v)
+            .ok_or_else(|| miette::miette!("--current-version {v:?} is not a semantic version"))?;
+        report = report.with_current_version(&current);
+    }
+    print!("{}", report.render(format));
+    Ok(false)
 }
 
 fn run_prove(args: &ProveArgs) -> miette::Result<bool> {

@@ -8,6 +8,11 @@
 //!   not declare stays in its unknown fields, so that an old relay re-writing the message
 //!   hands a new reader the same message.
 //! - **new readers, old data**: the same, written by the old schema and read by the new one.
+//! - with `--json`, both directions again through the proto3 JSON mapping: the writer's
+//!   message printed as JSON (prost-reflect's serde support), parsed by the reader with
+//!   unknown keys (and unknown enum value names) ignored, as deployed JSON readers do, then
+//!   compared like a binary read. JSON keeps no unknown fields, so there is no relay check; a
+//!   message that JSON cannot carry (a string holding invalid UTF-8) is not a JSON case.
 //!
 //! Readers are modelled on the reference implementations ([`wire`]), not on prost-reflect's
 //! decoder: mismatched wire types go to unknown fields, closed (proto2) enums move numbers
@@ -29,7 +34,10 @@ use std::sync::Mutex;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use prost::Message as _;
-use prost_reflect::{DescriptorPool, EnumDescriptor, FieldDescriptor, MessageDescriptor, Syntax};
+use prost_reflect::{
+    DescriptorPool, DeserializeOptions, DynamicMessage, EnumDescriptor, FieldDescriptor,
+    MessageDescriptor, SerializeOptions, Syntax,
+};
 
 use crate::features;
 use crate::index::{Index, Site};
@@ -47,7 +55,7 @@ pub struct ProveOptions {
     pub seed: Option<u64>,
     /// Only this message type (full name, `pkg.Type`).
     pub message: Option<String>,
-    /// Also through the proto3 JSON mapping (not implemented yet: reported as skipped).
+    /// Also through the proto3 JSON mapping.
     pub json: bool,
 }
 
@@ -93,6 +101,9 @@ pub struct Counterexample {
     pub input: String,
     /// The written bytes, in hex.
     pub bytes_hex: String,
+    /// Through the proto3 JSON mapping: the JSON text the writer printed (`bytes_hex` holds
+    /// the binary form of the same message).
+    pub json: Option<String>,
     /// What the reader saw instead, one line per field (`quantity: -1 (int32) read as
     /// 4294967295 (uint32)`), or why it failed to parse.
     pub seen: Vec<String>,
@@ -100,6 +111,16 @@ pub struct Counterexample {
     /// enum type, or exactly its message, where deletions are reported); on anything in the
     /// message when no field is involved. Empty when no rule predicted this.
     pub rules: Vec<String>,
+}
+
+impl Counterexample {
+    /// The direction, `(JSON)` appended for the JSON mapping.
+    pub fn describe_direction(&self) -> String {
+        match self.json {
+            Some(_) => format!("{} (JSON)", self.direction.describe()),
+            None => self.direction.describe().to_string(),
+        }
+    }
 }
 
 /// The outcome of a run.
@@ -268,6 +289,18 @@ pub fn prove(
         old,
         new,
     };
+    // JSON counterexamples are predicted by the WIRE_JSON rules (names, enum value names).
+    let json_rules = crate::config::resolve_rules(&["WIRE_JSON".into()], &[]).unwrap_or_default();
+    let json_findings = if opts.json {
+        crate::check(old, new, &json_rules)
+    } else {
+        Vec::new()
+    };
+    let json_attribution = Attribution {
+        findings: &json_findings,
+        old,
+        new,
+    };
 
     let names = types_to_check(old, new);
     let names: Vec<String> = match &opts.message {
@@ -328,7 +361,13 @@ pub fn prove(
                 continue;
             };
             let mut outcome: Outcome = Ok((0, Vec::new()));
-            for dir in [Direction::OldReadersNewData, Direction::NewReadersOldData] {
+            let dirs = [Direction::OldReadersNewData, Direction::NewReadersOldData];
+            let json_dirs: &[Direction] = if opts.json { &dirs } else { &[] };
+            let runs = dirs
+                .iter()
+                .map(|d| (*d, false))
+                .chain(json_dirs.iter().map(|d| (*d, true)));
+            for (dir, json) in runs {
                 let (writer, reader, wd, rd, generator) = match dir {
                     Direction::OldReadersNewData => (&new_side, &old_side, &nd, &od, &new_writes),
                     Direction::NewReadersOldData => (&old_side, &new_side, &od, &nd, &old_writes),
@@ -339,9 +378,15 @@ pub fn prove(
                     wd,
                     rd,
                     direction: dir,
+                    json,
+                };
+                let attribution = if json {
+                    &json_attribution
+                } else {
+                    &attribution
                 };
                 match (
-                    run.prove(generator, name, seed, opts.cases, &attribution),
+                    run.prove(generator, name, seed, opts.cases, attribution),
                     &mut outcome,
                 ) {
                     (Ok((cases, found)), Ok((total, all))) => {
@@ -376,13 +421,6 @@ pub fn prove(
         }
     }
     report.skipped.sort();
-    if opts.json {
-        report.skipped.push((
-            "(all types)".into(),
-            "--json: the proto3 JSON mapping is not proved yet; only the binary encoding was"
-                .into(),
-        ));
-    }
     Ok(report)
 }
 
@@ -478,6 +516,8 @@ struct Run<'s, 'a> {
     wd: &'s MessageDescriptor,
     rd: &'s MessageDescriptor,
     direction: Direction,
+    /// Through the proto3 JSON mapping instead of the binary encoding.
+    json: bool,
 }
 
 /// What one message did to a reader.
@@ -485,6 +525,8 @@ struct Outcome {
     bytes: Vec<u8>,
     diffs: Vec<Diff>,
     relay: bool,
+    /// The JSON text written, through the JSON mapping.
+    json: Option<String>,
 }
 
 const COUNTEREXAMPLE: &str = "counterexample";
@@ -510,7 +552,7 @@ impl Run<'_, '_> {
         config.rng_algorithm = RngAlgorithm::ChaCha;
         let rng = TestRng::from_seed(
             RngAlgorithm::ChaCha,
-            &seed_bytes(seed, name, self.direction),
+            &seed_bytes(seed, name, self.direction, self.json),
         );
         let mut runner = TestRunner::new_with_rng(config, rng);
         let ran = Cell::new(0u64);
@@ -549,6 +591,9 @@ impl Run<'_, '_> {
     /// if the reader saw the same, has it re-write the message and the writer's side read
     /// it back. `Err` is a bug of the prover (the writer cannot read its own bytes).
     fn evaluate(&self, msg: &wire::Msg) -> Result<Outcome, String> {
+        if self.json {
+            return self.evaluate_json(msg);
+        }
         let bytes = wire::encode(self.wd, msg);
         let own = Reader { side: self.writer };
         let written = own
@@ -562,6 +607,7 @@ impl Run<'_, '_> {
                     bytes,
                     diffs: vec![parse_failure(&e, "")],
                     relay: false,
+                    json: None,
                 })
             }
         };
@@ -576,6 +622,7 @@ impl Run<'_, '_> {
                 bytes,
                 diffs,
                 relay: false,
+                json: None,
             });
         }
         // The relay: the reader writes back what it read, unknown fields included.
@@ -587,6 +634,7 @@ impl Run<'_, '_> {
                     bytes,
                     diffs: vec![parse_failure(&e, &relayed_hex(&relayed))],
                     relay: true,
+                    json: None,
                 })
             }
         };
@@ -630,6 +678,73 @@ impl Run<'_, '_> {
             bytes,
             diffs,
             relay: true,
+            json: None,
+        })
+    }
+
+    /// The same through the proto3 JSON mapping: the writer prints its message as JSON, the
+    /// reader parses it ignoring unknown keys; both views are read back through the binary
+    /// readers (closed enums, UTF-8) and compared. Messages JSON cannot carry pass.
+    fn evaluate_json(&self, msg: &wire::Msg) -> Result<Outcome, String> {
+        let bytes = wire::encode(self.wd, msg);
+        let pass = |bytes: Vec<u8>| {
+            Ok(Outcome {
+                bytes,
+                diffs: Vec::new(),
+                relay: false,
+                json: None,
+            })
+        };
+        // prost-reflect holds strings as `String`: invalid UTF-8 has no JSON form.
+        let Ok(dynamic) = DynamicMessage::decode(self.wd.clone(), bytes.as_slice()) else {
+            return pass(bytes);
+        };
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::new(&mut out);
+        if dynamic
+            .serialize_with_options(&mut ser, &SerializeOptions::new())
+            .is_err()
+        {
+            return pass(bytes);
+        }
+        let json = String::from_utf8_lossy(&out).into_owned();
+        let parse = |desc: &MessageDescriptor, side: &Side| -> Result<wire::Msg, String> {
+            let mut de = serde_json::Deserializer::from_str(&json);
+            let m = DynamicMessage::deserialize_with_options(
+                desc.clone(),
+                &mut de,
+                &DeserializeOptions::new().deny_unknown_fields(false),
+            )
+            .map_err(|e| e.to_string())?;
+            Reader { side }
+                .decode(desc, &m.encode_to_vec())
+                .map_err(|e| e.reason)
+        };
+        // The writer's own view of its JSON (what JSON can say of the message).
+        let Ok(written) = parse(self.wd, self.writer) else {
+            return pass(bytes);
+        };
+        let diffs = match parse(self.rd, self.reader) {
+            Ok(read) => {
+                let cmp = Cmp {
+                    writer: self.writer,
+                    reader: self.reader,
+                };
+                let mut diffs = Vec::new();
+                cmp.messages(self.wd, &written, self.rd, &read, "", &mut diffs);
+                diffs
+            }
+            Err(reason) => vec![Diff {
+                text: format!("the reader fails to parse the JSON: {reason}"),
+                writer_field: None,
+                reader_field: None,
+            }],
+        };
+        Ok(Outcome {
+            bytes,
+            diffs,
+            relay: false,
+            json: Some(json),
         })
     }
 
@@ -663,6 +778,7 @@ impl Run<'_, '_> {
             relay: outcome.relay,
             input,
             bytes_hex: text::hex(&outcome.bytes),
+            json: outcome.json.clone(),
             seen: outcome.diffs.iter().map(|d| d.text.clone()).collect(),
             rules: attribution.rules_for(name, &old_fields, &new_fields),
         }
@@ -787,10 +903,15 @@ fn random_seed() -> u64 {
 }
 
 /// A seed per type and direction, so that `--message` reproduces what a full run found.
-fn seed_bytes(seed: u64, name: &str, direction: Direction) -> [u8; 32] {
+fn seed_bytes(seed: u64, name: &str, direction: Direction, json: bool) -> [u8; 32] {
     // FNV-1a of the name: stable across runs and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes().chain([direction as u8]) {
+    let json = if json { [b'j'].as_slice() } else { &[] };
+    for b in name
+        .bytes()
+        .chain([direction as u8])
+        .chain(json.iter().copied())
+    {
         h ^= b as u64;
         h = h.wrapping_mul(0x100_0000_01b3);
     }
@@ -817,17 +938,21 @@ pub fn render_text(report: &ProveReport) -> String {
         } else {
             ""
         };
-        let _ = writeln!(out, "{} — {}{relay}", c.message, c.direction.describe());
+        let _ = writeln!(out, "{} — {}{relay}", c.message, c.describe_direction());
         let _ = writeln!(out, "  wrote:  {}", c.input);
-        let _ = writeln!(
-            out,
-            "  bytes:  {}",
-            if c.bytes_hex.is_empty() {
-                "(none)"
-            } else {
-                &c.bytes_hex
-            }
-        );
+        if let Some(json) = &c.json {
+            let _ = writeln!(out, "  json:   {json}");
+        } else {
+            let _ = writeln!(
+                out,
+                "  bytes:  {}",
+                if c.bytes_hex.is_empty() {
+                    "(none)"
+                } else {
+                    &c.bytes_hex
+                }
+            );
+        }
         for (i, s) in c.seen.iter().enumerate() {
             let _ = writeln!(out, "  {} {s}", if i == 0 { "saw:   " } else { "       " });
         }

@@ -391,7 +391,12 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         return Ok(verdicts.iter().any(|v| !v.ok));
     }
     let loaded = load(&args.sides, false)?;
-    let mut report = versioning::analyze(&loaded.old, &loaded.new, &loaded.policy);
+    let mut report = versioning::analyze_with_history(
+        &loaded.old,
+        &loaded.new,
+        &loaded.policy,
+        loaded.ledger.as_ref(),
+    );
     if let Some(v) = &args.current_version {
         let current = versioning::parse_version(v)
             .ok_or_else(|| miette::miette!("--current-version {v:?} is not a semantic version"))?;

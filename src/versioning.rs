@@ -637,8 +637,11 @@ fn names_text(set: &BTreeSet<&String>) -> String {
 }
 
 impl<'a> Differ<'a> {
+    /// Whether the elements of a file are compared: part of the schema, and not known
+    /// unchanged (planned loading compiles such a file on one side only when a changed file
+    /// imports it, so its elements must not count as present there).
     fn live(index: &Index, file: FileId) -> bool {
-        !index.files[file].is_import
+        index.is_checked(file)
     }
 
     fn both_compiled(&self, old: FileId, new: FileId) -> bool {
@@ -654,7 +657,7 @@ impl<'a> Differ<'a> {
     fn files(&mut self) {
         let (old, new) = (self.old, self.new);
         for (id, f) in new.files.iter().enumerate().filter(|(_, f)| !f.is_import) {
-            match old.file_id(&f.name).filter(|&o| Self::live(old, o)) {
+            match old.file_id(&f.name).filter(|&o| !old.files[o].is_import) {
                 None => self.push(Change::new(
                     Element::File,
                     Action::Added,
@@ -671,7 +674,7 @@ impl<'a> Differ<'a> {
         for (id, f) in old.files.iter().enumerate().filter(|(_, f)| !f.is_import) {
             if new
                 .file_id(&f.name)
-                .filter(|&n| Self::live(new, n))
+                .filter(|&n| !new.files[n].is_import)
                 .is_none()
             {
                 self.push(
@@ -754,7 +757,11 @@ impl<'a> Differ<'a> {
         let of = |index: &'a Index| -> BTreeMap<&'a str, FileId> {
             let mut m = BTreeMap::new();
             for (id, f) in index.files.iter().enumerate().filter(|(_, f)| !f.is_import) {
-                m.entry(f.package.as_str()).or_insert(id);
+                // Located at its first file by path, whatever order the files were read in.
+                let first = m.entry(f.package.as_str()).or_insert(id);
+                if f.name < index.files[*first].name {
+                    *first = id;
+                }
             }
             m
         };
@@ -1799,9 +1806,35 @@ impl std::str::FromStr for Format {
 
 /// Compares two loaded schemas: the breaking findings of `policy` and every change, classified.
 pub fn analyze(old: &Schema, new: &Schema, policy: &Policy) -> Report {
-    let findings = crate::check_with_policy(old, new, policy);
+    analyze_with_history(old, new, policy, None)
+}
+
+/// As [`analyze`], with the history ledger of a git baseline, so that reusing a number or
+/// name deleted in an earlier release (FIELD_NUMBER_REUSED...) counts as breaking.
+pub fn analyze_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&crate::history::Ledger>,
+) -> Report {
+    let t = std::time::Instant::now();
+    let findings = crate::check_with_history(old, new, policy, ledger);
+    crate::source::timing("semver: breaking rules", t);
+    let t = std::time::Instant::now();
     let list = changes(&old.index, &new.index);
-    Report::new(&old.index, &new.index, list, findings)
+    crate::source::timing(&format!("semver: {} changes", list.len()), t);
+    let t = std::time::Instant::now();
+    let report = Report::new(&old.index, &new.index, list, findings);
+    crate::source::timing("semver: report", t);
+    report
+}
+
+/// A finding in a list: rule, message, and the new name when it is a rename.
+fn finding_text(a: &Annotation) -> String {
+    match &a.renamed_to {
+        Some(to) => format!("{} {} (renamed to {to})", a.rule, a.message),
+        None => format!("{} {}", a.rule, a.message),
+    }
 }
 
 /// Where a site is, for linking and showing: display path and span (the whole file's first
@@ -1810,6 +1843,28 @@ fn place(index: &Index, site: &Site) -> Option<(String, Option<Span>)> {
     let file = index.files.get(site.file)?;
     let span = site.path.as_deref().and_then(|p| file.span(p));
     Some((file.display.clone(), span))
+}
+
+const REMOVED_FILE: ChangeKind = ChangeKind {
+    element: Element::File,
+    action: Action::Removed,
+};
+
+/// The `"quoted"` parts of a finding's message, quotes included.
+fn quoted_tokens(message: &str) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    let mut start = None;
+    for (i, c) in message.char_indices() {
+        if c == '"' {
+            match start.take() {
+                None => start = Some(i),
+                Some(s) => {
+                    out.insert(&message[s..=i]);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn within(span: &Span, line: u32, column: u32) -> bool {
@@ -1846,18 +1901,27 @@ impl Report {
                 by_old.entry(p.as_str()).or_default().push(i);
             }
         }
-        let removals: Vec<usize> = changes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !c.mentions.is_empty())
-            .map(|(i, _)| i)
-            .collect();
+        // Removals by the first name a finding about them quotes.
+        let mut removals: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in changes.iter().enumerate() {
+            for needle in c.mentions.first().into_iter().flatten() {
+                removals.entry(needle.as_str()).or_default().push(i);
+            }
+        }
         let mut linked: Vec<Vec<Annotation>> = vec![Vec::new(); changes.len()];
         let mut other = Vec::new();
         for a in findings {
             let mut hits: Vec<usize> = Vec::new();
-            // A removal: buf reports it at the parent, naming the element.
-            for &i in &removals {
+            // A removal: buf's deletion rules report it at the parent, quoting its name.
+            let tokens = quoted_tokens(&a.message);
+            let deletion = a.rule.contains("NO_DELETE");
+            for i in tokens
+                .iter()
+                .filter(|_| deletion)
+                .flat_map(|t| removals.get(t).into_iter().flatten())
+                .copied()
+                .collect::<BTreeSet<usize>>()
+            {
                 let c = &changes[i];
                 let same_file = match (&placed[i].1, &a.old_path) {
                     (Some((p, _)), Some(q)) => p == q,
@@ -1866,7 +1930,7 @@ impl Report {
                 let named = c
                     .mentions
                     .iter()
-                    .all(|any| any.iter().any(|m| a.message.contains(m.as_str())));
+                    .all(|any| any.iter().any(|m| tokens.contains(m.as_str())));
                 let loose = matches!(c.kind.element, Element::File | Element::Package);
                 if named && (same_file || loose) {
                     hits.push(i);
@@ -1888,29 +1952,39 @@ impl Report {
                     }
                 };
                 let file_anchor = a.start_line == 1 && a.start_column == 1;
-                if let (Some(p), false) = (&a.path, file_anchor) {
-                    for &i in by_new.get(p.as_str()).into_iter().flatten() {
-                        if let Some((_, Some(span))) = &placed[i].0 {
-                            consider(i, span, a.start_line, a.start_column);
-                        }
+                let in_new = match (&a.path, file_anchor) {
+                    (Some(p), false) => by_new.get(p.as_str()),
+                    _ => None,
+                };
+                for &i in in_new.into_iter().flatten() {
+                    if let Some((_, Some(span))) = &placed[i].0 {
+                        consider(i, span, a.start_line, a.start_column);
                     }
                 }
-                if let (Some(p), Some(l), Some(c)) =
-                    (&a.old_path, a.old_start_line, a.old_start_column)
-                {
-                    for &i in by_old.get(p.as_str()).into_iter().flatten() {
+                let in_old = a.old_path.as_ref().and_then(|p| by_old.get(p.as_str()));
+                if let (Some(l), Some(c)) = (a.old_start_line, a.old_start_column) {
+                    for &i in in_old.into_iter().flatten() {
                         if let Some((_, Some(span))) = &placed[i].1 {
                             consider(i, span, l, c);
                         }
                     }
                 }
                 if let Some((i, _)) = best {
-                    // Every change of the same element at the same place shares it.
-                    hits.extend((0..changes.len()).filter(|&j| {
+                    // Every change of the same kind of the element at the same place shares it.
+                    let same = |&j: &usize| {
                         changes[j].element == changes[i].element
-                            && placed[j] == placed[i]
                             && changes[j].kind == changes[i].kind
-                    }));
+                            && placed[j] == placed[i]
+                    };
+                    let mut all: BTreeSet<usize> = in_new
+                        .into_iter()
+                        .chain(in_old)
+                        .flatten()
+                        .copied()
+                        .filter(same)
+                        .collect();
+                    all.insert(i);
+                    hits.extend(all);
                 }
             }
             match hits.as_slice() {
@@ -1922,15 +1996,44 @@ impl Report {
                 }
             }
         }
+        // What went away with a removed file breaks as its file does (buf reports only the
+        // file under FILE).
+        let removed_files: HashMap<FileId, Bump> = changes
+            .iter()
+            .zip(&linked)
+            .filter(|(c, f)| c.kind == REMOVED_FILE && !f.is_empty())
+            .filter_map(|(c, f)| {
+                let bump = f.iter().map(|a| rule_bump(a.rule)).max()?;
+                Some((c.old.as_ref()?.file, bump))
+            })
+            .collect();
+        let inherited: Vec<Option<Bump>> = changes
+            .iter()
+            .zip(&linked)
+            .map(|(c, f)| {
+                let removal = c.kind.action == Action::Removed && c.kind != REMOVED_FILE;
+                if !removal || !f.is_empty() {
+                    return None;
+                }
+                removed_files.get(&c.old.as_ref()?.file).copied()
+            })
+            .collect();
         let mut counts = BTreeMap::new();
         let mut out = Vec::with_capacity(changes.len());
-        for ((c, findings), (n, o)) in changes.into_iter().zip(linked).zip(placed) {
+        for (((c, findings), (n, o)), inherited) in
+            changes.into_iter().zip(linked).zip(placed).zip(inherited)
+        {
             *counts.entry(c.kind.key()).or_insert(0) += 1;
             let own = c.bump.min(Bump::Minor);
             let bump = findings
                 .iter()
                 .map(|a| rule_bump(a.rule))
+                .chain(inherited)
                 .fold(own, Bump::max);
+            let mut description = c.description;
+            if inherited.is_some() && c.kind.element != Element::Package {
+                description.push_str(" (with its file)");
+            }
             let location = n
                 .filter(|(_, s)| s.is_some())
                 .or(o.filter(|(_, s)| s.is_some()))
@@ -1951,7 +2054,7 @@ impl Report {
                 kind: c.kind,
                 element: c.element,
                 location,
-                description: c.description,
+                description,
                 bump,
                 findings,
             });
@@ -2012,7 +2115,7 @@ impl Report {
                     c.description
                 );
                 for a in &c.findings {
-                    let _ = writeln!(out, "      {} {}", a.rule, a.message);
+                    let _ = writeln!(out, "      {}", finding_text(a));
                 }
             }
             for a in other {
@@ -2071,19 +2174,23 @@ impl Report {
             }
             s.push('\n');
             for a in &c.findings {
-                let _ = writeln!(s, "  - `{}`: {}", a.rule, a.message);
+                let _ = write!(s, "  - `{}`: {}", a.rule, a.message);
+                if let Some(to) = &a.renamed_to {
+                    let _ = write!(s, " (renamed to `{to}`)");
+                }
+                s.push('\n');
             }
             s
         };
         let breaking: Vec<&ReportedChange> = self
             .changes
             .iter()
-            .filter(|c| !c.findings.is_empty() && c.bump == Bump::Major)
+            .filter(|c| c.bump == Bump::Major)
             .collect();
         let rest = |f: &dyn Fn(&ReportedChange) -> bool| -> Vec<&ReportedChange> {
             self.changes
                 .iter()
-                .filter(|c| !(c.bump == Bump::Major && !c.findings.is_empty()) && f(c))
+                .filter(|c| c.bump != Bump::Major && f(c))
                 .collect()
         };
         let added = rest(&|c| c.kind.action == Action::Added);

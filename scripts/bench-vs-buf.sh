@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `buf breaking` and `protoguard check` side by side on the googleapis corpus (a git bundle
 # of 120 consecutive commits; see ../shared/corpora/README.md) and prints a markdown table of
-# wall time and peak memory (GNU time) per case, with the ratio buf/protoguard, followed by the
+# wall time, peak memory and CPU time (GNU time) per case, with the ratio buf/protoguard, then the
 # finding counts of both tools per case (compared as sets of path, lines, columns, type and
 # message, as scripts/compare-buf.sh does).
 #
@@ -117,16 +117,16 @@ script_start=$(date +%s)
 # ---------------------------------------------------------------- helpers
 
 # run NAME DIR CMD...: runs CMD in DIR under GNU time; stdout to out/NAME.json, the exit code to
-# out/NAME.rc, "wall_s peak_kb" to out/NAME.time.
+# out/NAME.rc, "wall_s peak_kb user_s sys_s" to out/NAME.time.
 run() {
   local name=$1 dir=$2
   shift 2
   local rc=0
   echo "  $name: $*" >&2
-  (cd "$dir" && "$TIME_BIN" -f '%e %M' -o "$out/$name.time" "$@") \
+  (cd "$dir" && "$TIME_BIN" -f '%e %M %U %S' -o "$out/$name.time" "$@") \
     >"$out/$name.json" 2>"$out/$name.stderr" || rc=$?
   echo "$rc" >"$out/$name.rc"
-  echo "    exit $rc, $(tail -n 1 "$out/$name.time" | awk '{printf "%.2f s, %.0f MB", $1, $2/1024}')" >&2
+  echo "    exit $rc, $(tail -n 1 "$out/$name.time" | awk '{printf "%.2f s, %.0f MB, %.1f s CPU", $1, $2/1024, $3+$4}')" >&2
 }
 
 # ok NAME TOOL: whether the run's exit code means success (findings or none) for that tool.
@@ -243,8 +243,8 @@ import sys
 out, use_buf = sys.argv[1], sys.argv[2] == "1"
 def t(name):
     try:
-        wall, kb = open(f"{out}/{name}.time").read().split()[-2:]
-        return float(wall), float(kb) / 1024
+        wall, kb, user, sys_ = open(f"{out}/{name}.time").read().split()[-4:]
+        return float(wall), float(kb) / 1024, float(user) + float(sys_)
     except (OSError, ValueError):
         return None
 rows = [
@@ -255,8 +255,8 @@ rows = [
     ("e", "a with `--full`", "a.buf", "a.full"),
     ("e", "c with `--full`", "c.buf", "c.full"),
 ]
-print("| case | buf wall s | buf peak MB | protoguard wall s | protoguard peak MB | ratio (buf/protoguard wall) |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| case | buf wall s | buf peak MB | protoguard wall s | protoguard peak MB | ratio (buf/protoguard wall) | buf CPU s | protoguard CPU s |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for key, label, b, p in rows:
     bt = t(b) if use_buf else None
     pt = t(p)
@@ -264,11 +264,15 @@ for key, label, b, p in rows:
     cells += [f"{bt[0]:.1f}", f"{bt[1]:,.0f}"] if bt else ["—", "—"]
     cells += [f"{pt[0]:.2f}", f"{pt[1]:,.0f}"] if pt else ["—", "—"]
     cells.append(f"{bt[0] / max(pt[0], 0.01):.0f}×" if bt and pt else "—")
+    cells.append(f"{bt[2]:.1f}" if bt else "—")
+    cells.append(f"{pt[2]:.2f}" if pt else "—")
     print("| " + " | ".join(cells) + " |")
 PY
 cat "$work/report"
 echo
-if [ "$use_buf" = 1 ]; then echo "Rows e repeat buf's run of case a / c."; echo; fi
+if [ "$use_buf" = 1 ]; then echo "Rows e repeat buf's run of case a / c."; fi
+echo "CPU s = user + sys (GNU time): less sensitive than wall time to other load on the machine."
+echo
 
 # Findings per case; protoguard's planned and --full runs must agree with each other and with buf.
 printf '| case | buf findings | protoguard findings | agreement |\n|---|---:|---:|---|\n'

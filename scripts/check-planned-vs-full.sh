@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Proves on real history that planned loading (compile only the files that can differ) reports
 # exactly what a full load (--full) reports: in a clone of the googleapis corpus, for each pair
-# of consecutive commits among the last 20 (HEAD~20..HEAD) and for the pair (HEAD~119, HEAD),
+# of consecutive commits among the last 20 (HEAD~20..HEAD), for the pair (HEAD~119, HEAD) and
+# for that pair reversed (HEAD~119 as the new side: every addition becomes a deletion),
 #   protoguard check git:NEW --against git:OLD --use FILE,PACKAGE,WIRE_JSON,WIRE --format json
 # runs with and without --full, and the outputs and exit codes must be identical byte for byte.
 # Prints one line per pair with the finding count and both times.
 #
 # Usage:
-#   scripts/check-planned-vs-full.sh [PAIRS]
-#       PAIRS: how many of the latest consecutive pairs to check (default 20); the (HEAD~119,
-#       HEAD) pair is always checked too.
+#   scripts/check-planned-vs-full.sh [--both-directions] [PAIRS]
+#       PAIRS: how many of the latest consecutive pairs to check (default 20).
+#       --both-directions: check each consecutive pair reversed too (twice the time).
 #
 # Exit status: 0 when every pair agrees, 1 on any difference or failed run, 2 on a setup error.
 # Without the corpus it prints a message and exits 0 (so CI can run it unconditionally).
-# Takes about 25-30 s per pair on a 2-core machine, almost all of it in the --full runs.
+# Takes about 20-25 s per pair on a quiet 2-core machine, almost all of it in the --full runs;
+# with more cores, pairs run in parallel (JOBS).
 #
 # Environment:
 #   CORPUS        the bundle (default: ../shared/corpora/googleapis-protos.bundle next to the project)
 #   PROTOGUARD    protoguard binary to use (default: `cargo build --release`, then target/release)
+#   JOBS          pairs checked at a time (default: half the cores, at most one per 4 GB of RAM)
 #   KEEP          set to keep the clone and the outputs and print their directory
 set -euo pipefail
 
@@ -27,11 +30,19 @@ CORPUS=${CORPUS:-$root/../shared/corpora/googleapis-protos.bundle}
 RULES=FILE,PACKAGE,WIRE_JSON,WIRE
 die() { echo "$prog: $*" >&2; exit 2; }
 
-case ${1:-} in
-  -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-esac
-pairs=${1:-20}
-[[ $pairs =~ ^[0-9]+$ ]] || die "PAIRS must be a number"
+both=0 pairs=20
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    --both-directions) both=1; shift ;;
+    *) [[ $1 =~ ^[0-9]+$ ]] || die "PAIRS must be a number (see --help)"; pairs=$1; shift ;;
+  esac
+done
+# A --full run of the corpus holds ~3 GB and keeps ~1.5 cores busy.
+mem_gb=$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo 2>/dev/null || echo 4)
+jobs=${JOBS:-$(( $(nproc 2>/dev/null || echo 2) / 2 ))}
+[ "$jobs" -le $((mem_gb / 4)) ] || jobs=$((mem_gb / 4))
+[ "$jobs" -ge 1 ] || jobs=1
 
 if [ ! -f "$CORPUS" ]; then
   echo "$prog: corpus $CORPUS not found; skipping (set CORPUS=/path/to/googleapis-protos.bundle)"
@@ -75,15 +86,14 @@ run() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }' >"$o.s"
 }
 
-echo "$prog: $PROTOGUARD, rules $RULES, corpus $CORPUS"
-printf '%-22s %-19s %8s %5s %10s %8s  %s\n' pair "old..new" findings exit "planned s" "full s" result
-failed=0
-check_pair() { # OLD_K NEW_K
-  local ok=$1 nk=$2 old new label o
+label_of() { if [ "$1" = 0 ]; then echo HEAD; else echo "HEAD~$1"; fi; }
+
+# check_pair I OLD_K NEW_K: both runs of one pair; its table line (and any diff) goes to
+# $work/r$I.out, then "ok" or "fail" to $work/r$I.done.
+check_pair() {
+  local i=$1 ok=$2 nk=$3 old new o
   old=$(git -C "$clone" rev-parse --short=10 "HEAD~$ok")
   new=$(git -C "$clone" rev-parse --short=10 "HEAD~$nk")
-  label="HEAD~$ok -> HEAD~$nk"
-  [ "$nk" != 0 ] || label="HEAD~$ok -> HEAD"
   o=$work/p$ok-$nk
   run "$o.planned" "git:$new" --against "git:$old"
   run "$o.full" "git:$new" --against "git:$old" --full
@@ -98,21 +108,55 @@ check_pair() { # OLD_K NEW_K
   elif [ "$rc" != "$rcf" ] || ! cmp -s "$o.planned.json" "$o.full.json"; then
     result="DIFFER (exit $rc vs $rcf; $(grep -c . "$o.full.json" || true) findings with --full)"
   fi
-  printf '%-22s %-19s %8s %5s %10s %8s  %s\n' "$label" "${old:0:8}..${new:0:8}" "$n" "$rc" \
-    "$(cat "$o.planned.s")" "$(cat "$o.full.s")" "$result"
-  if [ "$result" != same ]; then
-    failed=$((failed + 1))
+  {
+    printf '%-22s %-19s %8s %5s %10s %8s  %s\n' "$(label_of "$ok") -> $(label_of "$nk")" \
+      "${old:0:8}..${new:0:8}" "$n" "$rc" "$(cat "$o.planned.s")" "$(cat "$o.full.s")" "$result"
     if [[ $result == DIFFER* ]]; then
-      diff <(sort "$o.full.json") <(sort "$o.planned.json") | head -20 | sed 's/^</    only --full:  /; s/^>/    only planned: /' | grep '^    ' || true
-      cmp -s <(sort "$o.full.json") <(sort "$o.planned.json") && echo "    (same findings, different order)"
+      diff <(sort "$o.full.json") <(sort "$o.planned.json") | head -20 |
+        sed 's/^</    only --full:  /; s/^>/    only planned: /' | grep '^    ' || true
+      if cmp -s <(sort "$o.full.json") <(sort "$o.planned.json"); then
+        echo "    (same findings, different order)"
+      fi
     fi
-  fi
+  } >"$work/r$i.out"
+  if [ "$result" = same ]; then echo ok >"$work/r$i.done"; else echo fail >"$work/r$i.done"; fi
 }
-for ((k = pairs; k >= 1; k--)); do
-  check_pair "$k" "$((k - 1))"
-done
-check_pair "$far" 0
 
-total=$((pairs + 1))
+# The pairs, as "OLD_K NEW_K": consecutive ones oldest first, then the far pair (and with
+# --both-directions each reversed too, and the far pair reversed always: deletions everywhere).
+specs=()
+for ((k = pairs; k >= 1; k--)); do
+  specs+=("$k $((k - 1))")
+  [ "$both" = 0 ] || specs+=("$((k - 1)) $k")
+done
+specs+=("$far 0" "0 $far")
+
+echo "$prog: $PROTOGUARD, rules $RULES, $jobs job(s) at a time, corpus $CORPUS"
+printf '%-22s %-19s %8s %5s %10s %8s  %s\n' "old -> new" "old..new" findings exit "planned s" "full s" result
+failed=0 next=0
+flush() { # prints finished pairs in order
+  while [ "$next" -lt "${#specs[@]}" ] && [ -f "$work/r$next.done" ]; do
+    cat "$work/r$next.out"
+    [ "$(cat "$work/r$next.done")" = ok ] || failed=$((failed + 1))
+    next=$((next + 1))
+  done
+}
+for i in "${!specs[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n || true
+    flush
+  done
+  # shellcheck disable=SC2086
+  check_pair "$i" ${specs[$i]} &
+done
+wait
+flush
+while [ "$next" -lt "${#specs[@]}" ]; do # a pair whose check itself broke off
+  echo "HEAD~${specs[$next]% *} -> HEAD~${specs[$next]#* }: FAILED (the check broke off)"
+  failed=$((failed + 1)) next=$((next + 1))
+  flush
+done
+
+total=${#specs[@]}
 echo "$prog: $((total - failed)) of $total pairs identical; took $(( $(date +%s) - script_start )) s"
 [ "$failed" = 0 ]

@@ -265,7 +265,7 @@ timed() {
   local o=$1
   shift
   local rc=0
-  "$TIME_BIN" -f '%e %M' -o "$o.time" "$@" >"$o.json" 2>"$o.stderr" || rc=$?
+  "$TIME_BIN" -f '%e %M %U %S' -o "$o.time" "$@" >"$o.json" 2>"$o.stderr" || rc=$?
   echo "$rc" >"$o.rc"
   if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
     echo "$prog: protoguard exited $rc: $(head -c 600 "$o.stderr")" >&2
@@ -305,27 +305,32 @@ done
 python3 - "$results" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-print("| messages | files | full s | full MB | planned s | planned MB | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg | findings (full = planned) |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-for n, files, changed, size, fs, fkb, ps, pkb, nf, np, same in rows:
+# Each row: n files changed bytes, full: wall kb user sys, planned: wall kb user sys, nf np same
+rows = [[r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]) + float(r[7]), r[8], r[9],
+         float(r[10]) + float(r[11]), r[12], r[13], r[14]] for r in rows]
+print("| messages | files | full s | full MB | planned s | planned MB | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg | full CPU s | planned CPU s | findings (full = planned) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for n, files, changed, size, fs, fkb, fcpu, ps, pkb, pcpu, nf, np, same in rows:
     n, fs, fkb, ps, pkb = int(n), float(fs), float(fkb), float(ps), float(pkb)
     verdict = f"{nf}" if same == "same" else f"**DIFFER**: {nf} full, {np} planned"
     print(f"| {n:,} | {files} | {fs:.2f} | {fkb / 1024:,.0f} | {ps:.2f} | {pkb / 1024:,.0f} "
-          f"| {fs / n * 1e6:.0f} | {fkb / n:.1f} | {ps / n * 1e6:.0f} | {pkb / n:.1f} | {verdict} |")
+          f"| {fs / n * 1e6:.0f} | {fkb / n:.1f} | {ps / n * 1e6:.0f} | {pkb / n:.1f} "
+          f"| {fcpu:.2f} | {pcpu:.2f} | {verdict} |")
 if len(rows) > 1:
     print()
     print("Marginal cost between consecutive sizes (removes the fixed start-up cost):")
     print()
-    print("| from → to messages | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg |")
-    print("|---|---:|---:|---:|---:|")
+    print("| from → to messages | full µs/msg | full KB/msg | planned µs/msg | planned KB/msg | full CPU µs/msg | planned CPU µs/msg |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for a, b in zip(rows, rows[1:]):
         dn = int(b[0]) - int(a[0])
         if dn <= 0:
             continue
         d = lambda i: float(b[i]) - float(a[i])
         print(f"| {int(a[0]):,} → {int(b[0]):,} | {d(4) / dn * 1e6:.0f} | {d(5) / dn:.1f} "
-              f"| {d(6) / dn * 1e6:.0f} | {d(7) / dn:.1f} |")
+              f"| {d(7) / dn * 1e6:.0f} | {d(8) / dn:.1f} | {d(6) / dn * 1e6:.0f} | {d(9) / dn * 1e6:.0f} |")
 print()
+print("CPU s = user + sys (GNU time): less sensitive than wall time to other load on the machine.")
 print("Source size per side: " + ", ".join(f"{int(r[0]):,} msgs {int(r[3]) / 1e6:.1f} MB" for r in rows)
       + f"; changed messages: " + ", ".join(r[2] for r in rows) + ".")
 PY

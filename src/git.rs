@@ -117,14 +117,12 @@ fn parse_options(spec: &str, path: &str, options: &str) -> Result<GitSpec, LoadE
     })
 }
 
+/// `proto`, `./proto/`, `proto//v1` and `.` (the top, as no subdir) spelled one way.
 fn clean_subdir(s: &str) -> String {
-    let s = s.trim_matches('/').trim_start_matches("./");
-    // `.` names the top of the repository, as no subdir does.
-    if s == "." {
-        String::new()
-    } else {
-        s.to_string()
-    }
+    s.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn bad(input: &str, reason: &str) -> LoadError {
@@ -208,6 +206,16 @@ fn not_found(repo: &Repository, spec: &GitSpec, what: &str, e: git2::Error) -> L
                  Fetch full history (`git fetch --unshallow --tags`, or `fetch-depth: 0` in actions/checkout)"
             ),
         )
+    } else if let GitTarget::Branch(b) = &spec.target {
+        // The fallbacks' libgit2 message ("revspec 'refs/remotes/main' not found") misleads;
+        // say where the branch was looked for, and how a CI checkout gets it.
+        bad(
+            &spec.text,
+            &format!(
+                "{what} not found: neither refs/heads/{b} nor refs/remotes/origin/{b} exists here \
+                 (a CI checkout may lack it: `git fetch origin {b}`)"
+            ),
+        )
     } else {
         bad(&spec.text, &format!("{what} not found ({})", e.message()))
     }
@@ -267,7 +275,13 @@ pub fn read_commit(
 
 /// Reads the `.proto` files staged in the index under `subdir` (stage 0 entries).
 pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<GitTree, LoadError> {
-    let index = repo.index().map_err(|e| {
+    // `git commit -a` and `git commit PATH...` run the pre-commit hook against a temporary
+    // index named by GIT_INDEX_FILE: that, not .git/index, is what is about to be committed.
+    let index = match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+        Some(path) => git2::Index::open(Path::new(&path)),
+        None => repo.index(),
+    }
+    .map_err(|e| {
         bad(
             &spec.text,
             &format!("cannot read the index: {}", e.message()),
@@ -305,6 +319,38 @@ pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<Gi
         out.files.insert(rel, file);
     }
     Ok(out)
+}
+
+/// Whether HEAD is a commit with a `.proto` file under `subdir`. Without one nothing
+/// committed can break: the first commit, or the one adding the first `.proto` files.
+pub fn head_has_protos(repo: &Repository, subdir: &str) -> bool {
+    let Some(tree) = repo.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+        return false;
+    };
+    let subdir = clean_subdir(subdir);
+    let tree = if subdir.is_empty() {
+        tree
+    } else {
+        match tree
+            .get_path(Path::new(&subdir))
+            .ok()
+            .and_then(|e| repo.find_tree(e.id()).ok())
+        {
+            Some(t) => t,
+            None => return false,
+        }
+    };
+    let mut found = false;
+    let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
+        if entry.kind() == Some(ObjectType::Blob)
+            && entry.name().is_ok_and(|n| n.ends_with(".proto"))
+        {
+            found = true;
+            return TreeWalkResult::Abort;
+        }
+        TreeWalkResult::Ok
+    });
+    found
 }
 
 fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<GitFile, LoadError> {

@@ -692,13 +692,29 @@ pub fn resolve_pair(
         }
         Some(spec) => Input::parse(spec)?,
         None if staged => {
-            let (top, _) = new_location.clone().unwrap_or_default();
-            Input::Git(GitSpec {
-                repo: top,
-                target: GitTarget::Ref("HEAD".into()),
-                subdir: String::new(),
-                text: "HEAD".into(),
-            })
+            let (top, rel) = new_location.clone().unwrap_or_default();
+            let head_has_protos = git2::Repository::discover(&top)
+                .is_ok_and(|repo| git::head_has_protos(&repo, &rel));
+            if head_has_protos {
+                Input::Git(GitSpec {
+                    repo: top,
+                    target: GitTarget::Ref("HEAD".into()),
+                    subdir: String::new(),
+                    text: "HEAD".into(),
+                })
+            } else {
+                // The first commit, or the first .proto files: every staged file is new and
+                // nothing can break, so the index is its own baseline.
+                let under = if rel.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under {rel}")
+                };
+                baseline = Some(format!(
+                    "none: HEAD has no .proto files{under}, so every staged file is new"
+                ));
+                new_input.clone()
+            }
         }
         None => {
             return Err(LoadError::Git {

@@ -31,6 +31,11 @@ fn run(cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        // The history cache goes to a scratch directory, not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("protoguard-test-cache"),
+        )
         .output()
         .expect("run protoguard")
 }

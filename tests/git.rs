@@ -73,7 +73,14 @@ fn run(cwd: &Path, args: &[&str]) -> Output {
 /// tests behave the same when `cargo test` itself runs inside a git hook.
 fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_protoguard"));
-    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        // The history cache goes to a scratch directory, not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("protoguard-test-cache"),
+        );
     for var in GIT_ENV {
         cmd.env_remove(var);
     }

@@ -473,14 +473,15 @@ impl<'a> Context<'a> {
     // ---- blast radius --------------------------------------------------------------------
 
     fn affects(&mut self, root: Root) -> Vec<String> {
+        // What reaches the element now; for an element that is gone (not even renamed),
+        // what reached it before.
         let mut out: BTreeSet<String> = BTreeSet::new();
-        if let Some(o) = &root.old {
-            let g = self.old_graph.get_or_insert_with(|| Graph::build(self.old));
-            out.extend(g.reachers(o).iter().cloned());
-        }
         if let Some(n) = &root.new {
             let g = self.new_graph.get_or_insert_with(|| Graph::build(self.new));
             out.extend(g.reachers(n).iter().cloned());
+        } else if let Some(o) = &root.old {
+            let g = self.old_graph.get_or_insert_with(|| Graph::build(self.old));
+            out.extend(g.reachers(o).iter().cloned());
         }
         for r in [&root.old, &root.new].into_iter().flatten() {
             out.remove(r);

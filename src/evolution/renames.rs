@@ -4,7 +4,9 @@
 //!
 //! Pairing is conservative: a deleted element pairs with an added one only when it is the
 //! only deleted element with that structure and the added one is the only added element
-//! with it (one candidate each way), and the structure says enough:
+//! with it (one candidate each way). Candidates are first paired within their package;
+//! across packages, the short name must also match up to case (a type moved to another
+//! package, not moved and renamed at once). And the structure must say enough:
 //!
 //! - **messages**: the same fields by number, wire kind, cardinality and type (a type that
 //!   was itself renamed counts as its new name; a type nested in the message counts by its
@@ -235,6 +237,41 @@ fn message_identity(m: &Message) -> Option<String> {
     }
 }
 
+/// A candidate for structural pairing: its package, short name and full name.
+struct Candidate<'a, K> {
+    package: &'a str,
+    short: &'a str,
+    key: K,
+    name: &'a str,
+}
+
+/// Pairs candidates in two passes: within a package (one candidate each way in that
+/// package), then across packages among the rest, where the short name must also match up
+/// to case (a move to another package, not a move and a rename at once).
+fn pair_by_package<'a, K: std::hash::Hash + Eq + Clone>(
+    olds: Vec<Candidate<'a, K>>,
+    news: Vec<Candidate<'a, K>>,
+) -> Vec<(&'a str, &'a str)> {
+    let same = unique_pairs(
+        olds.iter().map(|c| ((c.package, c.key.clone()), c.name)),
+        news.iter().map(|c| ((c.package, c.key.clone()), c.name)),
+    );
+    let done_old: BTreeSet<&str> = same.iter().map(|p| p.0).collect();
+    let done_new: BTreeSet<&str> = same.iter().map(|p| p.1).collect();
+    let across = unique_pairs(
+        olds.iter()
+            .filter(|c| !done_old.contains(c.name))
+            .map(|c| ((c.short.to_lowercase(), c.key.clone()), c.name)),
+        news.iter()
+            .filter(|c| !done_new.contains(c.name))
+            .map(|c| ((c.short.to_lowercase(), c.key.clone()), c.name)),
+    );
+    let mut out = same;
+    out.extend(across);
+    out.sort();
+    out
+}
+
 /// Pairs each key with exactly one deleted and exactly one added candidate.
 fn unique_pairs<'a, K: std::hash::Hash + Eq>(
     olds: impl Iterator<Item = (K, &'a str)>,
@@ -261,31 +298,22 @@ fn unique_pairs<'a, K: std::hash::Hash + Eq>(
 }
 
 fn pair_messages<'a>(old: &'a Index, new: &'a Index, open: &mut Open<'a>, r: &mut Renames) -> bool {
-    let olds: Vec<(_, &str)> = open
-        .old
-        .iter()
-        .filter_map(|n| old.message(n))
-        .filter(|m| !m.map_entry)
-        .map(|m| {
-            (
-                (message_shape(m, Some(r)), message_identity(m)),
-                m.full_name.as_str(),
-            )
-        })
-        .collect();
-    let news: Vec<(_, &str)> = open
-        .new
-        .iter()
-        .filter_map(|n| new.message(n))
-        .filter(|m| !m.map_entry)
-        .map(|m| {
-            (
-                (message_shape(m, None), message_identity(m)),
-                m.full_name.as_str(),
-            )
-        })
-        .collect();
-    let pairs = unique_pairs(olds.into_iter(), news.into_iter());
+    let candidates = |index: &'a Index, names: &BTreeSet<&'a str>, renames: Option<&Renames>| {
+        names
+            .iter()
+            .filter_map(|n| index.message(n))
+            .filter(|m| !m.map_entry)
+            .map(|m| Candidate {
+                package: index.files[m.file].package.as_str(),
+                short: m.name.as_str(),
+                key: (message_shape(m, renames), message_identity(m)),
+                name: m.full_name.as_str(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let olds = candidates(old, &open.old, Some(r));
+    let news = candidates(new, &open.new, None);
+    let pairs = pair_by_package(olds, news);
     for &(o, n) in &pairs {
         record(r, open, o, n, TypeKind::Message, Evidence::Structure);
     }
@@ -417,17 +445,21 @@ fn enum_shape(e: &Enum) -> Vec<(i32, String)> {
 }
 
 fn pair_enums<'a>(old: &'a Index, new: &'a Index, open: &mut Open<'a>, r: &mut Renames) {
-    let olds = open
-        .old
-        .iter()
-        .filter_map(|n| old.enum_(n))
-        .map(|e| (enum_shape(e), e.full_name.as_str()));
-    let news = open
-        .new
-        .iter()
-        .filter_map(|n| new.enum_(n))
-        .map(|e| (enum_shape(e), e.full_name.as_str()));
-    for (o, n) in unique_pairs(olds, news) {
+    let candidates = |index: &'a Index, names: &BTreeSet<&'a str>| {
+        names
+            .iter()
+            .filter_map(|n| index.enum_(n))
+            .map(|e| Candidate {
+                package: index.files[e.file].package.as_str(),
+                short: e.name.as_str(),
+                key: enum_shape(e),
+                name: e.full_name.as_str(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let olds = candidates(old, &open.old);
+    let news = candidates(new, &open.new);
+    for (o, n) in pair_by_package(olds, news) {
         record(r, open, o, n, TypeKind::Enum, Evidence::Structure);
     }
 }
@@ -469,28 +501,28 @@ fn service_shape(s: &Service, renames: Option<&Renames>) -> ServiceShape {
     }
 }
 
-fn pair_services(old: &Index, new: &Index, r: &mut Renames) {
-    let olds: Vec<_> = old
-        .services
-        .iter()
-        .filter(|s| old.is_checked(s.file))
-        .filter(|s| {
-            new.service(&s.full_name)
-                .is_none_or(|n| new.files[n.file].is_import)
-        })
-        .map(|s| (service_shape(s, Some(r)), s.full_name.as_str()))
-        .collect();
-    let news: Vec<_> = new
-        .services
-        .iter()
-        .filter(|s| new.is_checked(s.file))
-        .filter(|s| {
-            old.service(&s.full_name)
-                .is_none_or(|o| old.files[o.file].is_import)
-        })
-        .map(|s| (service_shape(s, None), s.full_name.as_str()))
-        .collect();
-    for (o, n) in unique_pairs(olds.into_iter(), news.into_iter()) {
+fn pair_services<'a>(old: &'a Index, new: &'a Index, r: &mut Renames) {
+    let candidates = |index: &'a Index, other: &Index, renames: Option<&Renames>| {
+        index
+            .services
+            .iter()
+            .filter(|s| index.is_checked(s.file))
+            .filter(|s| {
+                other
+                    .service(&s.full_name)
+                    .is_none_or(|o| other.files[o.file].is_import)
+            })
+            .map(|s| Candidate {
+                package: index.files[s.file].package.as_str(),
+                short: s.name.as_str(),
+                key: service_shape(s, renames),
+                name: s.full_name.as_str(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let olds = candidates(old, new, Some(r));
+    let news = candidates(new, old, None);
+    for (o, n) in pair_by_package(olds, news) {
         r.services.insert(o.to_string(), n.to_string());
     }
 }

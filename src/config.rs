@@ -200,10 +200,34 @@ fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ConfigError {
     }
 }
 
-/// Which rules run and which findings are ignored, per module of the workspace.
+/// Which rules run and which findings are ignored, per module of the workspace, and the
+/// switches of protoguard's own config.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub modules: Vec<ModulePolicy>,
+    pub options: crate::rules::RuleOptions,
+}
+
+/// protoguard's own settings (`protoguard.yaml` beside buf.yaml): what buf has no word for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Accept a message or enum type renamed to a structurally wire-compatible one.
+    pub structural_types: bool,
+}
+
+impl Settings {
+    /// Reads `dir/protoguard.yaml` if there is one.
+    pub fn find(dir: &Path) -> Result<Settings, ConfigError> {
+        let path = dir.join("protoguard.yaml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(Settings::default());
+        };
+        if text.trim().is_empty() {
+            return Ok(Settings::default());
+        }
+        serde_saphyr::from_str(&text).map_err(|e| yaml_error(&e, &path))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -223,6 +247,7 @@ impl Policy {
                 rules,
                 ignore,
             }],
+            options: Default::default(),
         }
     }
 
@@ -259,7 +284,10 @@ impl Policy {
                 ignore: IgnoreRules::from_section(b, prefix, cfg.accepts_v1_ids)?,
             });
         }
-        Ok(Policy { modules })
+        Ok(Policy {
+            modules,
+            options: Default::default(),
+        })
     }
 
     /// Every rule some module runs, in catalogue order.

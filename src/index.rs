@@ -268,6 +268,45 @@ impl WireKind {
             Sint64 => "sint64",
         }
     }
+    /// Wire groups: types within one group read each other's bytes.
+    pub fn wire_group(self) -> u8 {
+        use WireKind::*;
+        match self {
+            Int32 | Int64 | Uint32 | Uint64 | Bool => 1,
+            Sint32 | Sint64 => 2,
+            String => 3,
+            Bytes => 4,
+            Fixed32 | Sfixed32 => 5,
+            Fixed64 | Sfixed64 => 6,
+            Double => 7,
+            Float => 8,
+            Group => 9,
+            Message => 10,
+            Enum => 11,
+        }
+    }
+
+    /// Wire-and-JSON groups: wire compatible and printed the same way in JSON.
+    pub fn wire_json_group(self) -> u8 {
+        use WireKind::*;
+        match self {
+            Int32 | Uint32 => 1,
+            Int64 | Uint64 => 2,
+            Fixed32 | Sfixed32 => 3,
+            Fixed64 | Sfixed64 => 4,
+            Bool => 5,
+            Sint32 => 6,
+            Sint64 => 7,
+            String => 8,
+            Bytes => 9,
+            Double => 10,
+            Float => 11,
+            Group => 12,
+            Message => 13,
+            Enum => 14,
+        }
+    }
+
     pub fn is_named_type(self) -> bool {
         matches!(self, WireKind::Message | WireKind::Group | WireKind::Enum)
     }

@@ -61,9 +61,7 @@ pub fn check_schemas(
 
 /// Checks two loaded schemas under a workspace policy (rules and ignores per module).
 pub fn check_with_policy(old: &Schema, new: &Schema, policy: &Policy) -> Vec<Annotation> {
-    let mut findings = check(&old.index, &new.index, &policy.all_rules());
-    evolution::enrich(&old.index, &new.index, &mut findings);
-    report::annotate(&old.index, &new.index, findings, policy)
+    check_with_history(old, new, policy, None)
 }
 
 /// The history ledger of a baseline (`--against`): release tags matching `tag_pattern` that
@@ -97,7 +95,7 @@ pub fn check_with_history(
             old: &old.index,
             new: &new.index,
             history: ledger,
-            options: Default::default(),
+            options: policy.options,
         },
         &policy.all_rules(),
     );

@@ -83,6 +83,10 @@ struct Sides {
     /// changed a .proto file).
     #[arg(long, value_parser = ["releases", "all"], default_value = "releases")]
     history: String,
+    /// Accept a message or enum type renamed to a structurally wire-compatible one in
+    /// FIELD_WIRE_COMPATIBLE_TYPE (also `structural_types: true` in NEW/protoguard.yaml).
+    #[arg(long)]
+    structural_types: bool,
     /// Say more about what was checked (e.g. that history rules need a git baseline).
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -294,7 +298,12 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     };
     let old_cfg = old_input.buf_config()?;
     // Rules and ignores per module of the workspace; flags override the file's use/except.
-    let policy = Policy::new(new_cfg.as_ref(), &sides.use_, &sides.except)?;
+    let mut policy = Policy::new(new_cfg.as_ref(), &sides.use_, &sides.except)?;
+    let settings = match &new_input {
+        Input::Dir(dir) => protoguard::config::Settings::find(dir)?,
+        _ => Default::default(),
+    };
+    policy.options.structural_types = sides.structural_types || settings.structural_types;
     let new_opts = LoadOptions {
         includes: sides.include.clone(),
         layout: new_cfg.clone(),

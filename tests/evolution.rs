@@ -713,3 +713,42 @@ fn blast_radius_across_files_and_deleted_rpcs() {
     assert!(rpc.affects.is_empty());
     assert!(rpc.renamed_to.is_none());
 }
+
+/// The structural-types switch as a user sets it: the flag, or `protoguard.yaml`.
+#[test]
+fn structural_types_switch_from_flag_and_settings_file() {
+    let t = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = t.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("old/a.proto", "syntax = \"proto3\";\npackage a;\nmessage Money { int64 units = 1; string currency = 2; }\nmessage Order { Money total = 1; }\n");
+    write("new/a.proto", "syntax = \"proto3\";\npackage a;\nmessage Amount { int64 units = 1; string currency = 2; }\nmessage Order { Amount total = 1; }\n");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_protoguard"))
+            .args([
+                "check",
+                ".",
+                "--against",
+                "../old",
+                "--use",
+                "FIELD_WIRE_COMPATIBLE_TYPE",
+            ])
+            .args(extra)
+            .current_dir(t.path().join("new"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(1), "buf's verdict by default");
+    assert_eq!(run(&["--structural-types"]).status.code(), Some(0));
+    write("new/protoguard.yaml", "structural_types: true\n");
+    assert_eq!(run(&[]).status.code(), Some(0));
+    write("new/protoguard.yaml", "structural_typo: true\n");
+    assert_eq!(
+        run(&[]).status.code(),
+        Some(2),
+        "unknown settings are errors"
+    );
+}

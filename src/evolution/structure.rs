@@ -158,49 +158,9 @@ impl Check<'_> {
     fn kinds(&self, o: WireKind, n: WireKind) -> bool {
         match self.level {
             Level::Wire => {
-                wire_group(o) == wire_group(n) || (o == WireKind::String && n == WireKind::Bytes)
+                o.wire_group() == n.wire_group() || (o == WireKind::String && n == WireKind::Bytes)
             }
-            Level::WireJson => wire_json_group(o) == wire_json_group(n),
+            Level::WireJson => o.wire_json_group() == n.wire_json_group(),
         }
-    }
-}
-
-/// FIELD_WIRE_COMPATIBLE_TYPE's wire groups (mirrors `rules::fields`, which is private to
-/// the rules): kinds within one group read each other's bytes.
-fn wire_group(k: WireKind) -> u8 {
-    use WireKind::*;
-    match k {
-        Int32 | Int64 | Uint32 | Uint64 | Bool => 1,
-        Sint32 | Sint64 => 2,
-        String => 3,
-        Bytes => 4,
-        Fixed32 | Sfixed32 => 5,
-        Fixed64 | Sfixed64 => 6,
-        Double => 7,
-        Float => 8,
-        Group => 9,
-        Message => 10,
-        Enum => 11,
-    }
-}
-
-/// FIELD_WIRE_JSON_COMPATIBLE_TYPE's groups: wire compatible and printed alike in JSON.
-fn wire_json_group(k: WireKind) -> u8 {
-    use WireKind::*;
-    match k {
-        Int32 | Uint32 => 1,
-        Int64 | Uint64 => 2,
-        Fixed32 | Sfixed32 => 3,
-        Fixed64 | Sfixed64 => 4,
-        Bool => 5,
-        Sint32 => 6,
-        Sint64 => 7,
-        String => 8,
-        Bytes => 9,
-        Double => 10,
-        Float => 11,
-        Group => 12,
-        Message => 13,
-        Enum => 14,
     }
 }

@@ -115,45 +115,6 @@ pub fn field_same_type(pair: &Pair, out: &mut Findings) {
     }
 }
 
-/// Wire groups: types within one group read each other's bytes.
-fn wire_group(k: WireKind) -> u8 {
-    use WireKind::*;
-    match k {
-        Int32 | Int64 | Uint32 | Uint64 | Bool => 1,
-        Sint32 | Sint64 => 2,
-        String => 3,
-        Bytes => 4,
-        Fixed32 | Sfixed32 => 5,
-        Fixed64 | Sfixed64 => 6,
-        Double => 7,
-        Float => 8,
-        Group => 9,
-        Message => 10,
-        Enum => 11,
-    }
-}
-
-/// Wire-and-JSON groups: wire compatible and printed the same way in JSON.
-fn wire_json_group(k: WireKind) -> u8 {
-    use WireKind::*;
-    match k {
-        Int32 | Uint32 => 1,
-        Int64 | Uint64 => 2,
-        Fixed32 | Sfixed32 => 3,
-        Fixed64 | Sfixed64 => 4,
-        Bool => 5,
-        Sint32 => 6,
-        Sint64 => 7,
-        String => 8,
-        Bytes => 9,
-        Double => 10,
-        Float => 11,
-        Group => 12,
-        Message => 13,
-        Enum => 14,
-    }
-}
-
 const WIRE_RULES: &str =
     " See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire compatibility rules.";
 
@@ -181,7 +142,7 @@ fn enum_compatible(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
 /// FIELD_WIRE_COMPATIBLE_TYPE: the new type reads and writes the old type's bytes.
 pub fn field_wire_compatible_type(pair: &Pair, out: &mut Findings) {
     for (of, nf) in pair.fields() {
-        if wire_group(of.kind) != wire_group(nf.kind) {
+        if of.kind.wire_group() != nf.kind.wire_group() {
             match (of.kind, nf.kind) {
                 (WireKind::String, WireKind::Bytes) => {}
                 (WireKind::Bytes, WireKind::String) => changed_kind(
@@ -220,7 +181,7 @@ pub fn field_wire_compatible_type(pair: &Pair, out: &mut Findings) {
 /// FIELD_WIRE_JSON_COMPATIBLE_TYPE: as the wire rule, and the JSON form is unchanged too.
 pub fn field_wire_json_compatible_type(pair: &Pair, out: &mut Findings) {
     for (of, nf) in pair.fields() {
-        if wire_json_group(of.kind) != wire_json_group(nf.kind) {
+        if of.kind.wire_json_group() != nf.kind.wire_json_group() {
             changed_kind(
                 pair,
                 out,

@@ -202,7 +202,7 @@ echo "machine:    $machine"
 echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (at start)"
 echo "corpus:     $CORPUS (HEAD $head_id, $n_commits commits, $(find "$work/new" -name '*.proto' | wc -l) files)"
 if [ "$use_buf" = 1 ]; then echo "buf:        $BUF ($("$BUF" --version 2>&1))"; fi
-echo "protoguard: $PROTOGUARD ($(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'))"
+echo "protoguard: $PROTOGUARD ($("$PROTOGUARD" --version 2>&1); project tree at $(cd "$root" && git describe --always --dirty 2>/dev/null || echo "?"))"
 echo "case d:     $staged_file"
 echo
 

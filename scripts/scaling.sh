@@ -38,7 +38,7 @@ esac
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 3000 10000 30000 100000)
 for s in "${sizes[@]}"; do
-  [[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 100 ] || die "size $s is not a number of messages >= 100"
+  if ! [[ $s =~ ^[0-9]+$ ]] || [ "$s" -lt 100 ]; then die "size $s is not a number of messages >= 100"; fi
 done
 
 "$TIME_BIN" -f '%e %M' true >/dev/null 2>&1 ||
@@ -276,7 +276,7 @@ timed() {
 echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine:    $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (at start)"
-echo "protoguard: $PROTOGUARD ($(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'))"
+echo "protoguard: $PROTOGUARD ($("$PROTOGUARD" --version 2>&1); project tree at $(cd "$root" && git describe --always --dirty 2>/dev/null || echo "?"))"
 echo
 
 results=$work/results
@@ -298,7 +298,7 @@ for n in "${sizes[@]}"; do
     same=DIFFER
     status=1
   fi
-  echo "$n $files $changed $bytes $(cat "$d/full.time" | tail -n 1) $(cat "$d/planned.time" | tail -n 1) $nf $np $same" >>"$results"
+  echo "$n $files $changed $bytes $(tail -n 1 "$d/full.time") $(tail -n 1 "$d/planned.time") $nf $np $same" >>"$results"
   [ -n "${KEEP:-}" ] || rm -rf "$d/old" "$d/new"
 done
 

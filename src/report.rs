@@ -245,17 +245,8 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
                 s.push_str(&r);
                 s.push_str(&details(a));
             }
-            None => {
-                let _ = writeln!(
-                    s,
-                    "{}:{}:{}: {} {}",
-                    a.path.as_deref().unwrap_or("<input>"),
-                    a.start_line,
-                    a.start_column,
-                    a.rule,
-                    a.message
-                );
-            }
+            // No source to show: the plain line, with its details.
+            None => s.push_str(&render_text(std::slice::from_ref(a))),
         }
     }
     s

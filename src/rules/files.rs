@@ -42,11 +42,7 @@ fn same_value(
 }
 
 fn file_id(index: &Index, file: &File) -> usize {
-    index
-        .files
-        .iter()
-        .position(|f| std::ptr::eq(f, file))
-        .unwrap_or(0)
+    index.file_id(&file.name).unwrap_or(0)
 }
 
 fn bool_opt(v: Option<bool>, default: bool) -> String {

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use protoguard::{
     catalog, explain, formats, prove, report, source, source::Mode, versioning, BufConfig,
@@ -42,6 +42,13 @@ enum Command {
         /// A rule ID, e.g. FIELD_SAME_TYPE.
         rule: String,
     },
+    /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the same definitions as `--help`.
+    Man,
 }
 
 /// The two schemas to compare and the rules to compare them with.
@@ -191,6 +198,27 @@ fn main() -> ExitCode {
         Command::Rules => {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "protoguard",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`protoguard man | head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("protoguard: cannot write the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Explain { rule } => {
             let id = rule.trim().to_ascii_uppercase();

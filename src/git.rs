@@ -353,10 +353,66 @@ pub fn head_has_protos(repo: &Repository, subdir: &str) -> bool {
     found
 }
 
+/// Why objects a commit names may be missing locally, and how to get them. protoguard
+/// reads the local object database only (libgit2 cannot fetch a partial clone's missing
+/// objects from its promisor remote, as the git command line does on demand).
+pub fn missing_objects_hint(repo: &Repository) -> String {
+    if let Some((remote, filter)) = partial_clone(repo) {
+        let filter = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" with --filter={filter}")
+        };
+        return format!(
+            "this is a partial clone (remote {remote:?} was cloned{filter}), and protoguard reads \
+             only objects present locally and never fetches. Fetch every missing object with \
+             `git -c remote.{remote}.partialclonefilter= fetch --refetch {remote}` (git 2.36 or \
+             later), or clone without --filter (in actions/checkout, leave out `filter:`)"
+        );
+    }
+    if repo.is_shallow() {
+        return "this is a shallow clone, so older objects are missing: \
+                `git fetch --unshallow --tags`, or `fetch-depth: 0` in actions/checkout"
+            .to_string();
+    }
+    "the object is missing from the repository's object database (a damaged repository: \
+     `git fsck` names what is missing)"
+        .to_string()
+}
+
+/// The promisor remote and its filter, when the repository is a partial clone.
+fn partial_clone(repo: &Repository) -> Option<(String, String)> {
+    let config = repo.config().ok()?.snapshot().ok()?;
+    let remotes = repo.remotes().ok()?;
+    let promisor = remotes.iter().flatten().flatten().find(|r| {
+        config
+            .get_bool(&format!("remote.{r}.promisor"))
+            .unwrap_or(false)
+    });
+    match promisor {
+        Some(r) => Some((
+            r.to_string(),
+            config
+                .get_string(&format!("remote.{r}.partialclonefilter"))
+                .unwrap_or_default(),
+        )),
+        // Repositories made by git before 2.23 name the remote here instead.
+        None => config
+            .get_string("extensions.partialclone")
+            .ok()
+            .map(|r| (r, String::new())),
+    }
+}
+
 fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<GitFile, LoadError> {
-    let blob = repo
-        .find_blob(id)
-        .map_err(|e| bad(&spec.text, &format!("{path}: {}", e.message())))?;
+    let blob = repo.find_blob(id).map_err(|e| {
+        let hint = if e.code() == git2::ErrorCode::NotFound {
+            format!("; {}", missing_objects_hint(repo))
+        } else {
+            String::new()
+        };
+        bad(&spec.text, &format!("{path}: {}{hint}", e.message()))
+    })?;
     let text = String::from_utf8(blob.content().to_vec()).map_err(|_| LoadError::Compile {
         location: path.to_string(),
         reason: format!("file '{path}' is not valid utf-8"),

@@ -27,6 +27,7 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod threads;
 pub mod versioning;
 
 pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};

@@ -149,7 +149,7 @@ impl Schema {
                 let (o, n) = std::thread::scope(|s| {
                     let o = s.spawn(|| read_sources(old.0, old.1));
                     let n = read_sources(new.0, new.1);
-                    (o.join().expect("reading thread panicked"), n)
+                    (crate::threads::join(o), n)
                 });
                 (o?, n?)
             }
@@ -161,7 +161,7 @@ impl Schema {
             let (o, n) = std::thread::scope(|s| {
                 let o = s.spawn(|| Schema::from_sources(old.0, &old_set, old.1));
                 let n = Schema::from_sources(new.0, &new_set, new.1);
-                (o.join().expect("compile thread panicked"), n)
+                (crate::threads::join(o), n)
             });
             return Ok((o?, n?));
         };
@@ -238,7 +238,7 @@ impl Schema {
         let (o, n) = std::thread::scope(|s| {
             let o = s.spawn(|| build(old_set, &old_headers));
             let n = build(new_set, &new_headers);
-            (o.join().expect("compile thread panicked"), n)
+            (crate::threads::join(o), n)
         });
         timing("compile and index", t);
         Ok((
@@ -350,7 +350,7 @@ fn headers_of(
     let scanned: std::collections::HashMap<git2::Oid, plan::Header> = std::thread::scope(|s| {
         let a = s.spawn(|| scan_all(first));
         let mut all = scan_all(second);
-        all.extend(a.join().unwrap_or_default());
+        all.extend(crate::threads::join(a));
         all.into_iter().collect()
     });
     let per_side = |set: &SourceSet| {
@@ -507,7 +507,7 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| read_part(first));
         (
-            a.join().expect("reading thread panicked"),
+            crate::threads::join(a),
             read_part(second),
         )
     });

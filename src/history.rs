@@ -1237,4 +1237,50 @@ message B {}
         want.sort();
         assert_eq!(got, want);
     }
+
+    /// Issue 10: a parsing thread's panic was swallowed (`join().unwrap_or_default()`),
+    /// leaving the ledger without that thread's files. It now reaches the caller.
+    #[test]
+    fn a_parsing_threads_panic_reaches_the_caller() {
+        let spans: Vec<Span> = (0..40u8)
+            .map(|i| {
+                let id = Oid::hash_object(ObjectType::Blob, &[i]).unwrap();
+                (id, format!("f{i}.proto"), 0, 0)
+            })
+            .collect();
+        let poisoned = spans[33].1.clone();
+        let summarise = move |path: &str, bytes: &[u8]| {
+            assert!(path != poisoned, "summariser failed on {path}");
+            summarize_bytes(path, bytes)
+        };
+        let caught = std::panic::catch_unwind(|| {
+            let mut stats = Stats::default();
+            summaries_with(
+                &spans,
+                &Cache::in_memory(),
+                &mut stats,
+                &mut Vec::new(),
+                &mut |_| Ok(b"syntax = \"proto3\";".to_vec()),
+                &summarise,
+            )
+        });
+        let payload = caught.expect_err("the worker's panic was swallowed");
+        let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("f33.proto"), "{message}");
+    }
+
+    #[test]
+    fn symbolic_links_are_left_out_of_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let text = repo.blob(b"syntax = \"proto3\";").unwrap();
+        let link = repo.blob(b"a.proto").unwrap();
+        let mut tree = repo.treebuilder(None).unwrap();
+        tree.insert("a.proto", text, 0o100644).unwrap();
+        tree.insert("alias.proto", link, LINK_MODE).unwrap();
+        let tree = tree.write().unwrap();
+        let mut changes = Vec::new();
+        diff_trees(&repo, None, Some(tree), "", &mut changes).unwrap();
+        assert_eq!(changes, [("a.proto".to_string(), Some(text))]);
+    }
 }

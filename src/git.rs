@@ -221,6 +221,73 @@ fn not_found(repo: &Repository, spec: &GitSpec, what: &str, e: git2::Error) -> L
     }
 }
 
+/// The spec that reads what `spec` names when its subdir crosses a submodule: the
+/// submodule's own repository, at the commit the superproject's commit records for it
+/// (its gitlink), with the rest of the subdir, nested submodules followed in turn. A spec
+/// whose subdir crosses no gitlink (or that names the index) is returned as it is.
+pub fn through_submodules(spec: &GitSpec) -> Result<GitSpec, LoadError> {
+    if spec.target == GitTarget::Staged || spec.subdir.is_empty() {
+        return Ok(spec.clone());
+    }
+    let repo = open(spec)?;
+    let commit = resolve(&repo, spec)?;
+    let mut tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| bad(&spec.text, e.message()))?;
+    let parts: Vec<&str> = spec.subdir.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Some((kind, id)) = tree.get_name(part).map(|e| (e.kind(), e.id())) else {
+            return Ok(spec.clone());
+        };
+        match kind {
+            Some(ObjectType::Tree) => {
+                tree = repo
+                    .find_tree(id)
+                    .map_err(|e| bad(&spec.text, e.message()))?;
+            }
+            Some(ObjectType::Commit) => {
+                let path = parts[..=i].join("/");
+                let pinned = id;
+                let not_there = |why: String| {
+                    bad(
+                        &spec.text,
+                        &format!(
+                            "{:?} lies in submodule {path:?} (at {}), {why} \
+                             (`git submodule update --init {path}`)",
+                            spec.subdir,
+                            short(pinned)
+                        ),
+                    )
+                };
+                let sub = repo
+                    .find_submodule(&path)
+                    .and_then(|s| s.open())
+                    .map_err(|e| {
+                        not_there(format!("which is not checked out here: {}", e.message()))
+                    })?;
+                if sub.find_commit(pinned).is_err() {
+                    return Err(not_there(
+                        "and that commit is not in the submodule's repository".into(),
+                    ));
+                }
+                let inner = GitSpec {
+                    repo: sub
+                        .workdir()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| sub.path().to_path_buf()),
+                    target: GitTarget::Commit(pinned.to_string()),
+                    subdir: parts[i + 1..].join("/"),
+                    text: format!("{} (submodule {path} at {})", spec.text, short(pinned)),
+                };
+                return through_submodules(&inner);
+            }
+            _ => return Ok(spec.clone()),
+        }
+    }
+    Ok(spec.clone())
+}
+
 /// Reads the `.proto` files of a commit under `subdir`.
 pub fn read_commit(
     repo: &Repository,

@@ -724,13 +724,29 @@ pub fn resolve_pair(
         }
     };
     if let (Input::Git(old), Some((top, rel))) = (&mut old_input, &new_location) {
-        let same_repo = git::open(old)
+        let old_top = git::open(old)
             .ok()
-            .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()))
-            .is_some_and(|w| &w == top);
-        if old.subdir.is_empty() && !old.text.contains("subdir=") && same_repo {
-            old.subdir = rel.clone();
+            .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+        if old.subdir.is_empty() && !old.text.contains("subdir=") {
+            if old_top.as_ref() == Some(top) {
+                old.subdir = rel.clone();
+            } else if let Some(inner) = old_top
+                .as_ref()
+                .and_then(|w| top.join(rel).strip_prefix(w).ok().map(Path::to_path_buf))
+            {
+                // NEW is in a repository nested in the baseline's work tree (a submodule):
+                // its place there, followed through the gitlink below.
+                old.subdir = inner
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+            }
         }
+    }
+    // A subdir inside a submodule is read from the submodule, at the commit recorded.
+    if let Input::Git(old) = &mut old_input {
+        *old = git::through_submodules(old)?;
     }
     Ok(InputPair {
         new: new_input,

@@ -1248,3 +1248,62 @@ fn never_writes_to_the_repository() {
     );
     assert!(before.keys().any(|k| k.ends_with("index")));
 }
+
+/// Issue 10: NEW inside a git submodule, checked from the superproject against its
+/// branch, was compared with the superproject's root (a false FILE_NO_DELETE for every
+/// file of the superproject). It is compared with the same directory of the submodule,
+/// at the commit the superproject's branch records for it; a submodule that is not
+/// checked out is an error that says how to get it.
+#[test]
+fn new_inside_a_submodule_reads_the_submodules_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = init(&dir.path().join("schemas"));
+    commit(&schemas, &[(FILE, V2)], "schemas");
+    let top = dir.path().join("super");
+    let superproject = init(&top);
+    commit(&superproject, &[("top.proto", V1)], "top");
+    git_ok(
+        &top,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &dir.path().join("schemas").display().to_string(),
+            "sub",
+        ],
+    );
+    git_ok(&top, &["commit", "-qm", "add the schemas"]);
+    // The submodule's work tree drops `email` (and `id`): only those are reported.
+    write(&top.join("sub"), FILE, WORK);
+    let out = expect_deleted(
+        &top,
+        &["check", "sub/proto", "--against", ".git#branch=main"],
+        &["email", "id"],
+    );
+    assert!(!stdout(&out).contains("FILE_NO_DELETE"), "{}", stdout(&out));
+    // The same with the subdir spelled out.
+    expect_deleted(
+        &top,
+        &[
+            "check",
+            "sub/proto",
+            "--against",
+            ".git#branch=main,subdir=sub/proto",
+        ],
+        &["email", "id"],
+    );
+    // A clone whose submodule was never initialised: said, with the command to run.
+    git_ok(
+        dir.path(),
+        &["-c", "protocol.file.allow=always", "clone", "-q", "super", "bare-clone"],
+    );
+    let clone = dir.path().join("bare-clone");
+    write(&clone, &format!("sub/{FILE}"), WORK);
+    expect_error(
+        &clone,
+        &["check", "sub/proto", "--against", ".git#branch=main"],
+        &["submodule \"sub\"", "git submodule update --init sub"],
+    );
+}

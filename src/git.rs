@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
+use crate::compile;
 use crate::error::LoadError;
+use crate::symlinks;
 
 /// What to read from a repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,15 +316,19 @@ pub fn read_commit(
             .find_tree(entry.id())
             .map_err(|_| bad(&spec.text, &format!("{:?} is not a directory", spec.subdir)))?;
     }
-    let mut blobs = Vec::new();
+    let mut listing = symlinks::Listing::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         let name = entry.name().unwrap_or("");
-        if entry.kind() == Some(ObjectType::Blob) && name.ends_with(".proto") {
-            blobs.push((format!("{dir}{name}"), entry.id()));
+        if entry.kind() == Some(ObjectType::Blob) {
+            listing.insert(
+                format!("{dir}{name}"),
+                (entry.id(), entry.filemode() as u32),
+            );
         }
         TreeWalkResult::Ok
     })
     .map_err(|e| bad(&spec.text, e.message()))?;
+    let blobs = follow_links(repo, &listing, spec)?;
     let mut out = GitTree {
         described: short(commit.id()),
         ..Default::default()
@@ -363,29 +369,58 @@ pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<Gi
         described: "the index".into(),
         ..Default::default()
     };
+    let mut listing = symlinks::Listing::new();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).to_string();
         let stage = (entry.flags >> 12) & 0x3;
-        if !path.ends_with(".proto") || !path.starts_with(&prefix) {
+        if !path.starts_with(&prefix) || entry.mode == GITLINK_MODE {
             continue;
         }
         if stage != 0 {
-            return Err(bad(
-                &spec.text,
-                &format!("{path} has unresolved merge conflicts"),
-            ));
+            if path.ends_with(".proto") {
+                return Err(bad(
+                    &spec.text,
+                    &format!("{path} has unresolved merge conflicts"),
+                ));
+            }
+            continue;
         }
-        let rel = path[prefix.len()..].to_string();
-        let file = match known.get(&entry.id) {
+        listing.insert(path[prefix.len()..].to_string(), (entry.id, entry.mode));
+    }
+    for (rel, id) in follow_links(repo, &listing, spec)? {
+        let file = match known.get(&id) {
             Some(text) => GitFile {
-                blob: entry.id,
+                blob: id,
                 text: std::sync::Arc::clone(text),
             },
-            None => read_blob(repo, entry.id, &path, spec)?,
+            None => read_blob(repo, id, &format!("{prefix}{rel}"), spec)?,
         };
         out.files.insert(rel, file);
     }
     Ok(out)
+}
+
+/// The git file mode of a submodule (a gitlink).
+const GITLINK_MODE: u32 = 0o160000;
+
+/// The `.proto` files of an import root's listing, symbolic links followed inside it (see
+/// [`symlinks`]): path → blob id of the content.
+fn follow_links(
+    repo: &Repository,
+    listing: &symlinks::Listing,
+    spec: &GitSpec,
+) -> Result<Vec<(String, Oid)>, LoadError> {
+    let read_link = |id: Oid| -> Result<String, String> {
+        let blob = repo.find_blob(id).map_err(|e| e.message().to_string())?;
+        String::from_utf8(blob.content().to_vec()).map_err(|_| "link text is not UTF-8".into())
+    };
+    let files = symlinks::proto_files(listing, &read_link).map_err(|(path, why)| {
+        bad(
+            &spec.text,
+            &format!("{}: {why}", compile::display_path(&spec.subdir, &path)),
+        )
+    })?;
+    Ok(files.into_iter().collect())
 }
 
 /// Whether HEAD is a commit with a `.proto` file under `subdir`. Without one nothing

@@ -707,10 +707,7 @@ fn summaries_with(
             .map(|part| s.spawn(move || parse_all(part)))
             .collect();
         // A worker's panic is this thread's panic: never a ledger with a chunk missing.
-        handles
-            .into_iter()
-            .flat_map(crate::threads::join)
-            .collect()
+        handles.into_iter().flat_map(crate::threads::join).collect()
     });
     for (id, summary) in parsed {
         cache.store(id, &summary);
@@ -1265,7 +1262,10 @@ message B {}
             )
         });
         let payload = caught.expect_err("the worker's panic was swallowed");
-        let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
         assert!(message.contains("f33.proto"), "{message}");
     }
 

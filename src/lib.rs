@@ -27,6 +27,7 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod symlinks;
 pub mod threads;
 pub mod versioning;
 

@@ -506,10 +506,7 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
     };
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| read_part(first));
-        (
-            crate::threads::join(a),
-            read_part(second),
-        )
+        (crate::threads::join(a), read_part(second))
     });
     let mut set = SourceSet {
         display_root: base,

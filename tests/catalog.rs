@@ -172,8 +172,14 @@ fn the_build_refuses_a_bad_rule_yaml() {
     let cases = [
         (good.replace("categories:", "categores:"), "categores"),
         (good.replace("semver: major", "semver: huge"), "semver"),
-        (good.replace("[FILE, PACKAGE, CSR]", "[FILE, PAKAGE]"), "PAKAGE"),
-        (good.replace("id: FIELD_SAME_TYPE", "id: FIELD_SAME_TYP"), "file name"),
+        (
+            good.replace("[FILE, PACKAGE, CSR]", "[FILE, PAKAGE]"),
+            "PAKAGE",
+        ),
+        (
+            good.replace("id: FIELD_SAME_TYPE", "id: FIELD_SAME_TYP"),
+            "file name",
+        ),
         (good.replace("default: true", "default: maybe"), "default"),
         (format!("{good}\n  - not yaml: [\n"), ""),
     ];

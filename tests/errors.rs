@@ -353,7 +353,9 @@ mod unreadable {
                 std::env::temp_dir().join("protoguard-test-cache"),
             )
             .output()
-            .expect("running as root, this test needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+            .expect(
+                "running as root, this test needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE",
+            )
     }
 
     #[test]

@@ -1297,7 +1297,14 @@ fn new_inside_a_submodule_reads_the_submodules_commit() {
     // A clone whose submodule was never initialised: said, with the command to run.
     git_ok(
         dir.path(),
-        &["-c", "protocol.file.allow=always", "clone", "-q", "super", "bare-clone"],
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "clone",
+            "-q",
+            "super",
+            "bare-clone",
+        ],
     );
     let clone = dir.path().join("bare-clone");
     write(&clone, &format!("sub/{FILE}"), WORK);
@@ -1305,5 +1312,56 @@ fn new_inside_a_submodule_reads_the_submodules_commit() {
         &clone,
         &["check", "sub/proto", "--against", ".git#branch=main"],
         &["submodule \"sub\"", "git submodule update --init sub"],
+    );
+}
+
+/// Issue 10: a `.proto` committed as a symbolic link was parsed as its link text on the
+/// git side while the work tree followed it. Both sides now read the file it points at:
+/// against the commit (and from the index), only the field deleted in the work tree is
+/// reported. A link that leaves the import root is refused on both sides.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_read_the_same_on_both_sides() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    // proto/acme/v1/user.proto -> ../../.generated/user.proto (a hidden directory, so the
+    // file is read once, through the link).
+    write(&root, "proto/.generated/user.proto", V2);
+    std::fs::create_dir_all(root.join("proto/acme/v1")).unwrap();
+    symlink("../../.generated/user.proto", root.join(FILE)).unwrap();
+    commit(&repo, &[], "linked");
+    let entry = repo
+        .head()
+        .unwrap()
+        .peel_to_tree()
+        .unwrap()
+        .get_path(Path::new(FILE))
+        .unwrap();
+    assert_eq!(entry.filemode(), 0o120000, "committed as a link");
+    write(&root, "proto/.generated/user.proto", V1);
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["email"],
+    );
+    stage_all(&repo);
+    expect_deleted(&root, &["check", "proto", "--staged"], &["email"]);
+
+    // A link out of the import root: refused in the work tree and in the commit.
+    write(&root, "elsewhere/x.proto", V1);
+    symlink("../../elsewhere/x.proto", root.join("proto/acme/out.proto")).unwrap();
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["proto/acme/out.proto", "outside the import root"],
+    );
+    commit(&repo, &[], "link out");
+    std::fs::remove_file(root.join("proto/acme/out.proto")).unwrap();
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["proto/acme/out.proto", "outside the import root"],
     );
 }

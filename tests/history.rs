@@ -491,7 +491,6 @@ fn no_release_before_the_baseline_reads_nothing() {
     );
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Never silent: what the history cannot read is an error or a warning on every run.
 

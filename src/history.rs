@@ -728,8 +728,8 @@ fn summaries_with(
         bad.sort();
         bad.dedup();
         let first_error = names
-            .iter()
-            .filter_map(|(id, _)| out.get(id)?.error.clone())
+            .keys()
+            .filter_map(|id| out.get(id)?.error.clone())
             .next()
             .unwrap_or_default();
         warnings.push(format!(

@@ -639,8 +639,10 @@ fn a_foreign_or_edited_cache_entry_is_recomputed() {
     let spec = protoguard::git::GitSpec::parse(&format!("{}/.git#tag=v1.1.0", root.display()))
         .unwrap()
         .unwrap();
-    let build = || history::from_git_with(&repo, &spec, "v*", false, &Cache::at(&cache_dir));
-    let cold = build().unwrap();
+    let build = || {
+        history::from_git_with(&repo, &spec, "v*", false, &Cache::at(&cache_dir)).expect("history")
+    };
+    let cold = build();
     let coupon = |l: &history::Ledger| l.message("shop.v1.Order").unwrap().at(2).to_vec();
     assert_eq!(coupon(&cold)[0].name, "coupon");
 
@@ -653,18 +655,18 @@ fn a_foreign_or_edited_cache_entry_is_recomputed() {
         .unwrap();
     // v1.0.0's entry replaced by v1.1.0's (a valid entry, for another blob).
     std::fs::copy(&v1_1, &v1_0).unwrap();
-    let warm = build().unwrap();
+    let warm = build();
     assert_eq!(warm.stats.rejected, 1, "{:?}", warm.stats);
     assert_eq!(warm.stats.parsed, 1);
     assert_eq!(coupon(&warm), coupon(&cold));
     // Rewritten: the next run trusts it again.
-    assert_eq!(build().unwrap().stats.disk_hits, 2);
+    assert_eq!(build().stats.disk_hits, 2);
 
     // Edited in place: the field renamed, its blob id and key untouched.
     let text = std::fs::read_to_string(&v1_0).unwrap();
     assert!(text.contains("\"coupon\""), "{text}");
     std::fs::write(&v1_0, text.replace("\"coupon\"", "\"voucher\"")).unwrap();
-    let edited = build().unwrap();
+    let edited = build();
     assert_eq!(edited.stats.rejected, 1, "{:?}", edited.stats);
     assert_eq!(coupon(&edited), coupon(&cold));
 
@@ -677,7 +679,7 @@ fn a_foreign_or_edited_cache_entry_is_recomputed() {
         "the key names the directory"
     );
     std::fs::write(&v1_0, text.replace(&key, "history-v2-0.0.0-p0.0.0-0")).unwrap();
-    let other = build().unwrap();
+    let other = build();
     assert_eq!(other.stats.rejected, 1, "{:?}", other.stats);
     assert_eq!(coupon(&other), coupon(&cold));
 }

@@ -688,6 +688,7 @@ fn summaries_with(
         }
     }
     if !unread.is_empty() {
+        unread.sort_by(|a, b| (a.release, &a.path).cmp(&(b.release, &b.path)));
         return Err(unread);
     }
     stats.parsed = todo.len();

@@ -573,6 +573,22 @@ fn partial_clone_missing_blobs_fail_with_how_to_fetch_them() {
     except.extend(["--except", &rules]);
     let out = protoguard(&clone, &cache, &except);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The baseline itself missing from the clone: the same advice.
+    let out = protoguard(
+        &clone,
+        &cache,
+        &[
+            "check",
+            ".",
+            "--against",
+            ".git#tag=v1.0.0",
+            "--except",
+            &rules,
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(FILE) && err.contains(fetch), "{err}");
 
     // The advice is right: after it, the reuse is found.
     let args: Vec<&str> = fetch.split(' ').skip(1).collect();

@@ -7,7 +7,7 @@
 //!
 //! Also sets `PROTOGUARD_SUMMARY_KEY`, what the history cache's entries depend on besides
 //! a file's bytes: protoguard's version, protox-parse's (from Cargo.lock) and a digest of
-//! `src/history.rs`, where the summariser lives.
+//! its source (`src/`), where the summariser lives.
 
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -91,9 +91,11 @@ fn write_doc(out: &mut String, d: &rule_schema::RuleDoc) {
     .unwrap();
 }
 
-/// `PROTOGUARD_SUMMARY_KEY`: `VERSION-pPARSER-HASH`.
+/// `PROTOGUARD_SUMMARY_KEY`: `VERSION-pPARSER-HASH`, HASH a digest of every file under
+/// `src/` (the summariser and anything it may call: any change to protoguard's source is a
+/// new key, so no entry outlives the code that wrote it).
 fn summary_key(root: &Path) {
-    println!("cargo:rerun-if-changed=src/history.rs");
+    println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=Cargo.lock");
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     // `name = "protox-parse"` is followed by its `version = "..."` line.
@@ -103,9 +105,24 @@ fn summary_key(root: &Path) {
         .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
         .map(|v| v.trim_matches('"').to_string())
         .unwrap_or_else(|| "unlocked".into());
-    let source = std::fs::read(root.join("src/history.rs")).unwrap_or_default();
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    source.hash(&mut h);
+    for f in &files {
+        f.strip_prefix(root).unwrap_or(f).hash(&mut h);
+        std::fs::read(f).unwrap_or_default().hash(&mut h);
+    }
     println!(
         "cargo:rustc-env=PROTOGUARD_SUMMARY_KEY={}-p{parser}-{:016x}",
         env!("CARGO_PKG_VERSION"),

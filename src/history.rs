@@ -177,7 +177,15 @@ impl Ledger {
             s.blobs_read,
             s.memory_hits,
             s.disk_hits,
-        )
+        ) + &if s.rejected > 0 {
+            format!(
+                "; {} disk cache entr{} not for this blob or build, recomputed",
+                s.rejected,
+                if s.rejected == 1 { "y" } else { "ies" }
+            )
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -221,7 +229,7 @@ type Span = (Oid, String, usize, usize);
 
 /// What a summary depends on besides the file's bytes: the entry format (bump when
 /// [`Summary`] or its meaning changes), protoguard's version, the parser's
-/// (protox-parse, from Cargo.lock) and a digest of this file's source, where the
+/// (protox-parse, from Cargo.lock) and a digest of protoguard's source, where the
 /// summariser lives (both from build.rs). It names the cache directory and is checked in
 /// every entry, so an entry written by another build is recomputed, never trusted.
 const CACHE_KEY: &str = concat!("history-v2-", env!("PROTOGUARD_SUMMARY_KEY"));

@@ -28,6 +28,8 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod symlinks;
+pub mod threads;
 pub mod versioning;
 
 pub use api::{Check, Error, History, Loaded, OutputFormat, Report};

@@ -294,7 +294,7 @@ impl Progress {
     fn finish(mut self) {
         self.done.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
-            let _ = h.join();
+            protoguard::threads::joined(h.join());
         }
     }
 }
@@ -356,10 +356,29 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     let loaded = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode);
     progress.finish();
     let (old, new) = loaded?;
-    let ledger = protoguard::history_for(&old_input, &sides.tag_pattern, sides.history == "all")?;
+    // History is read only for the rules that need it (so `--except` them is a way to run
+    // where it cannot be read).
+    let wants_history = policy
+        .all_rules()
+        .iter()
+        .any(|r| protoguard::history::RULES.contains(r));
+    let ledger = if wants_history {
+        protoguard::history_for(&old_input, &sides.tag_pattern, sides.history == "all")?
+    } else {
+        None
+    };
+    // What the history rules could not see is said on every run, not only with --verbose.
+    for warning in ledger.iter().flat_map(|l| &l.warnings) {
+        eprintln!("protoguard: warning: {warning}");
+    }
     if sides.verbose {
         match &ledger {
-            Some(l) => eprintln!("protoguard: {}", l.describe()),
+            Some(l) => {
+                eprintln!("protoguard: {}", l.describe());
+                for note in &l.notes {
+                    eprintln!("protoguard: {note}");
+                }
+            }
             None => eprintln!("protoguard: {}", protoguard::history::NO_HISTORY_NOTE),
         }
     }

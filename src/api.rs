@@ -231,11 +231,17 @@ impl Check {
         };
         let (old, new) =
             Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), self.mode)?;
-        let ledger = crate::history_for(
-            &old_input,
-            &self.tag_pattern,
-            self.history == History::All,
-        )?;
+        // History is read only for the rules that need it (so leaving them out is a way to
+        // run where it cannot be read).
+        let wants_history = policy
+            .all_rules()
+            .iter()
+            .any(|r| crate::history::RULES.contains(r));
+        let ledger = if wants_history {
+            crate::history_for(&old_input, &self.tag_pattern, self.history == History::All)?
+        } else {
+            None
+        };
         Ok(Loaded {
             old,
             new,
@@ -266,12 +272,8 @@ impl Check {
 impl Loaded {
     /// Runs the policy's rules over the loaded sides.
     pub fn report(&self) -> Report {
-        let findings = crate::check_with_history(
-            &self.old,
-            &self.new,
-            &self.policy,
-            self.ledger.as_ref(),
-        );
+        let findings =
+            crate::check_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
         Report {
             findings,
             rules_checked: self.policy.all_rules().len(),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
+use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver, IncludeFileResolver};
 use prost::Message as _;
 
 use crate::descriptor::FileDescriptorSet;
@@ -75,7 +76,7 @@ impl SourceSet {
 /// Serves the side's files to protox from memory, so no file is read twice.
 struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
 
-impl protox::file::FileResolver for MemoryResolver {
+impl FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
         match self.0.get(name) {
             Some(text) => protox::file::File::from_source(name, text),
@@ -96,7 +97,6 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
-    use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
     let texts = set
         .files
         .iter()
@@ -105,7 +105,10 @@ pub fn compile_set_encoded(
     let mut chain = ChainFileResolver::new();
     chain.add(MemoryResolver(Arc::new(texts)));
     for root in &set.roots {
-        chain.add(IncludeFileResolver::new(root.path.clone()));
+        chain.add(IncludeRoot(
+            IncludeFileResolver::new(root.path.clone()),
+            root.path.clone(),
+        ));
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
@@ -131,7 +134,7 @@ pub fn compile_set_encoded(
                 Some(f) => InputFile {
                     display: f.display.clone(),
                     module_root: f.module_root.clone(),
-                    origin: f.origin.clone(),
+                    text: Some(Arc::clone(&f.text)),
                     content_id: Some(f.key),
                     is_import: false,
                     unchanged: false,
@@ -142,7 +145,7 @@ pub fn compile_set_encoded(
                     InputFile {
                         display: set.shown(&name),
                         module_root: root.map(|r| r.module.clone()).unwrap_or_default(),
-                        origin: root.map(|r| r.path.join(&name)),
+                        text: None,
                         content_id: None,
                         is_import: true,
                         unchanged: false,
@@ -153,6 +156,35 @@ pub fn compile_set_encoded(
         })
         .collect();
     Ok((files, bytes))
+}
+
+/// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
+/// accept, is dropped (it takes no column).
+pub fn source_text(text: String) -> Arc<str> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    }
+}
+
+/// An include root (`-I`, module roots) whose files may start with a byte-order mark.
+struct IncludeRoot(IncludeFileResolver, PathBuf);
+
+impl FileResolver for IncludeRoot {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.0.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
+        match bytes.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) => match std::str::from_utf8(rest) {
+                Ok(text) => protox::file::File::from_source(name, text),
+                Err(_) => self.0.open_file(name),
+            },
+            None => self.0.open_file(name),
+        }
+    }
 }
 
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf

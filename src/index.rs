@@ -6,8 +6,8 @@
 //! only for the files that have findings, so building the index stays cheap on large trees.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileOptions,
@@ -90,9 +90,14 @@ pub struct File {
     /// Same on both sides and nothing it imports changed: no rule looks inside it. It may
     /// be a stub that carries only its name and package.
     pub unchanged: bool,
-    /// Where the file was read from, for showing source in rich diagnostics.
-    pub origin: Option<PathBuf>,
+    /// The source text the file was compiled from (`None` for an image): spans are
+    /// resolved against it, never against the disk, so a git side locates like a directory.
+    pub text: Option<Arc<str>>,
     pub source_info: Option<SourceCodeInfo>,
+    /// Spans as the compiler gave them: 0-based line, byte column (protox) or protoc's
+    /// column (an image), keyed by source path.
+    raw_spans: OnceLock<HashMap<Box<[i32]>, Span>>,
+    /// The same spans as buf prints them.
     spans: OnceLock<HashMap<Box<[i32]>, Span>>,
     pub messages: Vec<usize>,
     pub enums: Vec<usize>,
@@ -101,25 +106,75 @@ pub struct File {
 }
 
 impl File {
-    /// The span of the element at `path`, if the file carries source info for it.
+    /// The span of the element at `path` as buf prints it (1-based lines, columns in
+    /// terminal cells with tab stops every 4, see [`crate::columns`]), if the file carries
+    /// source info for it.
     pub fn span(&self, path: &[i32]) -> Option<Span> {
         let map = self.spans.get_or_init(|| {
+            let raw = self.raw_spans();
+            let Some(text) = &self.text else {
+                // An image: its columns are the compiler's, as buf shows them.
+                return raw.iter().map(|(p, s)| (p.clone(), one_based(*s))).collect();
+            };
+            let lines: Vec<&str> = text.split('\n').collect();
+            let column = |line: u32, byte: u32| match lines.get(line as usize) {
+                Some(l) => crate::columns::display_column(l, byte as usize),
+                None => byte + 1,
+            };
+            raw.iter()
+                .map(|(p, s)| {
+                    let span = Span {
+                        start_line: s.start_line + 1,
+                        start_column: column(s.start_line, s.start_column),
+                        end_line: s.end_line + 1,
+                        end_column: column(s.end_line, s.end_column),
+                    };
+                    (p.clone(), span)
+                })
+                .collect()
+        });
+        map.get(path).copied()
+    }
+
+    /// The byte range in [`File::text`] of the element at `path`, for showing its source.
+    pub fn byte_range(&self, path: &[i32]) -> Option<Range<usize>> {
+        let text = self.text.as_deref()?;
+        let raw = self.raw_spans().get(path)?;
+        let offset = |line: u32, column: u32| {
+            let start: usize = text
+                .split_inclusive('\n')
+                .take(line as usize)
+                .map(str::len)
+                .sum();
+            (start + column as usize).min(text.len())
+        };
+        let start = offset(raw.start_line, raw.start_column);
+        Some(start..offset(raw.end_line, raw.end_column).max(start))
+    }
+
+    pub fn has_span(&self, path: &[i32]) -> bool {
+        self.raw_spans().contains_key(path)
+    }
+
+    /// The compiler's spans, 0-based, the first location of each path.
+    fn raw_spans(&self) -> &HashMap<Box<[i32]>, Span> {
+        self.raw_spans.get_or_init(|| {
             let mut map = HashMap::new();
             if let Some(info) = &self.source_info {
                 for loc in &info.location {
                     let s = &loc.span;
                     let span = match s.len() {
                         3 => Span {
-                            start_line: s[0] as u32 + 1,
-                            start_column: s[1] as u32 + 1,
-                            end_line: s[0] as u32 + 1,
-                            end_column: s[2] as u32 + 1,
+                            start_line: s[0] as u32,
+                            start_column: s[1] as u32,
+                            end_line: s[0] as u32,
+                            end_column: s[2] as u32,
                         },
                         4 => Span {
-                            start_line: s[0] as u32 + 1,
-                            start_column: s[1] as u32 + 1,
-                            end_line: s[2] as u32 + 1,
-                            end_column: s[3] as u32 + 1,
+                            start_line: s[0] as u32,
+                            start_column: s[1] as u32,
+                            end_line: s[2] as u32,
+                            end_column: s[3] as u32,
                         },
                         _ => continue,
                     };
@@ -127,45 +182,48 @@ impl File {
                         .or_insert(span);
                 }
             }
-            widen_default_spans(&mut map, self.origin.as_deref());
+            if let Some(text) = &self.text {
+                widen_default_spans(&mut map, text);
+            }
             map
-        });
-        map.get(path).copied()
+        })
     }
+}
 
-    pub fn has_span(&self, path: &[i32]) -> bool {
-        self.span(path).is_some()
+fn one_based(s: Span) -> Span {
+    Span {
+        start_line: s.start_line + 1,
+        start_column: s.start_column + 1,
+        end_line: s.end_line + 1,
+        end_column: s.end_column + 1,
     }
 }
 
 /// protox locates a field's `default = X` pseudo-option at the value only; protoc and buf
-/// locate it from the `default` keyword. Reads the source (only for files that have
-/// defaults and findings) to start those spans at the keyword.
-fn widen_default_spans(map: &mut HashMap<Box<[i32]>, Span>, origin: Option<&std::path::Path>) {
+/// locate it from the `default` keyword. Starts those (0-based, byte-column) spans at the
+/// keyword.
+fn widen_default_spans(map: &mut HashMap<Box<[i32]>, Span>, text: &str) {
     let is_default =
         |p: &[i32]| p.len() >= 3 && p[p.len() - 1] == 7 && matches!(p[p.len() - 3], 2 | 6 | 7);
     if !map.keys().any(|p| is_default(p)) {
         return;
     }
-    let Some(text) = origin.and_then(|o| std::fs::read_to_string(o).ok()) else {
-        return;
-    };
     let lines: Vec<&str> = text.split('\n').collect();
     for (path, span) in map.iter_mut() {
         if !is_default(path) {
             continue;
         }
-        let Some(line) = lines.get(span.start_line as usize - 1) else {
+        let Some(line) = lines.get(span.start_line as usize) else {
             continue;
         };
-        let before = &line.as_bytes()[..(span.start_column as usize - 1).min(line.len())];
+        let before = &line.as_bytes()[..(span.start_column as usize).min(line.len())];
         let trimmed = before.trim_ascii_end();
         let Some(rest) = trimmed.strip_suffix(b"=") else {
             continue;
         };
         let rest = rest.trim_ascii_end();
         if rest.ends_with(b"default") {
-            span.start_column = (rest.len() - "default".len() + 1) as u32;
+            span.start_column = (rest.len() - "default".len()) as u32;
         }
     }
 }
@@ -459,7 +517,8 @@ pub struct InputFile {
     pub is_import: bool,
     /// Same on both sides with no changed import: compared with nothing (see `plan`).
     pub unchanged: bool,
-    pub origin: Option<PathBuf>,
+    /// The text the file was compiled from (`None` for an image).
+    pub text: Option<Arc<str>>,
 }
 
 impl Index {
@@ -530,8 +589,9 @@ impl Index {
             unchanged: input.unchanged,
             display: input.display,
             module_root: input.module_root,
-            origin: input.origin,
+            text: input.text,
             source_info: proto.source_code_info,
+            raw_spans: OnceLock::new(),
             spans: OnceLock::new(),
             messages: Vec::new(),
             enums: Vec::new(),

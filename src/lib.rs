@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod catalog;
+pub mod columns;
 pub mod compile;
 pub mod config;
 pub mod descriptor;

@@ -2,6 +2,8 @@
 //! rendered as text, JSON lines or rich terminal diagnostics.
 
 use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -40,9 +42,10 @@ pub struct Annotation {
     /// Further facts for a reviewer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// The file on disk, for showing source (not serialized).
+    /// The new file's text and the finding's byte range in it, for showing source (not
+    /// serialized).
     #[serde(skip)]
-    pub origin: Option<std::path::PathBuf>,
+    pub source: Option<(Arc<str>, Range<usize>)>,
 }
 
 const FILE_SPAN: Span = Span {
@@ -93,10 +96,16 @@ pub fn annotate(
         if !keep {
             continue;
         }
-        let (path, span, origin) = match &new_site {
+        let (path, span, source) = match &new_site {
             Some(s) => {
                 let (p, sp) = resolve(new, s);
-                (Some(p), sp, new.files[s.file].origin.clone())
+                let file = &new.files[s.file];
+                let range = match &s.path {
+                    Some(path) => file.byte_range(path),
+                    None => Some(0..0),
+                };
+                let source = file.text.clone().zip(range);
+                (Some(p), sp, source)
             }
             None => (None, FILE_SPAN, None),
         };
@@ -118,7 +127,7 @@ pub fn annotate(
             renamed_to: f.renamed_to,
             affects: f.affects,
             notes: f.notes,
-            origin,
+            source,
         });
     }
     out.sort_by(|a, b| {
@@ -221,17 +230,11 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
         } else {
             diag = diag.with_help(format!("`protoguard explain {}`", a.rule));
         }
-        let text = a
-            .origin
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok());
-        let rendered = match (&a.path, text) {
-            (Some(path), Some(text)) => {
-                let start = offset_of(&text, a.start_line, a.start_column);
-                let end = offset_of(&text, a.end_line, a.end_column).max(start);
-                let diag = diag.with_label(LabeledSpan::at(start..end, a.rule));
+        let rendered = match (&a.path, &a.source) {
+            (Some(path), Some((text, range))) => {
+                let diag = diag.with_label(LabeledSpan::at(range.clone(), a.rule));
                 let report = miette::Report::new(diag)
-                    .with_source_code(NamedSource::new(path.clone(), text));
+                    .with_source_code(NamedSource::new(path.clone(), text.to_string()));
                 let mut out = String::new();
                 handler
                     .render_report(&mut out, report.as_ref())
@@ -250,16 +253,4 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
         }
     }
     s
-}
-
-/// Byte offset of a 1-based line and column (columns count bytes, as protoc's do).
-fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line as usize {
-            return (offset + column.saturating_sub(1) as usize).min(offset + l.len());
-        }
-        offset += l.len();
-    }
-    text.len()
 }

@@ -5,6 +5,7 @@
 //! Rules only ever read two indexes; spans are resolved from source paths at report time, and
 //! only for the files that have findings, so building the index stays cheap on large trees.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -178,8 +179,19 @@ impl File {
                         },
                         _ => continue,
                     };
-                    map.entry(loc.path.clone().into_boxed_slice())
-                        .or_insert(span);
+                    let key = loc.path.clone().into_boxed_slice();
+                    match map.entry(key) {
+                        Entry::Vacant(v) => {
+                            v.insert(span);
+                        }
+                        // protox gives `json_name = "x"` two locations, the value's and the
+                        // whole option's (in either order); buf points at the whole option.
+                        Entry::Occupied(mut o) if is_json_name(o.key()) => {
+                            let earliest = (*o.get()).min(span);
+                            o.insert(earliest);
+                        }
+                        Entry::Occupied(_) => {}
+                    }
                 }
             }
             if let Some(text) = &self.text {
@@ -188,6 +200,11 @@ impl File {
             map
         })
     }
+}
+
+/// The path of a field's or extension's `json_name` pseudo-option.
+fn is_json_name(p: &[i32]) -> bool {
+    p.len() >= 3 && p[p.len() - 1] == 10 && matches!(p[p.len() - 3], 2 | 6 | 7)
 }
 
 fn one_based(s: Span) -> Span {

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
-use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver, IncludeFileResolver};
 use prost::Message as _;
+use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver, IncludeFileResolver};
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;

@@ -115,7 +115,10 @@ impl File {
             let raw = self.raw_spans();
             let Some(text) = &self.text else {
                 // An image: its columns are the compiler's, as buf shows them.
-                return raw.iter().map(|(p, s)| (p.clone(), one_based(*s))).collect();
+                return raw
+                    .iter()
+                    .map(|(p, s)| (p.clone(), one_based(*s)))
+                    .collect();
             };
             let lines: Vec<&str> = text.split('\n').collect();
             let column = |line: u32, byte: u32| match lines.get(line as usize) {

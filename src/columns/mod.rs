@@ -131,9 +131,7 @@ impl Segmenter {
         self.after_pictographic = match cur {
             Prop::ExtendedPictographic => true,
             // ZWJ ends the sequence GB11 looks at; the next character decides.
-            Prop::Extend | Prop::ZWJ => {
-                self.after_pictographic && self.prev != Some(Prop::ZWJ)
-            }
+            Prop::Extend | Prop::ZWJ => self.after_pictographic && self.prev != Some(Prop::ZWJ),
             _ => false,
         };
         self.prev = Some(cur);
@@ -252,4 +250,3 @@ mod tests {
         assert_eq!(display_column("", 0), 1);
     }
 }
-

@@ -25,6 +25,7 @@ pub mod history;
 pub mod index;
 pub mod plan;
 pub mod prove;
+pub mod quote;
 pub mod report;
 pub mod rules;
 pub mod source;

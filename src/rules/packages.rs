@@ -2,6 +2,7 @@
 //! per package (PACKAGE_*_NO_DELETE, which allow moving an element between files of its
 //! package).
 
+use crate::quote::q;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{element, Findings, Pair};
@@ -116,8 +117,9 @@ fn no_delete_in_file(pair: &Pair, out: &mut Findings, kind: Kind) {
                     deleted_element_site(pair.new, new_id, &name, false),
                     element(pair.old, &old_site),
                     format!(
-                        "Previously present {} {name:?} was deleted from file.",
-                        kind.word()
+                        "Previously present {} {name} was deleted from file.",
+                        kind.word(),
+                        name = q(&name)
                     ),
                 );
             }
@@ -164,8 +166,8 @@ pub fn service_no_delete(pair: &Pair, out: &mut Findings) {
                     Some(Site::file(new_id)),
                     element(pair.old, &s.site).or(Some(Site::file(old_id))),
                     format!(
-                        "Previously present service {:?} was deleted from file.",
-                        s.name
+                        "Previously present service {} was deleted from file.",
+                        q(&s.name)
                     ),
                 );
             }
@@ -222,9 +224,10 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
                 new_site,
                 element(pair.old, &old_site),
                 format!(
-                    "Previously present {} {name:?} was deleted from package {:?}.",
+                    "Previously present {} {name} was deleted from package {}.",
                     kind.word(),
-                    old_file.package
+                    q(&old_file.package),
+                    name = q(&name)
                 ),
             );
         }
@@ -270,8 +273,9 @@ pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
             new_site,
             element(pair.old, &s.site),
             format!(
-                "Previously present service {:?} was deleted from package {:?}.",
-                s.name, old_file.package
+                "Previously present service {} was deleted from package {}.",
+                q(&s.name),
+                q(&old_file.package)
             ),
         );
     }
@@ -285,7 +289,7 @@ pub fn package_no_delete(pair: &Pair, out: &mut Findings) {
             out.add(
                 None,
                 None,
-                format!("Previously present package {p:?} was deleted."),
+                format!("Previously present package {p} was deleted.", p = q(&p)),
             );
         }
     }

@@ -249,9 +249,19 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         None => display_root.to_string(),
     };
     let mut source_code = None;
+    // protox calls a refused import path an "invalid group name": say what buf says.
+    let refused_import = err
+        .help()
+        .is_some_and(|h| h.to_string().starts_with("imports may not contain"));
     if let Some(f) = &file {
         match read(f).map(String::from_utf8) {
             Some(Ok(text)) => {
+                if let (true, Some(s)) = (refused_import, span) {
+                    if let Some((why, at)) = refused_import_reason(&text, s) {
+                        reason = why;
+                        span = Some(at);
+                    }
+                }
                 if let Some(s) = span {
                     if let Ok(contents) = text.read_span(&s, 0, 0) {
                         location = format!(
@@ -284,6 +294,22 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         source_code,
         span,
     }
+}
+
+/// buf's reason and location for the import path protox refused at the literal `literal`.
+fn refused_import_reason(text: &str, literal: SourceSpan) -> Option<(String, SourceSpan)> {
+    use crate::import_path::{literal_value, problem, At};
+    let start = literal.offset();
+    let value = literal_value(text.get(start..start + literal.len())?);
+    let (why, at) = problem(&value)?;
+    let span = match at {
+        At::Literal => literal,
+        At::Statement => {
+            let statement = text[..start].rfind("import").unwrap_or(start);
+            SourceSpan::from(statement..statement)
+        }
+    };
+    Some((why, span))
 }
 
 /// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".

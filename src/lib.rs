@@ -22,6 +22,7 @@ pub mod features;
 pub mod formats;
 pub mod git;
 pub mod history;
+pub mod import_path;
 pub mod index;
 pub mod plan;
 pub mod prove;

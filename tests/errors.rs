@@ -613,3 +613,45 @@ fn config_flag_errors() {
     let out = check(t.path(), &["--config", "nope.yaml"]);
     assert_error(&out, "nope.yaml", "No such file or directory");
 }
+
+#[test]
+fn refused_import_paths_say_what_buf_says() {
+    // (import path, buf 1.75's first line for it, at the literal or at the statement).
+    let cases = [
+        (
+            "../x.proto",
+            "3:12",
+            "import path must not refer to parent directory",
+        ),
+        (
+            "sub/../../x.proto",
+            "3:3",
+            "could not open imported file: ../x.proto: is outside the context directory",
+        ),
+        ("/x.proto", "3:12", "import path must be relative"),
+        (
+            "./x.proto",
+            "3:12",
+            "import path must not contain `.`, `..`, or repeated separators",
+        ),
+        (
+            "a//b.proto",
+            "3:12",
+            "import path must not contain `.`, `..`, or repeated separators",
+        ),
+    ];
+    for (path, place, why) in cases {
+        let t = tree();
+        write(
+            t.path(),
+            "new/sub/y.proto",
+            format!("syntax = \"proto3\";\npackage y;\n  import   \"{path}\";\nmessage Y {{}}\n"),
+        );
+        let line = error_line(&check(t.path(), &[]));
+        assert_eq!(
+            line,
+            format!("protoguard: new/sub/y.proto:{place}: {why}"),
+            "{path}"
+        );
+    }
+}

@@ -198,7 +198,7 @@ pub fn reserved_enum_no_delete(pair: &Pair, out: &mut Findings) {
                     format!(
                         "Previously present reserved name {name} on enum {} was deleted.",
                         q(&ne.name),
-                        name = q(&name)
+                        name = q(name)
                     ),
                 );
             }

@@ -22,8 +22,8 @@ fn cardinality_rule(pair: &Pair, out: &mut Findings, group: fn(Cardinality) -> u
                 format!(
                     "{} changed cardinality from {} to {}.",
                     field_description(nf),
-                    q(&of.cardinality.describe()),
-                    q(&nf.cardinality.describe())
+                    q(of.cardinality.describe()),
+                    q(nf.cardinality.describe())
                 ),
             );
         }
@@ -86,8 +86,8 @@ fn changed_kind(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field, extra: 
         format!(
             "{} changed type from {} to {}.{extra}",
             field_description(nf),
-            q(&pretty_kind(pair.old, of)),
-            q(&pretty_kind(pair.new, nf))
+            q(pretty_kind(pair.old, of)),
+            q(pretty_kind(pair.new, nf))
         ),
     );
 }
@@ -99,8 +99,8 @@ fn changed_type_name(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
         format!(
             "{} changed type from {} to {}.",
             field_description(nf),
-            q(&of.type_name.trim_start_matches('.')),
-            q(&nf.type_name.trim_start_matches('.'))
+            q(of.type_name.trim_start_matches('.')),
+            q(nf.type_name.trim_start_matches('.'))
         ),
     );
 }
@@ -230,8 +230,8 @@ pub fn field_same_name(pair: &Pair, out: &mut Findings) {
                 format!(
                     "{} changed name from {was} to {now}.",
                     field_description_with_name(nf, ""),
-                    was = q(&was),
-                    now = q(&now)
+                    was = q(was),
+                    now = q(now)
                 ),
             );
         }
@@ -286,8 +286,8 @@ pub fn field_same_oneof(pair: &Pair, out: &mut Findings) {
             (Some(a), Some(b)) => format!(
                 "{}q moved from oneof {a} to oneof {b}.",
                 field_description(nf),
-                a = q(&a),
-                b = q(&b)
+                a = q(a),
+                b = q(b)
             ),
             (Some(_), None) => format!(
                 "{} moved from inside to outside a oneof.",
@@ -365,8 +365,8 @@ pub fn field_same_cpp_string_type(pair: &Pair, out: &mut Findings) {
             format!(
                 "{} changed C++ string type from {} to {}.",
                 field_description(nf),
-                q(&name(was, was_piece)),
-                q(&name(now, now_piece))
+                q(name(was, was_piece)),
+                q(name(now, now_piece))
             ),
         );
     }
@@ -412,8 +412,8 @@ pub fn field_same_java_utf8_validation(pair: &Pair, out: &mut Findings) {
                 format!(
                     "{} changed Java string UTF8 validation from {} to {}.",
                     field_description(nf),
-                    q(&utf8_validation_name(was)),
-                    q(&utf8_validation_name(now))
+                    q(utf8_validation_name(was)),
+                    q(utf8_validation_name(now))
                 ),
             );
         }
@@ -461,8 +461,8 @@ pub fn field_same_jstype(pair: &Pair, out: &mut Findings) {
                 format!(
                     "{} changed option \"jstype\" from {} to {}.",
                     field_description(nf),
-                    q(&name(of.jstype)),
-                    q(&name(nf.jstype))
+                    q(name(of.jstype)),
+                    q(name(nf.jstype))
                 ),
             );
         }

@@ -110,7 +110,7 @@ fn latest_by_declaration<'a>(
 fn until_list(ledger: &Ledger, items: &[(String, usize)]) -> String {
     let parts: Vec<String> = items
         .iter()
-        .map(|(what, last)| format!("{what} until {}", ledger.label(*last), what = q(&what)))
+        .map(|(what, last)| format!("{what} until {}", ledger.label(*last), what = q(what)))
         .collect();
     match parts.as_slice() {
         [] => String::new(),
@@ -241,7 +241,7 @@ fn value_description(e: &Enum, name: &str, number: i32) -> String {
     format!(
         "Enum value \"{number}\" with name {name} on enum {}",
         q(&e.name),
-        name = q(&name)
+        name = q(name)
     )
 }
 

@@ -161,7 +161,7 @@ pub fn reserved_message_no_delete(pair: &Pair, out: &mut Findings) {
                     format!(
                         "Previously present reserved name {name} on message {} was deleted.",
                         q(&nm.name),
-                        name = q(&name)
+                        name = q(name)
                     ),
                 );
             }

@@ -415,14 +415,14 @@ pub fn field_description_with_name(f: &Field, name: &str) -> String {
     let name = if name.is_empty() {
         String::new()
     } else {
-        format!(" with name {name}", name = q(&name))
+        format!(" with name {name}", name = q(name))
     };
     if f.is_extension() {
         format!(
             "Extension \"{}\"{} on message {}",
             f.number,
             name,
-            q(&f.extendee.trim_start_matches('.'))
+            q(f.extendee.trim_start_matches('.'))
         )
     } else {
         format!(

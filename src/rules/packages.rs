@@ -289,7 +289,7 @@ pub fn package_no_delete(pair: &Pair, out: &mut Findings) {
             out.add(
                 None,
                 None,
-                format!("Previously present package {p} was deleted.", p = q(&p)),
+                format!("Previously present package {p} was deleted.", p = q(p)),
             );
         }
     }

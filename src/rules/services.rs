@@ -66,8 +66,8 @@ pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
                     "RPC {} on service {} changed request type from {} to {}.",
                     q(&nm.name),
                     q(&ns.name),
-                    q(&om.input_type.trim_start_matches('.')),
-                    q(&nm.input_type.trim_start_matches('.'))
+                    q(om.input_type.trim_start_matches('.')),
+                    q(nm.input_type.trim_start_matches('.'))
                 ),
             );
         }
@@ -85,8 +85,8 @@ pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
                     "RPC {} on service {} changed response type from {} to {}.",
                     q(&nm.name),
                     q(&ns.name),
-                    q(&om.output_type.trim_start_matches('.')),
-                    q(&nm.output_type.trim_start_matches('.'))
+                    q(om.output_type.trim_start_matches('.')),
+                    q(nm.output_type.trim_start_matches('.'))
                 ),
             );
         }
@@ -115,8 +115,8 @@ pub fn rpc_same_idempotency_level(pair: &Pair, out: &mut Findings) {
                     "RPC {} on service {} changed option \"idempotency_level\" from {} to {}.",
                     q(&nm.name),
                     q(&ns.name),
-                    q(&idempotency_name(om.idempotency_level)),
-                    q(&idempotency_name(nm.idempotency_level))
+                    q(idempotency_name(om.idempotency_level)),
+                    q(idempotency_name(nm.idempotency_level))
                 ),
             );
         }

@@ -31,8 +31,6 @@ pub struct SourceFile {
     pub display: String,
     /// The buf module it belongs to (import root relative to the workspace).
     pub module_root: String,
-    /// Where it is on disk, if it is.
-    pub origin: Option<PathBuf>,
 }
 
 /// The `.proto` files of one side, by import path, plus directories that imports may also

@@ -100,6 +100,8 @@ pub struct File {
     raw_spans: OnceLock<HashMap<Box<[i32]>, Span>>,
     /// The same spans as buf prints them.
     spans: OnceLock<HashMap<Box<[i32]>, Span>>,
+    /// Byte offset of the start of each line of `text`.
+    line_starts: OnceLock<Vec<usize>>,
     pub messages: Vec<usize>,
     pub enums: Vec<usize>,
     pub services: Vec<usize>,
@@ -144,12 +146,13 @@ impl File {
     pub fn byte_range(&self, path: &[i32]) -> Option<Range<usize>> {
         let text = self.text.as_deref()?;
         let raw = self.raw_spans().get(path)?;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
         let offset = |line: u32, column: u32| {
-            let start: usize = text
-                .split_inclusive('\n')
-                .take(line as usize)
-                .map(str::len)
-                .sum();
+            let start = starts.get(line as usize).copied().unwrap_or(text.len());
             (start + column as usize).min(text.len())
         };
         let start = offset(raw.start_line, raw.start_column);
@@ -613,6 +616,7 @@ impl Index {
             source_info: proto.source_code_info,
             raw_spans: OnceLock::new(),
             spans: OnceLock::new(),
+            line_starts: OnceLock::new(),
             messages: Vec::new(),
             enums: Vec::new(),
             services: Vec::new(),
@@ -962,4 +966,41 @@ fn join(prefix: &str, name: &str) -> String {
 
 fn qualify(package: &str, nested: &str) -> String {
     join(package, nested)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{compile_set, SourceFile, SourceSet};
+
+    #[test]
+    fn spans_count_cells_and_byte_ranges_point_into_the_text() {
+        let text = "syntax = \"proto3\";\nmessage M {\n\t/*中*/\tint64 x = 1;\n}\n";
+        let mut set = SourceSet::default();
+        set.files.insert(
+            "a.proto".into(),
+            SourceFile {
+                text: text.into(),
+                key: git2::Oid::zero(),
+                display: "a.proto".into(),
+                module_root: ".".into(),
+            },
+        );
+        let index = Index::build(compile_set(&set, &["a.proto".into()]).unwrap());
+        let file = index.file("a.proto").unwrap();
+        // The type of field `x`: after a tab (4 cells), `/*中*/` (6) and a tab (to 12).
+        let ty = [4, 0, 2, 0, 5];
+        assert_eq!(
+            file.span(&ty),
+            Some(Span {
+                start_line: 3,
+                start_column: 13,
+                end_line: 3,
+                end_column: 18,
+            })
+        );
+        assert_eq!(&text[file.byte_range(&ty).unwrap()], "int64");
+        // The message spans lines; its range covers it whole.
+        assert!(text[file.byte_range(&[4, 0]).unwrap()].starts_with("message M {"));
+    }
 }

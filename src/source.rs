@@ -496,7 +496,6 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
                 key,
                 display: shown,
                 module_root: r.module.clone(),
-                origin: Some(path),
             },
         ))
     };
@@ -560,7 +559,6 @@ fn read_git(
                 key: file.blob,
                 display,
                 module_root: m.clone(),
-                origin: None,
             });
         }
     }

@@ -30,6 +30,7 @@ pub mod quote;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod spans;
 pub mod versioning;
 
 pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};

@@ -210,9 +210,7 @@ pub fn render_json(annotations: &[Annotation]) -> String {
 
 /// Rich terminal diagnostics: the new span underlined in its source, the old location named.
 pub fn render_rich(annotations: &[Annotation]) -> String {
-    use miette::{
-        GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
-    };
+    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode());
     let mut s = String::new();
     for a in annotations {
@@ -233,8 +231,10 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
         let rendered = match (&a.path, &a.source) {
             (Some(path), Some((text, range))) => {
                 let diag = diag.with_label(LabeledSpan::at(range.clone(), a.rule));
-                let report = miette::Report::new(diag)
-                    .with_source_code(NamedSource::new(path.clone(), text.to_string()));
+                let report = miette::Report::new(diag).with_source_code(BufColumns {
+                    name: path.clone(),
+                    text: Arc::clone(text),
+                });
                 let mut out = String::new();
                 handler
                     .render_report(&mut out, report.as_ref())
@@ -253,4 +253,72 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
         }
     }
     s
+}
+
+/// A file's text for miette whose header names the finding's start as buf does (columns in
+/// terminal cells, see [`crate::columns`]), like the text output, not miette's own count.
+struct BufColumns {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for BufColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &str = &self.text;
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        // With context lines miette walks the lines itself; only the bare span (the
+        // header's reference point) gets buf's column.
+        let column = if context_lines_before == 0 && context_lines_after == 0 {
+            let offset = span.offset().min(text.len());
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line = &text[line_start..];
+            crate::columns::display_column(line, offset - line_start) as usize - 1
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rich_header_names_bufs_column() {
+        let text: Arc<str> =
+            "syntax = \"proto3\";\nmessage M {\n\t/*中*/\tint64 x = 1;\n}\n".into();
+        let start = text.find("int64").unwrap();
+        let a = Annotation {
+            path: Some("a.proto".into()),
+            start_line: 3,
+            start_column: 13,
+            end_line: 3,
+            end_column: 18,
+            rule: "FIELD_SAME_TYPE",
+            message: "changed".into(),
+            old_path: None,
+            old_start_line: None,
+            old_start_column: None,
+            categories: Vec::new(),
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
+            source: Some((Arc::clone(&text), start..start + 5)),
+        };
+        let out = render_rich(&[a]);
+        assert!(out.contains("a.proto:3:13"), "{out}");
+    }
 }

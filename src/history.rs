@@ -202,7 +202,7 @@ pub type ValueDecl = (i32, String);
 type Span = (Oid, String, usize, usize);
 
 /// Bump when [`Summary`] or its meaning changes: old cache entries are then ignored.
-const CACHE_VERSION: &str = "history-v1";
+const CACHE_VERSION: &str = "history-v2";
 
 /// Where summaries are kept: always in memory, and on disk when a directory is given.
 #[derive(Debug, Default)]

@@ -48,15 +48,35 @@ impl SourceSet {
         self.roots.iter().find(|r| r.path.join(name).is_file())
     }
 
-    /// The raw bytes of a file this side can see.
+    /// The bytes of a file this side can see, as the compiler read them (without a
+    /// byte-order mark).
     fn read(&self, name: &str) -> Option<Vec<u8>> {
         if let Some(f) = self.files.get(name) {
             return Some(f.text.as_bytes().to_vec());
         }
+        let bytes = self.read_root_file(name)?;
+        Some(bytes.strip_prefix(BOM).unwrap_or(&bytes).to_vec())
+    }
+
+    fn read_root_file(&self, name: &str) -> Option<Vec<u8>> {
         self.roots
             .iter()
             .map(|r| r.path.join(name))
             .find_map(|p| std::fs::read(p).ok())
+    }
+
+    /// Whether the file started with a byte-order mark (its content key says so for a file
+    /// of the side: the key is the blob id of the bytes as stored).
+    fn had_bom(&self, name: &str) -> bool {
+        match self.files.get(name) {
+            Some(f) => {
+                let stored = [BOM, f.text.as_bytes()].concat();
+                git2::Oid::hash_object(git2::ObjectType::Blob, &stored).is_ok_and(|k| k == f.key)
+            }
+            None => self
+                .read_root_file(name)
+                .is_some_and(|b| b.starts_with(BOM)),
+        }
     }
 
     /// The path a user sees for a file.
@@ -156,6 +176,9 @@ pub fn compile_set_encoded(
     Ok((files, bytes))
 }
 
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
 /// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
 /// accept, is dropped (it takes no column).
 pub fn source_text(text: String) -> Arc<str> {
@@ -175,7 +198,7 @@ impl FileResolver for IncludeRoot {
 
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
         let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
-        match bytes.strip_prefix("\u{feff}".as_bytes()) {
+        match bytes.strip_prefix(BOM) {
             Some(rest) => match std::str::from_utf8(rest) {
                 Ok(text) => protox::file::File::from_source(name, text),
                 Err(_) => self.0.open_file(name),
@@ -262,11 +285,17 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
                 }
                 if let Some(s) = span {
                     if let Ok(contents) = text.read_span(&s, 0, 0) {
+                        // buf's error columns count bytes, a byte-order mark's too.
+                        let bom = if contents.line() == 0 && sources.had_bom(f) {
+                            BOM.len()
+                        } else {
+                            0
+                        };
                         location = format!(
                             "{}:{}:{}",
                             location,
                             contents.line() + 1,
-                            contents.column() + 1
+                            contents.column() + 1 + bom
                         );
                     }
                     source_code = Some(NamedSource::new(shown(f), text));

@@ -655,3 +655,31 @@ fn refused_import_paths_say_what_buf_says() {
         );
     }
 }
+
+#[test]
+fn a_byte_order_mark_counts_in_error_columns_on_line_one() {
+    let t = tree();
+    // buf: a.proto:1:45:unexpected `;` in definition (error columns count bytes, the
+    // mark's three too); a finding's column would not count it.
+    write(
+        t.path(),
+        "new/a.proto",
+        "\u{feff}syntax = \"proto3\"; message M { int32 a = ; }\n",
+    );
+    assert_error(
+        &check(t.path(), &[]),
+        "new/a.proto:1:45",
+        "expected an integer",
+    );
+    // Further lines are unaffected.
+    write(
+        t.path(),
+        "new/a.proto",
+        "\u{feff}syntax = \"proto3\";\nmessage M {\n    int32 x = ;\n}\n",
+    );
+    assert_error(
+        &check(t.path(), &[]),
+        "new/a.proto:3:15",
+        "expected an integer",
+    );
+}

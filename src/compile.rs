@@ -197,14 +197,14 @@ impl FileResolver for IncludeRoot {
     }
 
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
-        match bytes.strip_prefix(BOM) {
-            Some(rest) => match std::str::from_utf8(rest) {
-                Ok(text) => protox::file::File::from_source(name, text),
-                Err(_) => self.0.open_file(name),
-            },
-            None => self.0.open_file(name),
-        }
+        self.0.open_file(name).or_else(|err| {
+            // protox does not parse a leading byte-order mark: read the file again without.
+            let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
+            match bytes.strip_prefix(BOM).map(std::str::from_utf8) {
+                Some(Ok(text)) => protox::file::File::from_source(name, text),
+                _ => Err(err),
+            }
+        })
     }
 }
 

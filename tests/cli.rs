@@ -1123,3 +1123,28 @@ fn rules_says_how_to_get_the_v2_default_set() {
     }
     assert!(text.contains("`version: v2`"), "{text}");
 }
+
+#[test]
+fn an_import_from_an_include_dir_may_start_with_a_byte_order_mark() {
+    let t = trees(
+        &[(
+            "a.proto",
+            "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage M { dep.D d = 1; int32 x = 2; }\n",
+        )],
+        &[(
+            "a.proto",
+            "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage M { dep.D d = 1; int64 x = 2; }\n",
+        )],
+    );
+    write(
+        t.path(),
+        "inc/dep.proto",
+        "\u{feff}syntax = \"proto3\";\npackage dep;\nmessage D {}\n",
+    );
+    let out = check_in_new(&t, &["-I", "../inc", "--format", "json"]);
+    assert_code(&out, 1);
+    assert_eq!(
+        located(&out),
+        vec![loc("a.proto", 3, 26, "FIELD_SAME_TYPE")]
+    );
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
 use prost::Message as _;
+use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver, IncludeFileResolver};
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;
@@ -30,8 +31,6 @@ pub struct SourceFile {
     pub display: String,
     /// The buf module it belongs to (import root relative to the workspace).
     pub module_root: String,
-    /// Where it is on disk, if it is.
-    pub origin: Option<PathBuf>,
 }
 
 /// The `.proto` files of one side, by import path, plus directories that imports may also
@@ -49,15 +48,35 @@ impl SourceSet {
         self.roots.iter().find(|r| r.path.join(name).is_file())
     }
 
-    /// The raw bytes of a file this side can see.
+    /// The bytes of a file this side can see, as the compiler read them (without a
+    /// byte-order mark).
     fn read(&self, name: &str) -> Option<Vec<u8>> {
         if let Some(f) = self.files.get(name) {
             return Some(f.text.as_bytes().to_vec());
         }
+        let bytes = self.read_root_file(name)?;
+        Some(bytes.strip_prefix(BOM).unwrap_or(&bytes).to_vec())
+    }
+
+    fn read_root_file(&self, name: &str) -> Option<Vec<u8>> {
         self.roots
             .iter()
             .map(|r| r.path.join(name))
             .find_map(|p| std::fs::read(p).ok())
+    }
+
+    /// Whether the file started with a byte-order mark (its content key says so for a file
+    /// of the side: the key is the blob id of the bytes as stored).
+    fn had_bom(&self, name: &str) -> bool {
+        match self.files.get(name) {
+            Some(f) => {
+                let stored = [BOM, f.text.as_bytes()].concat();
+                git2::Oid::hash_object(git2::ObjectType::Blob, &stored).is_ok_and(|k| k == f.key)
+            }
+            None => self
+                .read_root_file(name)
+                .is_some_and(|b| b.starts_with(BOM)),
+        }
     }
 
     /// The path a user sees for a file.
@@ -75,7 +94,7 @@ impl SourceSet {
 /// Serves the side's files to protox from memory, so no file is read twice.
 struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
 
-impl protox::file::FileResolver for MemoryResolver {
+impl FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
         match self.0.get(name) {
             Some(text) => protox::file::File::from_source(name, text),
@@ -96,7 +115,6 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
-    use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
     let texts = set
         .files
         .iter()
@@ -105,7 +123,10 @@ pub fn compile_set_encoded(
     let mut chain = ChainFileResolver::new();
     chain.add(MemoryResolver(Arc::new(texts)));
     for root in &set.roots {
-        chain.add(IncludeFileResolver::new(root.path.clone()));
+        chain.add(IncludeRoot(
+            IncludeFileResolver::new(root.path.clone()),
+            root.path.clone(),
+        ));
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
@@ -131,7 +152,7 @@ pub fn compile_set_encoded(
                 Some(f) => InputFile {
                     display: f.display.clone(),
                     module_root: f.module_root.clone(),
-                    origin: f.origin.clone(),
+                    text: Some(Arc::clone(&f.text)),
                     content_id: Some(f.key),
                     is_import: false,
                     unchanged: false,
@@ -142,7 +163,7 @@ pub fn compile_set_encoded(
                     InputFile {
                         display: set.shown(&name),
                         module_root: root.map(|r| r.module.clone()).unwrap_or_default(),
-                        origin: root.map(|r| r.path.join(&name)),
+                        text: None,
                         content_id: None,
                         is_import: true,
                         unchanged: false,
@@ -153,6 +174,38 @@ pub fn compile_set_encoded(
         })
         .collect();
     Ok((files, bytes))
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
+/// accept, is dropped (it takes no column).
+pub fn source_text(text: String) -> Arc<str> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    }
+}
+
+/// An include root (`-I`, module roots) whose files may start with a byte-order mark.
+struct IncludeRoot(IncludeFileResolver, PathBuf);
+
+impl FileResolver for IncludeRoot {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.0.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        self.0.open_file(name).or_else(|err| {
+            // protox does not parse a leading byte-order mark: read the file again without.
+            let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
+            match bytes.strip_prefix(BOM).map(std::str::from_utf8) {
+                Some(Ok(text)) => protox::file::File::from_source(name, text),
+                _ => Err(err),
+            }
+        })
+    }
 }
 
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf
@@ -217,16 +270,32 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         None => display_root.to_string(),
     };
     let mut source_code = None;
+    // protox calls a refused import path an "invalid group name": say what buf says.
+    let refused_import = err
+        .help()
+        .is_some_and(|h| h.to_string().starts_with("imports may not contain"));
     if let Some(f) = &file {
         match read(f).map(String::from_utf8) {
             Some(Ok(text)) => {
+                if let (true, Some(s)) = (refused_import, span) {
+                    if let Some((why, at)) = refused_import_reason(&text, s) {
+                        reason = why;
+                        span = Some(at);
+                    }
+                }
                 if let Some(s) = span {
                     if let Ok(contents) = text.read_span(&s, 0, 0) {
+                        // buf's error columns count bytes, a byte-order mark's too.
+                        let bom = if contents.line() == 0 && sources.had_bom(f) {
+                            BOM.len()
+                        } else {
+                            0
+                        };
                         location = format!(
                             "{}:{}:{}",
                             location,
                             contents.line() + 1,
-                            contents.column() + 1
+                            contents.column() + 1 + bom
                         );
                     }
                     source_code = Some(NamedSource::new(shown(f), text));
@@ -252,6 +321,22 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         source_code,
         span,
     }
+}
+
+/// buf's reason and location for the import path protox refused at the literal `literal`.
+fn refused_import_reason(text: &str, literal: SourceSpan) -> Option<(String, SourceSpan)> {
+    use crate::import_path::{literal_value, problem, At};
+    let start = literal.offset();
+    let value = literal_value(text.get(start..start + literal.len())?);
+    let (why, at) = problem(&value)?;
+    let span = match at {
+        At::Literal => literal,
+        At::Statement => {
+            let statement = text[..start].rfind("import").unwrap_or(start);
+            SourceSpan::from(statement..statement)
+        }
+    };
+    Some((why, span))
 }
 
 /// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".

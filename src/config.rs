@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::catalog;
+use crate::catalog::{self, Version};
 use crate::error::ConfigError;
 
 /// The `breaking:` section of a buf.yaml.
@@ -64,8 +64,9 @@ pub struct BufConfig {
     pub modules: Vec<Module>,
     /// v2 resolves `ignore` paths from the workspace root; v1 from the module root.
     pub ignore_relative_to_workspace: bool,
-    /// v1 and v1beta1 accept the deprecated v1 rule IDs; v2 rejects them, as buf does.
-    pub accepts_v1_ids: bool,
+    /// The version whose rule registry names and categories mean (v1 and v1beta1 also
+    /// accept the deprecated v1 rule IDs; v2 rejects them, as buf does).
+    pub version: Version,
 }
 
 impl BufConfig {
@@ -104,6 +105,7 @@ impl BufConfig {
         };
         match raw.version.as_str() {
             "v2" => {
+                cfg.version = Version::V2;
                 cfg.ignore_relative_to_workspace = true;
                 let default = raw.breaking.unwrap_or_default();
                 if raw.modules.is_empty() {
@@ -126,8 +128,18 @@ impl BufConfig {
                     });
                 }
             }
-            "v1" | "v1beta1" | "" => {
-                cfg.accepts_v1_ids = true;
+            // buf refuses a buf.yaml without a version (an empty one too).
+            "" => {
+                return Err(invalid(
+                    "\"version\" is not set. Please add \"version: v2\"".into(),
+                ))
+            }
+            "v1" | "v1beta1" => {
+                cfg.version = if raw.version == "v1" {
+                    Version::V1
+                } else {
+                    Version::V1Beta1
+                };
                 let build = raw.build.unwrap_or_default();
                 let breaking = raw.breaking.unwrap_or_default();
                 let roots = if build.roots.is_empty() {
@@ -152,10 +164,10 @@ impl BufConfig {
         // Reject unknown rule names now, with the file named.
         for m in &cfg.modules {
             let b = &m.breaking;
-            resolve_rules_for(&b.use_, &b.except, cfg.accepts_v1_ids)
+            resolve_rules_for(&b.use_, &b.except, cfg.version)
                 .map_err(|e| invalid(e.to_string()))?;
             for key in b.ignore_only.keys() {
-                expand_for(key, cfg.accepts_v1_ids).map_err(|e| invalid(e.to_string()))?;
+                expand_for(key, cfg.version).map_err(|e| invalid(e.to_string()))?;
             }
         }
         Ok(cfg)
@@ -251,28 +263,32 @@ impl Policy {
         }
     }
 
-    /// From a buf.yaml (or none), with `--use`/`--except` overriding every module's.
+    /// From a buf.yaml (or none), with `--use`/`--except` overriding every module's. Names
+    /// mean what the buf.yaml's version means by them. Without a buf.yaml, the rules are
+    /// buf's own default when it finds no config (v1's FILE category); rules named on the
+    /// command line then mean what they mean in v2.
     pub fn new(
         cfg: Option<&BufConfig>,
         use_: &[String],
         except: &[String],
     ) -> Result<Policy, ConfigError> {
         let Some(cfg) = cfg else {
-            return Ok(Policy::single(
-                resolve_rules(use_, except)?,
-                IgnoreRules::default(),
-            ));
+            let mut rules = resolve_rules(use_, except)?;
+            if use_.is_empty() {
+                let default = Version::V1.in_category("FILE");
+                rules.retain(|id| default.contains(id));
+            }
+            return Ok(Policy::single(rules, IgnoreRules::default()));
         };
         let mut modules = Vec::new();
         for m in &cfg.modules {
             let b = &m.breaking;
-            let rules = if use_.is_empty() && except.is_empty() {
-                resolve_rules_for(&b.use_, &b.except, cfg.accepts_v1_ids)?
-            } else if use_.is_empty() {
-                resolve_rules(&b.use_, except)?
-            } else {
-                resolve_rules(use_, except)?
+            let (use_, except) = match (use_.is_empty(), except.is_empty()) {
+                (true, true) => (&b.use_[..], &b.except[..]),
+                (true, false) => (&b.use_[..], except),
+                (false, _) => (use_, except),
             };
+            let rules = resolve_rules_for(use_, except, cfg.version)?;
             let prefix = if cfg.ignore_relative_to_workspace {
                 m.root.as_str()
             } else {
@@ -281,7 +297,7 @@ impl Policy {
             modules.push(ModulePolicy {
                 root: m.root.clone(),
                 rules,
-                ignore: IgnoreRules::from_section(b, prefix, cfg.accepts_v1_ids)?,
+                ignore: IgnoreRules::from_section(b, prefix, cfg.version)?,
             });
         }
         Ok(Policy {
@@ -333,18 +349,25 @@ pub struct FileRef<'a> {
     pub package: &'a str,
 }
 
-/// Expands a rule ID, deprecated v1 alias or category into rule IDs.
+/// Expands a rule ID, deprecated v1 alias or category into rule IDs, as v2 means them
+/// (the command line also takes the deprecated v1 IDs).
 pub fn expand(name: &str) -> Result<Vec<&'static str>, ConfigError> {
-    expand_for(name, true)
+    expand_in(name, Version::V2, true)
 }
 
-/// As [`expand`]; deprecated v1 IDs only where `v1_ids` (v1 configs and the command line).
-pub fn expand_for(name: &str, v1_ids: bool) -> Result<Vec<&'static str>, ConfigError> {
+/// As [`expand`], as a buf.yaml of `version` means it: only that version's rules and
+/// categories exist, and deprecated v1 IDs only in v1 and v1beta1.
+pub fn expand_for(name: &str, version: Version) -> Result<Vec<&'static str>, ConfigError> {
+    expand_in(name, version, version != Version::V2)
+}
+
+/// As [`expand_for`]; deprecated v1 IDs where `v1_ids` (v1 configs and the command line).
+fn expand_in(name: &str, version: Version, v1_ids: bool) -> Result<Vec<&'static str>, ConfigError> {
     let name = name.trim();
-    if catalog::CATEGORIES.contains(&name) {
-        return Ok(catalog::in_category(name));
+    if version.has_category(name) {
+        return Ok(version.in_category(name));
     }
-    if let Some(doc) = catalog::get(name) {
+    if let Some(doc) = catalog::get(name).filter(|d| version.has(&d.id)) {
         return Ok(vec![doc.id.as_str()]);
     }
     let targets = catalog::alias_targets(name);
@@ -356,26 +379,36 @@ pub fn expand_for(name: &str, v1_ids: bool) -> Result<Vec<&'static str>, ConfigE
     })
 }
 
-/// The rules selected by `use` (default FILE) minus `except`, in catalogue order.
+/// The rules selected by `use` (default FILE) minus `except`, in catalogue order, as v2
+/// means them (deprecated v1 IDs accepted, as on the command line).
 pub fn resolve_rules(use_: &[String], except: &[String]) -> Result<Vec<&'static str>, ConfigError> {
-    resolve_rules_for(use_, except, true)
+    resolve_rules_in(use_, except, Version::V2, true)
 }
 
 fn resolve_rules_for(
     use_: &[String],
     except: &[String],
+    version: Version,
+) -> Result<Vec<&'static str>, ConfigError> {
+    resolve_rules_in(use_, except, version, version != Version::V2)
+}
+
+fn resolve_rules_in(
+    use_: &[String],
+    except: &[String],
+    version: Version,
     v1_ids: bool,
 ) -> Result<Vec<&'static str>, ConfigError> {
     let mut chosen: Vec<&'static str> = Vec::new();
     if use_.is_empty() {
-        chosen.extend(expand("FILE")?);
+        chosen.extend(version.in_category("FILE"));
     }
     for u in use_ {
-        chosen.extend(expand_for(u, v1_ids)?);
+        chosen.extend(expand_in(u, version, v1_ids)?);
     }
     let mut removed: Vec<&'static str> = Vec::new();
     for x in except {
-        removed.extend(expand_for(x, v1_ids)?);
+        removed.extend(expand_in(x, version, v1_ids)?);
     }
     let mut out: Vec<&'static str> = catalog::all()
         .iter()
@@ -401,11 +434,11 @@ impl IgnoreRules {
     pub fn from_section(
         b: &BreakingSection,
         path_prefix: &str,
-        v1_ids: bool,
+        version: Version,
     ) -> Result<IgnoreRules, ConfigError> {
         let mut ignore_only = Vec::new();
         for (key, paths) in &b.ignore_only {
-            for id in expand_for(key, v1_ids)? {
+            for id in expand_for(key, version)? {
                 for p in paths {
                     ignore_only.push((id, normalize(p)));
                 }

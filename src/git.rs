@@ -523,7 +523,7 @@ fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<G
     })?;
     Ok(GitFile {
         blob: id,
-        text: text.into(),
+        text: crate::compile::source_text(text),
     })
 }
 

@@ -387,6 +387,8 @@ struct EntryRef<'a> {
 
 /// Summarises one file's text.
 pub fn summarize(name: &str, text: &str) -> Summary {
+    // A leading byte-order mark is accepted, as buf and protoc accept it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match protox_parse::parse(name, text) {
         Ok(file) => {
             let mut out = Summary::default();
@@ -1211,6 +1213,16 @@ message B {}
         assert!(s.messages.iter().any(|(n, _)| n == "p.A.N"));
         assert!(!s.messages.iter().any(|(n, _)| n.ends_with("Entry")));
         assert_eq!(s.enums[0].0, "p.A.E");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let s = summarize(
+            "a.proto",
+            "\u{feff}syntax = \"proto3\";\nmessage A { string s = 1; }\n",
+        );
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.messages.len(), 1);
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Schema {
                         content_id: Some(f.key),
                         is_import: false,
                         unchanged: true,
-                        origin: f.origin.clone(),
+                        text: Some(std::sync::Arc::clone(&f.text)),
                     });
                 }
                 inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
@@ -492,11 +492,10 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         Ok((
             name.clone(),
             SourceFile {
-                text: text.into(),
+                text: compile::source_text(text),
                 key,
                 display: shown,
                 module_root: r.module.clone(),
-                origin: Some(path),
             },
         ))
     };
@@ -557,7 +556,6 @@ fn read_git(
                 key: file.blob,
                 display,
                 module_root: m.clone(),
-                origin: None,
             });
         }
     }
@@ -613,7 +611,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
                 .as_ref()
                 .and_then(|e| e.is_import)
                 .unwrap_or(false),
-            origin: None,
+            text: None,
             proto,
         })
         .collect())

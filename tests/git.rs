@@ -1364,6 +1364,8 @@ fn symbolic_links_read_the_same_on_both_sides() {
         &["check", "proto", "--against", ".git#branch=main"],
         &["proto/acme/out.proto", "outside the import root"],
     );
+}
+
 // ---------------------------------------------------------------------------------------
 // Locations: a git side is located from the text it was compiled from, like a directory.
 

@@ -14,4 +14,6 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check protobuf grpcio-tools
 "$venv/bin/python" -c 'import google.protobuf as p, google.protobuf.internal.api_implementation as a; print("runtime: protobuf", p.__version__, "(" + a.Type() + ")")'
 cargo build --quiet
-exec "$venv/bin/python" scripts/prove_vs_runtime.py --protoguard target/debug/protoguard "$@"
+# A copy, so that a rebuild during the run does not pull the binary from under it.
+cp target/debug/protoguard "$venv/protoguard"
+exec "$venv/bin/python" scripts/prove_vs_runtime.py --protoguard "$venv/protoguard" "$@"

@@ -130,6 +130,12 @@ def mutations():
         ("editions legacy required", e23("int32 f = 1;"),
          e23("int32 f = 1 [features.field_presence = LEGACY_REQUIRED];")),
     ]
+    # A change several message levels below the type proved (`--message p.M`).
+    chain = ('syntax = "proto3";\npackage p;\nmessage M {{ A1 a = 1; int32 keep = 9; }}\n'
+             "message A1 {{ A2 a = 1; string s = 2; }}\nmessage A2 {{ A3 a = 1; repeated A1 back = 2; }}\n"
+             "message A3 {{ A4 a = 1; }}\nmessage A4 {{ {} x = 1; }}\n")
+    for a, b in [("int32", "sint32"), ("int64", "int32"), ("string", "bytes"), ("fixed32", "float")]:
+        out.append((f"proto3 {a} -> {b} four levels down", chain.format(a), chain.format(b)))
     return out
 
 
@@ -445,7 +451,7 @@ def search(writer, reader, name, rng, cases, json_too):
     found = {"binary": None, "json": None}
     for _ in range(cases):
         m = wc()
-        fill(m, rng, reader, 3)
+        fill(m, rng, reader, 6)
         data = m.SerializeToString()
         if found["binary"] is None:
             found["binary"] = read_binary(wc, rc, data, relay=True)

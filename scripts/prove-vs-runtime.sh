@@ -14,6 +14,8 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check protobuf grpcio-tools
 "$venv/bin/python" -c 'import google.protobuf as p, google.protobuf.internal.api_implementation as a; print("runtime: protobuf", p.__version__, "(" + a.Type() + ")")'
 cargo build --quiet
-# A copy, so that a rebuild during the run does not pull the binary from under it.
-cp target/debug/protoguard "$venv/protoguard"
-exec "$venv/bin/python" scripts/prove_vs_runtime.py --protoguard "$venv/protoguard" "$@"
+# A copy of its own, so that a rebuild (or another run) does not pull the binary from under it.
+bin=$(mktemp "$venv/protoguard.XXXXXX")
+trap 'rm -f "$bin"' EXIT
+cp target/debug/protoguard "$bin"
+"$venv/bin/python" scripts/prove_vs_runtime.py --protoguard "$bin" "$@"

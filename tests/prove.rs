@@ -1446,7 +1446,10 @@ fn a_break_many_levels_below_the_message_is_found() {
     let text = render_text(&r);
     assert!(r.counterexamples.is_empty(), "{text}");
     assert!(
-        text.contains("note: shop.v1.A0: the changed type shop.v1.A4 lies 4 levels below it"),
+        text.contains(
+            "note: shop.v1.A0: --depth 2 does not reach every change below it: the changed \
+             type shop.v1.A4, 4 levels down, needs depth 5"
+        ),
         "{text}"
     );
 }

@@ -244,8 +244,8 @@ pub fn prove(
             Some(d) => {
                 if let (true, Some((deep, at))) = (needed > d, farthest) {
                     report.notes.push(format!(
-                        "{name}: the changed type {deep} lies {at} level{} below it, deeper \
-                         than --depth {d} reaches: proved there only when {deep} is proved itself",
+                        "{name}: --depth {d} does not reach every change below it: the changed \
+                         type {deep}, {at} level{} down, needs depth {needed}",
                         if at == 1 { "" } else { "s" }
                     ));
                 }
@@ -259,7 +259,7 @@ pub fn prove(
                         reach::MAX_AUTO_DEPTH
                     ));
                 }
-                needed.min(reach::MAX_AUTO_DEPTH)
+                needed.clamp(reach::DEFAULT_DEPTH, reach::MAX_AUTO_DEPTH)
             }
         };
         work.push((work.len(), name, depth));

@@ -75,8 +75,9 @@ impl Reach {
         &self.hot
     }
 
-    /// The nesting a generator of `root` needs to reach every changed type below it, and the
-    /// farthest such type with its distance (in message levels) from `root`.
+    /// The nesting a generator of `root` needs to reach every changed type below it (a
+    /// changed message needs one more level, for its message fields), and the changed type
+    /// needing the most with its distance (in message levels) from `root`.
     pub fn depth_needed(&self, root: &str) -> (u32, Option<(String, u32)>) {
         let mut dist: HashMap<&str, u32> = HashMap::new();
         let mut queue = VecDeque::from([(root, 0u32)]);
@@ -100,7 +101,7 @@ impl Reach {
                 }
             }
         }
-        (needed.max(DEFAULT_DEPTH), farthest)
+        (needed, farthest)
     }
 }
 

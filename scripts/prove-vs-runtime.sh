@@ -18,4 +18,5 @@ cargo build --quiet
 bin=$(mktemp "$venv/protoguard.XXXXXX")
 trap 'rm -f "$bin"' EXIT
 cp target/debug/protoguard "$bin"
+chmod +x "$bin"
 "$venv/bin/python" scripts/prove_vs_runtime.py --protoguard "$bin" "$@"

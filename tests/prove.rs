@@ -1509,3 +1509,23 @@ fn json_enum_reads_a_number_printed_as_a_string() {
         assert!(i32::try_from(n).is_err(), "{text}");
     }
 }
+
+#[test]
+fn json_enum_reads_an_integral_float() {
+    // proto2 float → closed enum: an old float writer prints 0 as 0.0, which the reference
+    // parsers read as enum number 0 (declared); only fractions and undeclared numbers fail.
+    let r = run_with(
+        &p2("message M { optional float f = 1; } enum E { E0 = 0; E1 = 1; }"),
+        &p2("message M { optional E f = 1; } enum E { E0 = 0; E1 = 1; }"),
+        &json(),
+    );
+    let text = render_text(&r);
+    for c in json_counterexamples(&r) {
+        if c.direction != Direction::NewReadersOldData {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(c.json.as_deref().unwrap()).unwrap();
+        let f = v["f"].as_f64().unwrap_or(f64::NAN);
+        assert!(f != 0.0 && f != 1.0, "{text}");
+    }
+}

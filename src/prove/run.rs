@@ -354,19 +354,25 @@ fn closed_enum_violation(side: &Side, m: &DynamicMessage) -> Option<String> {
 }
 
 /// The JSON text as the reference parsers (C++, Java, Python) read an enum field: a string
-/// that names no value but spells an int32 (`"1"`, as a writer of an int64 prints 1) is that
-/// number. prost-reflect accepts names and JSON numbers only, so such strings are rewritten
-/// as numbers, for the reader's enum fields, before it parses.
+/// that names no value but spells an int32 (`"1"`, as a writer of an int64 prints 1), or an
+/// integral float (`0.0`), is that number. prost-reflect accepts names and JSON integers
+/// only, so such values are rewritten as integers, for the reader's enum fields, before it
+/// parses.
 fn enum_numbers_as_numbers(desc: &MessageDescriptor, json: &str) -> String {
     use prost_reflect::Kind;
     use serde_json::Value;
     fn fix_enum(e: &prost_reflect::EnumDescriptor, v: &mut Value) {
-        if let Value::String(s) = v {
-            if e.get_value_by_name(s).is_none() {
-                if let Ok(n) = s.parse::<i32>() {
-                    *v = Value::from(n);
-                }
-            }
+        let n = match v {
+            Value::String(s) if e.get_value_by_name(s).is_none() => s.parse::<i32>().ok(),
+            // An integral float (`0.0`, as a writer of a float prints 0) is that integer.
+            Value::Number(x) if !x.is_i64() && !x.is_u64() => x
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= i32::MIN as f64 && *f <= i32::MAX as f64)
+                .map(|f| f as i32),
+            _ => None,
+        };
+        if let Some(n) = n {
+            *v = Value::from(n);
         }
     }
     fn fix_kind(kind: &Kind, v: &mut Value) {

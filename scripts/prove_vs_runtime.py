@@ -338,7 +338,7 @@ def spec_allows(desc, value):
     """Whether a JSON object holds, for each field `desc` knows, a JSON type the proto3 JSON
     mapping allows (numbers as numbers or strings, bools as bools, enums as names or
     integers, messages as objects...). Python's parser accepts more (`true` for a float or an
-    enum, `0.0` for an enum, `""` for a message); the C++, Java and Go parsers do not."""
+    enum, `""` for a message); the C++, Java and Go parsers do not."""
     if not isinstance(value, dict):
         return False
     for key, v in value.items():
@@ -364,6 +364,8 @@ def value_allowed(f, v):
     if t == FD.TYPE_BOOL:
         return isinstance(v, bool)
     if t == FD.TYPE_ENUM:
+        if isinstance(v, float):
+            return v.is_integer()
         return isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
     if t in (FD.TYPE_STRING, FD.TYPE_BYTES):
         return isinstance(v, str)

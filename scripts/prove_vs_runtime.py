@@ -480,7 +480,7 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tally = dict(mutations=0, cx=0, confirmed=0, real=0, found=0, false_alarms=0, missed=0,
-                 lenient=0)
+                 lenient=0, runtime_alone=0)
     problems = []
     for name, old_text, new_text in mutations():
         if args.only and args.only not in name:
@@ -533,6 +533,7 @@ def main():
                     real = confirmed or runtime[encoding] is not None
                     if real:
                         tally["real"] += 1
+                        tally["runtime_alone"] += runtime[encoding] is not None
                         if cxs:
                             tally["found"] += 1
                         else:
@@ -543,7 +544,8 @@ def main():
         print(p)
     print(f"mutations: {tally['mutations']}; prover counterexamples confirmed real by the runtime: "
           f"{tally['confirmed']} of {tally['cx']}; real problems found by the prover: "
-          f"{tally['found']} of {tally['real']}; false alarms: {tally['false_alarms']}; "
+          f"{tally['found']} of {tally['real']} (the runtime's own random search found "
+          f"{tally['runtime_alone']} of them); false alarms: {tally['false_alarms']}; "
           f"missed: {tally['missed']}; counterexamples only Python's lax JSON parser reads: "
           f"{tally['lenient']}")
     sys.exit(1 if tally["false_alarms"] or tally["missed"] else 0)

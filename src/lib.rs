@@ -31,9 +31,9 @@ pub mod quote;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod spans;
 pub mod symlinks;
 pub mod threads;
-pub mod spans;
 pub mod versioning;
 
 pub use api::{Check, Error, History, Loaded, OutputFormat, Report};

@@ -1120,18 +1120,26 @@ impl RandomSchema {
 
 /// Compiles one `a.proto` with protoc into an image (as `protoc --include_imports -o` makes
 /// it) and reads it as protoguard reads images: the bytes and the schema, editions included.
+/// protoc is the one the `protoc-bin-vendored` dev-dependency carries (always there).
 fn protoc_side(dir: &Path, src: &str) -> (Vec<u8>, Schema) {
     write(dir, "a.proto", src);
     let out = dir.join("image.binpb");
-    let status = std::process::Command::new("python3")
-        .args(["-m", "grpc_tools.protoc", "-I"])
+    let protoc = protoc_bin_vendored::protoc_bin_path().expect("vendored protoc");
+    let output = std::process::Command::new(protoc)
+        .arg("-I")
         .arg(dir)
+        .arg("-I")
+        .arg(protoc_bin_vendored::include_path().expect("vendored includes"))
         .args(["--include_imports", "-o"])
         .arg(&out)
         .arg(dir.join("a.proto"))
-        .status()
-        .expect("editions images need python3 -m grpc_tools.protoc (pip install grpcio-tools)");
-    assert!(status.success(), "protoc rejects:\n{src}");
+        .output()
+        .expect("run the vendored protoc");
+    assert!(
+        output.status.success(),
+        "protoc rejects:\n{src}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let schema = Schema::load(&Input::Image(out.clone()), &LoadOptions::default()).unwrap();
     (std::fs::read(&out).unwrap(), schema)
 }

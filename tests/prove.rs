@@ -1,6 +1,6 @@
 //! The prover: a counterexample for each change that breaks the wire, none for the changes
 //! that do not. Each case writes an old and a new tree to a temporary directory, compiles
-//! both (protox, imports included; editions files with protoc from `grpcio-tools`, as
+//! both (protox, imports included; editions files with the vendored protoc (`protoc-bin-vendored`), as
 //! images), and proves with a fixed seed and 64 cases per direction. The prover's model of
 //! readers is held against a real runtime by scripts/prove-vs-runtime.sh, not here.
 

@@ -84,6 +84,49 @@ impl protox::file::FileResolver for MemoryResolver {
     }
 }
 
+/// Hands protox each file only once its option values are known to nest no deeper than
+/// buf allows ([`crate::limits::expression_depth`]): protox's option parser recurses without
+/// a bound. The located error is kept for [`compile_set_encoded`] to return.
+struct DepthGuard<R> {
+    inner: R,
+    refused: std::sync::Mutex<Option<(String, String, usize)>>,
+}
+
+impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R> {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.inner.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let file = self.inner.open_file(name)?;
+        if let Some(text) = file.source() {
+            if let Some(offset) = crate::limits::expression_depth(text) {
+                if let Ok(mut slot) = self.refused.lock() {
+                    slot.get_or_insert((name.to_string(), text.to_string(), offset));
+                }
+                return Err(protox::Error::new(DEPTH_REASON));
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// buf's words for an option value nested too deeply.
+const DEPTH_REASON: &str = "expression nesting depth must be at most 100";
+
+/// Lets the compiler own a resolver whose state the caller still reads.
+struct SharedResolver<R>(Arc<R>);
+
+impl<R: protox::file::FileResolver> protox::file::FileResolver for SharedResolver<R> {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.0.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        self.0.open_file(name)
+    }
+}
+
 /// Compiles `names` (files of `set`), resolving imports from the set, its roots and the
 /// well-known types. Files of the set are never imports: they are the schema.
 pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, LoadError> {
@@ -108,12 +151,29 @@ pub fn compile_set_encoded(
         chain.add(IncludeFileResolver::new(root.path.clone()));
     }
     chain.add(GoogleFileResolver::new());
-    let mut compiler = protox::Compiler::with_file_resolver(chain);
+    let guard = Arc::new(DepthGuard {
+        inner: chain,
+        refused: Default::default(),
+    });
+    let mut compiler = protox::Compiler::with_file_resolver(SharedResolver(Arc::clone(&guard)));
     compiler.include_imports(true).include_source_info(true);
     for name in names {
-        compiler
-            .open_file(name)
-            .map_err(|e| compile_error(e, set))?;
+        if let Err(e) = compiler.open_file(name) {
+            let refused = guard.refused.lock().ok().and_then(|mut r| r.take());
+            return Err(match refused {
+                Some((file, text, offset)) => {
+                    let (line, col) = crate::limits::line_col(&text, offset);
+                    let shown = set.shown(&file);
+                    LoadError::Compile {
+                        location: format!("{shown}:{line}:{col}"),
+                        reason: DEPTH_REASON.into(),
+                        source_code: Some(NamedSource::new(shown, text)),
+                        span: Some(SourceSpan::from(offset..offset + 1)),
+                    }
+                }
+                None => compile_error(e, set),
+            });
+        }
     }
     let bytes = compiler.encode_file_descriptor_set();
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {

@@ -22,11 +22,13 @@ pub mod formats;
 pub mod git;
 pub mod history;
 pub mod index;
+pub mod limits;
 pub mod plan;
 pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod verified;
 pub mod versioning;
 
 pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};

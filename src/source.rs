@@ -93,7 +93,7 @@ impl Schema {
     /// Reads, compiles and indexes one side, all of it.
     pub fn load(input: &Input, options: &LoadOptions) -> Result<Schema, LoadError> {
         let set = read_sources(input, options)?;
-        Schema::from_sources(input, &set, options)
+        crate::limits::on_compile_stack(|| Schema::from_sources(input, &set, options))
     }
 
     /// Compiles everything of a side already read.
@@ -156,14 +156,17 @@ impl Schema {
         };
         timing("read both sides", t);
         let planned = mode == Mode::Planned && !old.1.keep_descriptors && !new.1.keep_descriptors;
+        // An image side, descriptors wanted, planning turned off, or a planned load that
+        // failed (its error is then exactly the full load's): compile everything.
+        let full = || -> Result<(Schema, Schema), LoadError> {
+            let (o, n) = crate::limits::both(
+                || Schema::from_sources(old.0, &old_set, old.1),
+                || Schema::from_sources(new.0, &new_set, new.1),
+            );
+            Ok((o?, n?))
+        };
         let (Some(old_set), Some(new_set), true) = (&old_set, &new_set, planned) else {
-            // An image side, descriptors wanted, or planning turned off: compile everything.
-            let (o, n) = std::thread::scope(|s| {
-                let o = s.spawn(|| Schema::from_sources(old.0, &old_set, old.1));
-                let n = Schema::from_sources(new.0, &new_set, new.1);
-                (o.join().expect("compile thread panicked"), n)
-            });
-            return Ok((o?, n?));
+            return full();
         };
         let t = std::time::Instant::now();
         let (old_headers, new_headers) = headers_of(old_set, new_set);
@@ -234,21 +237,41 @@ impl Schema {
             ),
             t,
         );
+        // Files left out must still compile: once, on one side (see [`crate::verified`]).
+        let clean: Vec<String> = old_set
+            .files
+            .keys()
+            .filter(|k| !plan.dirty.contains(*k))
+            .cloned()
+            .collect();
+        let pending = crate::verified::pending(old_set, &old_headers, &clean, is_well_known);
+        let verify = || -> Result<(), LoadError> {
+            if !pending.names.is_empty() {
+                compile::compile_set(old_set, &pending.names)?;
+                pending.record();
+            }
+            Ok(())
+        };
         let t = std::time::Instant::now();
-        let (o, n) = std::thread::scope(|s| {
-            let o = s.spawn(|| build(old_set, &old_headers));
-            let n = build(new_set, &new_headers);
-            (o.join().expect("compile thread panicked"), n)
-        });
-        timing("compile and index", t);
+        let ((o, verified), n) = crate::limits::both(
+            || crate::limits::both(|| build(old_set, &old_headers), verify),
+            || build(new_set, &new_headers),
+        );
+        timing(
+            &format!("compile and index ({} unchanged verified)", pending.names.len()),
+            t,
+        );
+        let (Ok(o), Ok(n), Ok(())) = (o, n, verified) else {
+            return full();
+        };
         Ok((
             Schema {
-                index: o?,
+                index: o,
                 input: old.0.clone(),
                 encoded: None,
             },
             Schema {
-                index: n?,
+                index: n,
                 input: new.0.clone(),
                 encoded: None,
             },

@@ -357,26 +357,64 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let is_proto = |p: &Path| p.extension().is_some_and(|x| x == "proto");
     for entry in walker {
-        let entry = entry.map_err(|e| LoadError::Unreadable {
-            path: e
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| root.display().to_string()),
-            // walkdir's own message repeats the path: keep just the cause when there is one.
-            reason: e
-                .io_error()
-                .map_or_else(|| e.to_string(), ToString::to_string),
-        })?;
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "proto") {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A dangling symbolic link is nothing to read unless it names a .proto file:
+            // a broken README.md link must not matter.
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.path().is_some_and(|p| {
+                        !is_proto(p) && p.symlink_metadata().is_ok_and(|m| m.is_symlink())
+                    }) =>
+            {
+                continue
+            }
+            Err(e) => {
+                let dangling = e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                return Err(LoadError::Unreadable {
+                    path: e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| root.display().to_string()),
+                    // walkdir's own message repeats the path: keep just the cause.
+                    reason: if dangling {
+                        "a symbolic link to nothing".to_string()
+                    } else {
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    },
+                });
+            }
+        };
+        if entry.file_type().is_dir() || !is_proto(entry.path()) {
             continue;
         }
+        // A FIFO would block the read forever and a device never ends: say so instead.
+        if !entry.file_type().is_file() {
+            let kind = std::fs::metadata(entry.path())
+                .map(|m| crate::limits::kind_of(&m))
+                .unwrap_or("not a file");
+            return Err(LoadError::Unreadable {
+                path: entry.path().display().to_string(),
+                reason: format!("not a regular file ({kind})"),
+            });
+        }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let rel = rel
+        // A file's name is its import path, a protobuf string: it must be UTF-8.
+        let Some(rel) = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+        else {
+            return Err(LoadError::Unreadable {
+                path: crate::limits::shown_path(entry.path()),
+                reason: "the file name is not valid UTF-8 (a .proto file's name is its import path, which must be UTF-8)".into(),
+            });
+        };
         if excludes
             .iter()
             .any(|x| rel == *x || rel.starts_with(&format!("{}/", x.trim_end_matches('/'))))

@@ -73,7 +73,9 @@ impl BufConfig {
     pub fn find(dir: &Path) -> Result<Option<BufConfig>, ConfigError> {
         for name in ["buf.yaml", "buf.yml"] {
             let p = dir.join(name);
-            if p.is_file() {
+            // Anything by that name is the config: a FIFO or a directory is an error, not
+            // a reason to run without it.
+            if p.symlink_metadata().is_ok() {
                 return BufConfig::read(&p).map(Some);
             }
         }
@@ -81,10 +83,7 @@ impl BufConfig {
     }
 
     pub fn read(path: &Path) -> Result<BufConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = read_config_text(path)?;
         BufConfig::parse(&text, path)
     }
 
@@ -175,6 +174,28 @@ impl BufConfig {
     }
 }
 
+/// A config file's text: a regular file, at most [`crate::limits::MAX_CONFIG_BYTES`],
+/// UTF-8.
+fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        path: crate::limits::shown_path(path),
+        reason,
+    };
+    let bytes = crate::limits::read_regular(path, crate::limits::MAX_CONFIG_BYTES)
+        .map_err(|r| invalid(format!("cannot read: {r}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = std::str::from_utf8(valid).unwrap_or("");
+            crate::limits::line_col(text, valid.len())
+        };
+        ConfigError::Invalid {
+            path: format!("{}:{line}:{col}", crate::limits::shown_path(path)),
+            reason: "not valid UTF-8".into(),
+        }
+    })
+}
+
 /// `path:line:col: reason` from a YAML error, on one line.
 fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ConfigError {
     let inner = e.without_snippet();
@@ -220,9 +241,10 @@ impl Settings {
     /// Reads `dir/protoguard.yaml` if there is one.
     pub fn find(dir: &Path) -> Result<Settings, ConfigError> {
         let path = dir.join("protoguard.yaml");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        if path.symlink_metadata().is_err() {
             return Ok(Settings::default());
-        };
+        }
+        let text = read_config_text(&path)?;
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }

@@ -56,6 +56,75 @@ fn too_large(len: u64, cap: u64) -> String {
     )
 }
 
+/// A path for a message: bytes that are not UTF-8 and control characters escaped, so a
+/// file name cannot forge lines of output.
+pub fn shown_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    escape_bytes(path.as_os_str().as_bytes())
+}
+
+/// Text with control characters and invalid UTF-8 escaped (`\n`, `\x1b`, `\xff`).
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape_controls(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Text with control characters escaped, so it stays on its line.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest run of non-space characters an error message echoes whole.
+pub const MAX_ECHO_CHARS: usize = 200;
+
+/// A message with every overlong word (a 200 KB identifier, a pasted blob) cut to its
+/// first and last characters and the count of what was left out; the tail is kept because
+/// a location ends in `:line:col:`.
+pub fn shorten_echoes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4096));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let n = word.chars().count();
+        if n > MAX_ECHO_CHARS {
+            let head: String = word.chars().take(60).collect();
+            let tail: String = word.chars().skip(n - 30).collect();
+            out.push_str(&format!("{head}…[{} characters]…{tail}", n - 90));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// What a file that is not a regular file is, in words.
 pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;

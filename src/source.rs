@@ -32,6 +32,9 @@ impl Input {
         if let Some(git) = GitSpec::parse(spec) {
             return git.map(Input::Git);
         }
+        if spec.trim().is_empty() {
+            return Err(LoadError::EmptyPath);
+        }
         let path = PathBuf::from(spec);
         let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => LoadError::NotFound {
@@ -106,7 +109,9 @@ impl Schema {
             None => {
                 let files = load_image_input(input)?;
                 let encoded = match (input, options.keep_descriptors) {
-                    (Input::Image(p), true) => std::fs::read(p).ok(),
+                    (Input::Image(p), true) => {
+                        crate::limits::read_regular(p, crate::limits::MAX_IMAGE_BYTES).ok()
+                    }
                     _ => None,
                 };
                 (files, encoded)
@@ -501,10 +506,11 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         let r: &Root = &roots[*root];
         let path = r.path.join(name);
         let shown = compile::display_path(&r.display, name);
-        let bytes = std::fs::read(&path).map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES)
+            .map_err(|reason| LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            })?;
         let key = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
             LoadError::Unreadable {
                 path: shown.clone(),
@@ -606,10 +612,12 @@ fn read_git(
 
 fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
+    let bytes = crate::limits::read_regular(path, crate::limits::MAX_IMAGE_BYTES).map_err(
+        |reason| LoadError::Unreadable {
+            path: shown.clone(),
+            reason,
+        },
+    )?;
     let set = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Image {
         path: shown.clone(),
         reason: e.to_string(),

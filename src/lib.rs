@@ -28,6 +28,7 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod validate;
 pub mod verified;
 pub mod versioning;
 

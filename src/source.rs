@@ -633,6 +633,8 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
             reason: "it holds no named file descriptors".into(),
         });
     }
+    // Rules read an image as a compiler's output: check it is one.
+    crate::validate::image(&shown, &bytes, &set.file)?;
     // protoc images carry no import marker: every file is checked, as buf does.
     Ok(set
         .file

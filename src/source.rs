@@ -620,7 +620,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
     )?;
     let set = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Image {
         path: shown.clone(),
-        reason: e.to_string(),
+        reason: crate::validate::decode_reason(&e),
     })?;
     if set.file.is_empty()
         || set

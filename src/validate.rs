@@ -339,6 +339,37 @@ fn check_with_pool(
     Err((file, element, err.to_string()))
 }
 
+/// prost's decode error in a few words: the cause, then where, outermost first, with a
+/// repeated step counted once (a 100-level nesting is one step ×100, not 100 steps).
+pub fn decode_reason(e: &prost::DecodeError) -> String {
+    let text = e.to_string();
+    let text = text
+        .strip_prefix("failed to decode Protobuf message: ")
+        .unwrap_or(&text);
+    let mut parts: Vec<&str> = text.split(": ").collect();
+    let cause = parts.pop().unwrap_or("");
+    let cause = if cause == "recursion limit reached" {
+        "nested more than 100 levels deep (recursion limit reached)"
+    } else {
+        cause
+    };
+    let mut steps: Vec<(&str, usize)> = Vec::new();
+    for part in parts.into_iter().rev() {
+        match steps.last_mut() {
+            Some((last, n)) if *last == part => *n += 1,
+            _ => steps.push((part, 1)),
+        }
+    }
+    if steps.is_empty() {
+        return cause.to_string();
+    }
+    let path: Vec<String> = steps
+        .iter()
+        .map(|(p, n)| if *n > 1 { format!("{p} ×{n}") } else { p.to_string() })
+        .collect();
+    format!("{cause}, in {}", path.join(" > "))
+}
+
 /// The element a descriptor path points at (`message a.M, field x`), as far as it goes.
 pub fn describe(file: &FileDescriptorProto, path: &[i32]) -> String {
     let package = file.package.as_deref().unwrap_or("");

@@ -89,7 +89,7 @@ impl protox::file::FileResolver for MemoryResolver {
 /// a bound. The located error is kept for [`compile_set_encoded`] to return.
 struct DepthGuard<R> {
     inner: R,
-    refused: std::sync::Mutex<Option<(String, String, usize)>>,
+    refused: std::cell::RefCell<Option<(String, String, usize)>>,
 }
 
 impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R> {
@@ -101,9 +101,11 @@ impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R>
         let file = self.inner.open_file(name)?;
         if let Some(text) = file.source() {
             if let Some(offset) = crate::limits::expression_depth(text) {
-                if let Ok(mut slot) = self.refused.lock() {
-                    slot.get_or_insert((name.to_string(), text.to_string(), offset));
-                }
+                self.refused.borrow_mut().get_or_insert((
+                    name.to_string(),
+                    text.to_string(),
+                    offset,
+                ));
                 return Err(protox::Error::new(DEPTH_REASON));
             }
         }
@@ -115,7 +117,7 @@ impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R>
 const DEPTH_REASON: &str = "expression nesting depth must be at most 100";
 
 /// Lets the compiler own a resolver whose state the caller still reads.
-struct SharedResolver<R>(Arc<R>);
+struct SharedResolver<R>(std::rc::Rc<R>);
 
 impl<R: protox::file::FileResolver> protox::file::FileResolver for SharedResolver<R> {
     fn resolve_path(&self, path: &Path) -> Option<String> {
@@ -151,15 +153,16 @@ pub fn compile_set_encoded(
         chain.add(IncludeFileResolver::new(root.path.clone()));
     }
     chain.add(GoogleFileResolver::new());
-    let guard = Arc::new(DepthGuard {
+    let guard = std::rc::Rc::new(DepthGuard {
         inner: chain,
         refused: Default::default(),
     });
-    let mut compiler = protox::Compiler::with_file_resolver(SharedResolver(Arc::clone(&guard)));
+    let mut compiler =
+        protox::Compiler::with_file_resolver(SharedResolver(std::rc::Rc::clone(&guard)));
     compiler.include_imports(true).include_source_info(true);
     for name in names {
         if let Err(e) = compiler.open_file(name) {
-            let refused = guard.refused.lock().ok().and_then(|mut r| r.take());
+            let refused = guard.refused.borrow_mut().take();
             return Err(match refused {
                 Some((file, text, offset)) => {
                     let (line, col) = crate::limits::line_col(&text, offset);
@@ -373,7 +376,9 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 continue
             }
             Err(e) => {
-                let dangling = e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                let dangling = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
                 return Err(LoadError::Unreadable {
                     path: e
                         .path()

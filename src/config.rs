@@ -283,12 +283,16 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, path: &Path) -> ConfigError {
         E::Eof { .. } => "unexpected end of file".to_string(),
         E::ContainerEndMismatch { .. } => "a list or mapping is not closed".to_string(),
         E::UnknownAnchor { .. } => "an alias (*name) refers to no anchor (&name)".to_string(),
-        E::Budget { .. } => "the document is too large once its aliases are expanded (an alias bomb?)".to_string(),
+        E::Budget { .. } => {
+            "the document is too large once its aliases are expanded (an alias bomb?)".to_string()
+        }
         E::Message { msg, .. } => message_in_words(msg),
         other => message_in_words(&other.to_string()),
     };
     let shown = crate::limits::shown_path(path);
-    let mut at = inner.location().map(|l| (l.line() as usize, l.column() as usize));
+    let mut at = inner
+        .location()
+        .map(|l| (l.line() as usize, l.column() as usize));
     // An unknown key is reported at its mapping: point at the key itself, as buf does.
     if let (Some(name), Some((line, _))) = (reason.strip_prefix("field "), at) {
         let name = name.trim_end_matches(" not found");

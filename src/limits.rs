@@ -49,11 +49,7 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
 }
 
 fn too_large(len: u64, cap: u64) -> String {
-    format!(
-        "too large ({} bytes; the limit is {} MiB)",
-        len,
-        cap >> 20
-    )
+    format!("too large ({} bytes; the limit is {} MiB)", len, cap >> 20)
 }
 
 /// A path for a message: bytes that are not UTF-8 and control characters escaped, so a
@@ -205,7 +201,12 @@ pub fn expression_depth(text: &str) -> Option<usize> {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+    let col = before.len()
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
     (line, col)
 }
 
@@ -235,7 +236,11 @@ mod tests {
         let bodies = "message A { ".repeat(200);
         assert_eq!(expression_depth(&bodies), None);
         // Brackets in strings and comments are not syntax.
-        let quoted = format!("option (o) = {{ s: \"{}\" }}; // {}", "{".repeat(300), "{".repeat(300));
+        let quoted = format!(
+            "option (o) = {{ s: \"{}\" }}; // {}",
+            "{".repeat(300),
+            "{".repeat(300)
+        );
         assert_eq!(expression_depth(&quoted), None);
     }
 }

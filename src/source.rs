@@ -263,7 +263,10 @@ impl Schema {
             || build(new_set, &new_headers),
         );
         timing(
-            &format!("compile and index ({} unchanged verified)", pending.names.len()),
+            &format!(
+                "compile and index ({} unchanged verified)",
+                pending.names.len()
+            ),
             t,
         );
         let (Ok(o), Ok(n), Ok(())) = (o, n, verified) else {
@@ -506,11 +509,12 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         let r: &Root = &roots[*root];
         let path = r.path.join(name);
         let shown = compile::display_path(&r.display, name);
-        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES)
-            .map_err(|reason| LoadError::Unreadable {
+        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).map_err(
+            |reason| LoadError::Unreadable {
                 path: shown.clone(),
                 reason,
-            })?;
+            },
+        )?;
         let key = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
             LoadError::Unreadable {
                 path: shown.clone(),
@@ -612,12 +616,13 @@ fn read_git(
 
 fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
     let shown = path.display().to_string();
-    let bytes = crate::limits::read_regular(path, crate::limits::MAX_IMAGE_BYTES).map_err(
-        |reason| LoadError::Unreadable {
-            path: shown.clone(),
-            reason,
-        },
-    )?;
+    let bytes =
+        crate::limits::read_regular(path, crate::limits::MAX_IMAGE_BYTES).map_err(|reason| {
+            LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            }
+        })?;
     let set = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Image {
         path: shown.clone(),
         reason: crate::validate::decode_reason(&e),

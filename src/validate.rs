@@ -365,7 +365,13 @@ pub fn decode_reason(e: &prost::DecodeError) -> String {
     }
     let path: Vec<String> = steps
         .iter()
-        .map(|(p, n)| if *n > 1 { format!("{p} ×{n}") } else { p.to_string() })
+        .map(|(p, n)| {
+            if *n > 1 {
+                format!("{p} ×{n}")
+            } else {
+                p.to_string()
+            }
+        })
         .collect();
     format!("{cause}, in {}", path.join(" > "))
 }
@@ -441,7 +447,12 @@ pub fn describe(file: &FileDescriptorProto, path: &[i32]) -> String {
             .unwrap_or_default(),
         Some(7) => at(1)
             .and_then(|i| file.extension.get(i))
-            .map(|x| format!("extension {}", full_name(package, x.name.as_deref().unwrap_or(""))))
+            .map(|x| {
+                format!(
+                    "extension {}",
+                    full_name(package, x.name.as_deref().unwrap_or(""))
+                )
+            })
             .unwrap_or_default(),
         Some(3) => at(1)
             .and_then(|i| file.dependency.get(i))

@@ -115,7 +115,10 @@ fn assert_same_as_full(t: &Tree, extra: &[&str]) -> Output {
     with_full.push("--full");
     let full = t.check(&with_full);
     assert_eq!(
-        (planned.status.code(), String::from_utf8_lossy(&planned.stderr)),
+        (
+            planned.status.code(),
+            String::from_utf8_lossy(&planned.stderr)
+        ),
         (full.status.code(), String::from_utf8_lossy(&full.stderr)),
         "planned and --full differ"
     );
@@ -226,11 +229,7 @@ fn oversized_config_is_refused_with_the_limit() {
     let t = Tree::new();
     let big = format!("version: v1\n# {}\n", "x".repeat(2 << 20));
     t.write("big.yaml", big);
-    assert_error(
-        &t.check(&["--config", "big.yaml"]),
-        "big.yaml",
-        "too large",
-    );
+    assert_error(&t.check(&["--config", "big.yaml"]), "big.yaml", "too large");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -271,16 +270,17 @@ fn unchanged_files_that_compiled_are_remembered() {
         "b.proto",
         "syntax = \"proto3\";\npackage a;\nimport \"a.proto\";\nmessage B {\n  M m = 1;\n}\n",
     );
-    t.both("c.proto", "syntax = \"proto3\";\npackage a;\nmessage C {}\n");
+    t.both(
+        "c.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage C {}\n",
+    );
     t.write(
         "new/c.proto",
         "syntax = \"proto3\";\npackage a;\nmessage C { int32 y = 1; }\n",
     );
     assert_eq!(t.check(&[]).status.code(), Some(0));
     let verified = t.cache.path().join("protoguard/verified");
-    let remembered = std::fs::read_dir(&verified)
-        .map(|d| d.count())
-        .unwrap_or(0);
+    let remembered = std::fs::read_dir(&verified).map(|d| d.count()).unwrap_or(0);
     // a.proto and b.proto are unchanged (c.proto changed): two closures compiled.
     assert_eq!(remembered, 2, "entries under {}", verified.display());
     assert_eq!(t.check(&[]).status.code(), Some(0));
@@ -402,7 +402,16 @@ fn corrupt_or_missing_git_index_file_is_named() {
     };
     git(&["init", "-q"]).expect("git is needed for this test");
     git(&["add", "."]).unwrap();
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]).unwrap();
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "x",
+    ])
+    .unwrap();
     t.write("new/bad.idx", b"DIRC\0\0\0\x02\0\0\0\x01garbage");
     let run = |index: &str| {
         t.command(&["check", "new", "--staged"])
@@ -487,7 +496,12 @@ mod images {
         t.write("old.binpb", &bytes);
         t.write("new.binpb", &bytes);
         let out = t.run(&["check", "new.binpb", "--against", "old.binpb"]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]
@@ -515,7 +529,10 @@ mod images {
             syntax: Some("proto3".into()),
             ..Default::default()
         };
-        assert_rejected(vec![a, b], &["import cycle", "a.proto -> b.proto -> a.proto"]);
+        assert_rejected(
+            vec![a, b],
+            &["import cycle", "a.proto -> b.proto -> a.proto"],
+        );
     }
 
     #[test]
@@ -528,13 +545,19 @@ mod images {
     #[test]
     fn field_numbers_out_of_range() {
         for n in [-1, 0, 536_870_912, 19_500] {
-            assert_rejected(vec![with_field(field("y", n))], &["field a.M.y", &n.to_string()]);
+            assert_rejected(
+                vec![with_field(field("y", n))],
+                &["field a.M.y", &n.to_string()],
+            );
         }
     }
 
     #[test]
     fn duplicate_field_numbers() {
-        assert_rejected(vec![with_field(field("y", 1))], &["a.proto", "message a.M", "1"]);
+        assert_rejected(
+            vec![with_field(field("y", 1))],
+            &["a.proto", "message a.M", "1"],
+        );
     }
 
     #[test]
@@ -600,13 +623,33 @@ mod buf_yaml {
     #[test]
     fn unknown_keys_are_errors_at_the_key() {
         for (yaml, place, name) in [
-            ("version: v2\nfrobnicate: 1\n", "new/buf.yaml:2:1", "frobnicate"),
-            ("version: v2\nbreaking:\n  use: [FILE]\n  frobnicate: 1\n", "new/buf.yaml:4:3", "frobnicate"),
-            ("version: v2\nmodules:\n  - path: .\n    frob: 1\n", "new/buf.yaml:4:5", "frob"),
-            ("version: v1\nbuild:\n  frob: []\n", "new/buf.yaml:3:3", "frob"),
+            (
+                "version: v2\nfrobnicate: 1\n",
+                "new/buf.yaml:2:1",
+                "frobnicate",
+            ),
+            (
+                "version: v2\nbreaking:\n  use: [FILE]\n  frobnicate: 1\n",
+                "new/buf.yaml:4:3",
+                "frobnicate",
+            ),
+            (
+                "version: v2\nmodules:\n  - path: .\n    frob: 1\n",
+                "new/buf.yaml:4:5",
+                "frob",
+            ),
+            (
+                "version: v1\nbuild:\n  frob: []\n",
+                "new/buf.yaml:3:3",
+                "frob",
+            ),
         ] {
             // buf: line N: field frobnicate not found
-            assert_error(&with_config(yaml), place, &format!("field {name} not found"));
+            assert_error(
+                &with_config(yaml),
+                place,
+                &format!("field {name} not found"),
+            );
         }
     }
 
@@ -616,14 +659,23 @@ mod buf_yaml {
             "version: v2\nname: buf.build/a/b\ndeps: [buf.build/x/y]\nlint:\n  use: [STANDARD]\n\
              modules:\n  - path: ./\n    name: buf.build/a/c\n    lint:\n      use: [MINIMAL]\n",
         );
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]
     fn wrongly_typed_values_are_errors() {
         for value in ["\"yes\"", "yes", "1"] {
             let yaml = format!("version: v2\nbreaking:\n  ignore_unstable_packages: {value}\n");
-            assert_error(&with_config(&yaml), "new/buf.yaml:3:29", "expected true or false");
+            assert_error(
+                &with_config(&yaml),
+                "new/buf.yaml:3:29",
+                "expected true or false",
+            );
         }
         assert_error(
             &with_config("version: v2\nbreaking:\n  use: FILE\n"),
@@ -635,11 +687,26 @@ mod buf_yaml {
     #[test]
     fn paths_outside_the_workspace_are_refused() {
         for (yaml, why) in [
-            ("version: v2\nmodules:\n  - path: ../../..\n", "invalid module path: ../../..: is outside the workspace directory"),
-            ("version: v2\nmodules:\n  - path: /etc\n", "invalid module path: /etc: expected to be relative"),
-            ("version: v2\nmodules:\n  - path: a/../../b\n", "is outside the workspace directory"),
-            ("version: v1\nbuild:\n  roots: [../..]\n", "invalid build root: ../..: is outside"),
-            ("version: v1\nbuild:\n  roots: [/etc]\n", "expected to be relative"),
+            (
+                "version: v2\nmodules:\n  - path: ../../..\n",
+                "invalid module path: ../../..: is outside the workspace directory",
+            ),
+            (
+                "version: v2\nmodules:\n  - path: /etc\n",
+                "invalid module path: /etc: expected to be relative",
+            ),
+            (
+                "version: v2\nmodules:\n  - path: a/../../b\n",
+                "is outside the workspace directory",
+            ),
+            (
+                "version: v1\nbuild:\n  roots: [../..]\n",
+                "invalid build root: ../..: is outside",
+            ),
+            (
+                "version: v1\nbuild:\n  roots: [/etc]\n",
+                "expected to be relative",
+            ),
         ] {
             assert_error(&with_config(yaml), "new/buf.yaml:3:11", why);
         }
@@ -657,15 +724,42 @@ mod buf_yaml {
             s
         };
         for (yaml, place, why) in [
-            ("version: v2\nbreaking:\n  use: {a: 1}\n", "new/buf.yaml:3:8", "expected a list"),
-            ("version: v2\n---\nversion: v1\n", "new/buf.yaml:3:1", "more than one YAML document"),
-            ("version: v2\nbreaking: &a\n  use: *a\n", "new/buf.yaml:3:8", "refers to the node that contains it"),
+            (
+                "version: v2\nbreaking:\n  use: {a: 1}\n",
+                "new/buf.yaml:3:8",
+                "expected a list",
+            ),
+            (
+                "version: v2\n---\nversion: v1\n",
+                "new/buf.yaml:3:1",
+                "more than one YAML document",
+            ),
+            (
+                "version: v2\nbreaking: &a\n  use: *a\n",
+                "new/buf.yaml:3:8",
+                "refers to the node that contains it",
+            ),
             ("- a\n- b\n", "new/buf.yaml:1:1", "expected a mapping"),
-            ("version: v2\nbreaking:\n  use: [[FILE]]\n", "new/buf.yaml:3:9", "expected a string"),
-            (bomb.as_str(), "new/buf.yaml:3:30", "too large once its aliases are expanded"),
+            (
+                "version: v2\nbreaking:\n  use: [[FILE]]\n",
+                "new/buf.yaml:3:9",
+                "expected a string",
+            ),
+            (
+                bomb.as_str(),
+                "new/buf.yaml:3:30",
+                "too large once its aliases are expanded",
+            ),
         ] {
             let line = assert_error(&with_config(yaml), place, why);
-            for internal in ["event", "from_multiple", "weak recursion", "budget", "Nodes {", " at line "] {
+            for internal in [
+                "event",
+                "from_multiple",
+                "weak recursion",
+                "budget",
+                "Nodes {",
+                " at line ",
+            ] {
                 assert!(!line.contains(internal), "{internal:?} leaks: {line}");
             }
         }

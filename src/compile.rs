@@ -116,6 +116,41 @@ impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R>
 /// buf's words for an option value nested too deeply.
 const DEPTH_REASON: &str = "expression nesting depth must be at most 100";
 
+/// The error a resolver met, kept for [`compile_set_encoded`] to return as it is (protox
+/// would only keep its text).
+type Refused = std::rc::Rc<std::cell::RefCell<Option<LoadError>>>;
+
+/// Serves imports from an import root on disk (a module root or `-I`), reading only
+/// regular files of bounded size: a FIFO there would block the compiler forever.
+struct RootResolver {
+    root: Root,
+    refused: Refused,
+}
+
+impl protox::file::FileResolver for RootResolver {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let path = self.root.path.join(name);
+        if path.symlink_metadata().is_err() {
+            return Err(protox::Error::file_not_found(name));
+        }
+        let shown = display_path(&self.root.display, name);
+        let read = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES)
+            .map_err(|reason| LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            })
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|e| not_utf8(&shown, e.as_bytes())));
+        match read {
+            Ok(text) => protox::file::File::from_source(name, &text),
+            Err(e) => {
+                let reason = e.to_string();
+                self.refused.borrow_mut().get_or_insert(e);
+                Err(protox::Error::new(reason))
+            }
+        }
+    }
+}
+
 /// Lets the compiler own a resolver whose state the caller still reads.
 struct SharedResolver<R>(std::rc::Rc<R>);
 
@@ -141,7 +176,7 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
-    use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
+    use protox::file::{ChainFileResolver, GoogleFileResolver};
     let texts = set
         .files
         .iter()
@@ -149,8 +184,12 @@ pub fn compile_set_encoded(
         .collect();
     let mut chain = ChainFileResolver::new();
     chain.add(MemoryResolver(Arc::new(texts)));
+    let unreadable = Refused::default();
     for root in &set.roots {
-        chain.add(IncludeFileResolver::new(root.path.clone()));
+        chain.add(RootResolver {
+            root: root.clone(),
+            refused: std::rc::Rc::clone(&unreadable),
+        });
     }
     chain.add(GoogleFileResolver::new());
     let guard = std::rc::Rc::new(DepthGuard {
@@ -174,7 +213,10 @@ pub fn compile_set_encoded(
                         span: Some(SourceSpan::from(offset..offset + 1)),
                     }
                 }
-                None => compile_error(e, set),
+                None => match unreadable.borrow_mut().take() {
+                    Some(refused) => refused,
+                    None => compile_error(e, set),
+                },
             });
         }
     }

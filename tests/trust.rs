@@ -225,6 +225,24 @@ fn devices_and_fifos_are_refused_not_read() {
 }
 
 #[test]
+fn fifo_imported_from_an_include_root_is_refused_not_read() {
+    let t = Tree::new();
+    let importer = "syntax = \"proto3\";\npackage a;\nimport \"dep.proto\";\nmessage U {\n  D d = 1;\n}\n";
+    t.both("u.proto", importer);
+    std::fs::create_dir_all(t.path().join("lib")).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(t.path().join("lib/dep.proto"))
+        .status()
+        .expect("mkfifo")
+        .success());
+    assert_error(
+        &t.check(&["-I", "lib"]),
+        "lib/dep.proto",
+        "not a regular file (a named pipe)",
+    );
+}
+
+#[test]
 fn oversized_config_is_refused_with_the_limit() {
     let t = Tree::new();
     let big = format!("version: v1\n# {}\n", "x".repeat(2 << 20));

@@ -12,7 +12,9 @@
 //! - field numbers are in 1..=536870911 and outside 19000..=19999 (reserved for the
 //!   implementation), labels and types are known values, a message or enum field names
 //!   its type, a `oneof_index` points at a oneof of the message;
-//! - a proto3 enum has values and its first one is 0;
+//! - an enum has values, and the first value of an open enum (proto3, or editions
+//!   without `enum_type = CLOSED`) is 0;
+//! - features are set only in editions files, each to a value of its enum;
 //! - a map entry message (`map_entry = true`) has exactly the fields `key = 1` and
 //!   `value = 2`;
 //! - source-info spans have three or four non-negative elements and do not end before
@@ -28,8 +30,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
+use crate::descriptor::{DescriptorProto, EnumDescriptorProto, FeatureSet, FileDescriptorProto};
 use crate::error::LoadError;
+use crate::features::{self, Features};
 
 /// The largest field number (2^29 - 1).
 const MAX_FIELD_NUMBER: i32 = 536_870_911;
@@ -90,12 +93,19 @@ fn check_file(f: &FileDescriptorProto) -> Result<(), Problem> {
         }
     }
     let package = f.package.as_deref().unwrap_or("");
-    let proto3 = syntax == "proto3";
+    let edition = match syntax {
+        "editions" => f.edition.unwrap_or(0),
+        "proto3" => features::EDITION_PROTO3,
+        _ => features::EDITION_PROTO2,
+    };
+    let file_features = f.options.as_ref().and_then(|o| o.features.as_ref());
+    check_features(file_features, "file options", syntax)?;
+    let scope = Features::defaults(edition).merge(file_features);
     for m in &f.message_type {
-        check_message(m, package, proto3)?;
+        check_message(m, package, scope, syntax)?;
     }
     for e in &f.enum_type {
-        check_enum(e, package, proto3)?;
+        check_enum(e, package, scope, syntax)?;
     }
     for x in &f.extension {
         check_field(x, package, None)?;
@@ -111,13 +121,27 @@ fn full_name(scope: &str, name: &str) -> String {
     }
 }
 
-fn check_message(m: &DescriptorProto, scope: &str, proto3: bool) -> Result<(), Problem> {
+fn check_message(
+    m: &DescriptorProto,
+    scope: &str,
+    inherited: Features,
+    syntax: &str,
+) -> Result<(), Problem> {
     let name = full_name(scope, m.name.as_deref().unwrap_or(""));
+    let own = m.options.as_ref().and_then(|o| o.features.as_ref());
+    check_features(own, &format!("message {name}"), syntax)?;
+    let here = inherited.merge(own);
     if m.name.as_deref().unwrap_or("").is_empty() {
         return Err((format!("a message in {scope:?}"), "it has no name".into()));
     }
     for f in &m.field {
         check_field(f, &name, Some(m))?;
+        let own = f.options.as_ref().and_then(|o| o.features.as_ref());
+        check_features(
+            own,
+            &format!("field {name}.{}", f.name.as_deref().unwrap_or("")),
+            syntax,
+        )?;
     }
     for x in &m.extension {
         check_field(x, &name, None)?;
@@ -136,10 +160,10 @@ fn check_message(m: &DescriptorProto, scope: &str, proto3: bool) -> Result<(), P
         }
     }
     for n in &m.nested_type {
-        check_message(n, &name, proto3)?;
+        check_message(n, &name, here, syntax)?;
     }
     for e in &m.enum_type {
-        check_enum(e, &name, proto3)?;
+        check_enum(e, &name, here, syntax)?;
     }
     Ok(())
 }
@@ -205,18 +229,66 @@ fn check_field(
     Ok(())
 }
 
-fn check_enum(e: &EnumDescriptorProto, scope: &str, proto3: bool) -> Result<(), Problem> {
+fn check_enum(
+    e: &EnumDescriptorProto,
+    scope: &str,
+    inherited: Features,
+    syntax: &str,
+) -> Result<(), Problem> {
     let name = full_name(scope, e.name.as_deref().unwrap_or(""));
     let element = || format!("enum {name}");
+    let own = e.options.as_ref().and_then(|o| o.features.as_ref());
+    check_features(own, &element(), syntax)?;
+    let open = inherited.merge(own).enum_type == features::ENUM_OPEN;
     match e.value.first() {
         None => return Err((element(), "an enum must have at least one value".into())),
-        Some(first) if proto3 && first.number != Some(0) => {
+        // Open enums (proto3, and editions unless `enum_type = CLOSED`) default to 0.
+        Some(first) if open && first.number != Some(0) => {
+            let kind = if syntax == "proto3" {
+                "a proto3"
+            } else {
+                "an open"
+            };
             return Err((
                 element(),
-                "the first value of a proto3 enum must be 0".into(),
-            ))
+                format!("the first value of {kind} enum must be 0"),
+            ));
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Feature values are known values of their enums, and only editions files set features.
+fn check_features(set: Option<&FeatureSet>, element: &str, syntax: &str) -> Result<(), Problem> {
+    let Some(set) = set else { return Ok(()) };
+    if syntax != "editions" {
+        return Err((
+            element.to_string(),
+            "features are only valid in editions files".into(),
+        ));
+    }
+    let known: [(&str, Option<i32>, &[i32]); 6] = [
+        ("field_presence", set.field_presence, &[1, 2, 3]),
+        ("enum_type", set.enum_type, &[1, 2]),
+        (
+            "repeated_field_encoding",
+            set.repeated_field_encoding,
+            &[1, 2],
+        ),
+        ("utf8_validation", set.utf8_validation, &[2, 3]),
+        ("message_encoding", set.message_encoding, &[1, 2]),
+        ("json_format", set.json_format, &[1, 2]),
+    ];
+    for (feature, value, allowed) in known {
+        if let Some(v) = value {
+            if !allowed.contains(&v) {
+                return Err((
+                    element.to_string(),
+                    format!("feature {feature} has no value {v}"),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -227,7 +227,8 @@ fn devices_and_fifos_are_refused_not_read() {
 #[test]
 fn fifo_imported_from_an_include_root_is_refused_not_read() {
     let t = Tree::new();
-    let importer = "syntax = \"proto3\";\npackage a;\nimport \"dep.proto\";\nmessage U {\n  D d = 1;\n}\n";
+    let importer =
+        "syntax = \"proto3\";\npackage a;\nimport \"dep.proto\";\nmessage U {\n  D d = 1;\n}\n";
     t.both("u.proto", importer);
     std::fs::create_dir_all(t.path().join("lib")).unwrap();
     assert!(Command::new("mkfifo")
@@ -456,6 +457,7 @@ mod images {
         DescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileDescriptorSet,
         OneofDescriptorProto, SourceCodeInfo,
     };
+    use protoguard::descriptor as pd;
 
     fn field(name: &str, number: i32) -> FieldDescriptorProto {
         FieldDescriptorProto {
@@ -608,6 +610,73 @@ mod images {
             }],
         });
         assert_rejected(vec![file], &["a.proto", "malformed span [-1, 0, 5]"]);
+    }
+
+    /// An editions file (our own descriptor model carries `edition` and `features`).
+    fn editions_image(first_value: i32, features: Option<pd::FeatureSet>) -> Vec<u8> {
+        pd::FileDescriptorSet {
+            file: vec![pd::FileDescriptorProto {
+                name: Some("e.proto".into()),
+                package: Some("e".into()),
+                syntax: Some("editions".into()),
+                edition: Some(1000),
+                enum_type: vec![pd::EnumDescriptorProto {
+                    name: Some("E".into()),
+                    value: vec![pd::EnumValueDescriptorProto {
+                        name: Some("E_FIRST".into()),
+                        number: Some(first_value),
+                        ..Default::default()
+                    }],
+                    options: features.map(|f| pd::EnumOptions {
+                        features: Some(f),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+        .encode_to_vec()
+    }
+
+    fn check_editions(bytes: Vec<u8>) -> Output {
+        let t = Tree::new();
+        t.write("old.binpb", editions_image(0, None));
+        t.write("new.binpb", bytes);
+        t.run(&["check", "new.binpb", "--against", "old.binpb"])
+    }
+
+    #[test]
+    fn editions_open_enums_start_at_zero_closed_ones_need_not() {
+        let line = error_line(&check_editions(editions_image(1, None)));
+        assert!(
+            line.contains("enum e.E: the first value of an open enum must be 0"),
+            "{line}"
+        );
+        let closed = pd::FeatureSet {
+            enum_type: Some(2),
+            ..Default::default()
+        };
+        let out = check_editions(editions_image(1, Some(closed)));
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn unknown_feature_values_are_refused() {
+        let bad = pd::FeatureSet {
+            field_presence: Some(7),
+            ..Default::default()
+        };
+        let line = error_line(&check_editions(editions_image(0, Some(bad))));
+        assert!(
+            line.contains("enum e.E: feature field_presence has no value 7"),
+            "{line}"
+        );
     }
 
     #[test]

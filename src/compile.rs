@@ -72,53 +72,47 @@ impl SourceSet {
     }
 }
 
+/// The error a resolver met, kept for [`compile_set_encoded`] to return as it is (protox
+/// would only keep its text).
+type Refused = std::rc::Rc<std::cell::RefCell<Option<LoadError>>>;
+
+/// Parses a file for protox once it is known to stay within the bounds buf sets
+/// ([`crate::limits::nesting`]): protox's option parser recurses without a bound, and its
+/// parser's own message-depth error is worded and placed unlike buf's.
+fn parse_bounded(
+    name: &str,
+    shown: &str,
+    text: &str,
+    refused: &Refused,
+) -> Result<protox::file::File, protox::Error> {
+    if let Some((offset, reason)) = crate::limits::nesting(text) {
+        let (line, col) = crate::limits::line_col(text, offset);
+        refused.borrow_mut().get_or_insert(LoadError::Compile {
+            location: format!("{shown}:{line}:{col}"),
+            reason: reason.to_string(),
+            source_code: Some(NamedSource::new(shown, text.to_string())),
+            span: Some(SourceSpan::from(offset..offset + 1)),
+        });
+        return Err(protox::Error::new(reason));
+    }
+    protox::file::File::from_source(name, text)
+}
+
 /// Serves the side's files to protox from memory, so no file is read twice.
-struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
+struct MemoryResolver {
+    /// Text and shown path by import path.
+    files: std::collections::HashMap<String, (Arc<str>, String)>,
+    refused: Refused,
+}
 
 impl protox::file::FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        match self.0.get(name) {
-            Some(text) => protox::file::File::from_source(name, text),
+        match self.files.get(name) {
+            Some((text, shown)) => parse_bounded(name, shown, text, &self.refused),
             None => Err(protox::Error::file_not_found(name)),
         }
     }
 }
-
-/// Hands protox each file only once its option values are known to nest no deeper than
-/// buf allows ([`crate::limits::expression_depth`]): protox's option parser recurses without
-/// a bound. The located error is kept for [`compile_set_encoded`] to return.
-struct DepthGuard<R> {
-    inner: R,
-    refused: std::cell::RefCell<Option<(String, String, usize)>>,
-}
-
-impl<R: protox::file::FileResolver> protox::file::FileResolver for DepthGuard<R> {
-    fn resolve_path(&self, path: &Path) -> Option<String> {
-        self.inner.resolve_path(path)
-    }
-
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        let file = self.inner.open_file(name)?;
-        if let Some(text) = file.source() {
-            if let Some(offset) = crate::limits::expression_depth(text) {
-                self.refused.borrow_mut().get_or_insert((
-                    name.to_string(),
-                    text.to_string(),
-                    offset,
-                ));
-                return Err(protox::Error::new(DEPTH_REASON));
-            }
-        }
-        Ok(file)
-    }
-}
-
-/// buf's words for an option value nested too deeply.
-const DEPTH_REASON: &str = "expression nesting depth must be at most 100";
-
-/// The error a resolver met, kept for [`compile_set_encoded`] to return as it is (protox
-/// would only keep its text).
-type Refused = std::rc::Rc<std::cell::RefCell<Option<LoadError>>>;
 
 /// Serves imports from an import root on disk (a module root or `-I`), reading only
 /// regular files of bounded size: a FIFO there would block the compiler forever.
@@ -141,26 +135,13 @@ impl protox::file::FileResolver for RootResolver {
             })
             .and_then(|bytes| String::from_utf8(bytes).map_err(|e| not_utf8(&shown, e.as_bytes())));
         match read {
-            Ok(text) => protox::file::File::from_source(name, &text),
+            Ok(text) => parse_bounded(name, &shown, &text, &self.refused),
             Err(e) => {
                 let reason = e.to_string();
                 self.refused.borrow_mut().get_or_insert(e);
                 Err(protox::Error::new(reason))
             }
         }
-    }
-}
-
-/// Lets the compiler own a resolver whose state the caller still reads.
-struct SharedResolver<R>(std::rc::Rc<R>);
-
-impl<R: protox::file::FileResolver> protox::file::FileResolver for SharedResolver<R> {
-    fn resolve_path(&self, path: &Path) -> Option<String> {
-        self.0.resolve_path(path)
-    }
-
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        self.0.open_file(name)
     }
 }
 
@@ -177,46 +158,31 @@ pub fn compile_set_encoded(
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
     use protox::file::{ChainFileResolver, GoogleFileResolver};
-    let texts = set
+    let refused = Refused::default();
+    let files = set
         .files
         .iter()
-        .map(|(k, f)| (k.clone(), Arc::clone(&f.text)))
+        .map(|(k, f)| (k.clone(), (Arc::clone(&f.text), f.display.clone())))
         .collect();
     let mut chain = ChainFileResolver::new();
-    chain.add(MemoryResolver(Arc::new(texts)));
-    let unreadable = Refused::default();
+    chain.add(MemoryResolver {
+        files,
+        refused: std::rc::Rc::clone(&refused),
+    });
     for root in &set.roots {
         chain.add(RootResolver {
             root: root.clone(),
-            refused: std::rc::Rc::clone(&unreadable),
+            refused: std::rc::Rc::clone(&refused),
         });
     }
     chain.add(GoogleFileResolver::new());
-    let guard = std::rc::Rc::new(DepthGuard {
-        inner: chain,
-        refused: Default::default(),
-    });
-    let mut compiler =
-        protox::Compiler::with_file_resolver(SharedResolver(std::rc::Rc::clone(&guard)));
+    let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_imports(true).include_source_info(true);
     for name in names {
         if let Err(e) = compiler.open_file(name) {
-            let refused = guard.refused.borrow_mut().take();
-            return Err(match refused {
-                Some((file, text, offset)) => {
-                    let (line, col) = crate::limits::line_col(&text, offset);
-                    let shown = set.shown(&file);
-                    LoadError::Compile {
-                        location: format!("{shown}:{line}:{col}"),
-                        reason: DEPTH_REASON.into(),
-                        source_code: Some(NamedSource::new(shown, text)),
-                        span: Some(SourceSpan::from(offset..offset + 1)),
-                    }
-                }
-                None => match unreadable.borrow_mut().take() {
-                    Some(refused) => refused,
-                    None => compile_error(e, set),
-                },
+            return Err(match refused.borrow_mut().take() {
+                Some(refused) => refused,
+                None => compile_error(e, set),
             });
         }
     }

@@ -8,10 +8,10 @@
 //! Option values (`option (o) = { r: { r: ... } }`) are parsed by a recursive text-format
 //! parser inside the compiler, with no bound of its own: a deep enough value overflows the
 //! stack. buf refuses values nested more than 100 levels ("expression nesting depth must be
-//! at most 100", pointing at the opening `{`, `[` or `<` of level 101); [`expression_depth`]
-//! finds that place before the text reaches the compiler. Deep message nesting is bounded
-//! by the parser itself (31 levels, as protoc), and image decoding by prost's recursion
-//! limit.
+//! at most 100", pointing at the opening `{`, `[` or `<` of level 101) and messages nested
+//! more than 31 levels ("message nesting depth must be less than 32", at the name of the
+//! 32nd); [`nesting`] finds either place before the text reaches the compiler. Image
+//! decoding is bounded by prost's recursion limit (100 levels).
 
 use std::io::Read as _;
 use std::path::Path;
@@ -166,33 +166,83 @@ pub fn on_compile_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     both(f, || ()).0
 }
 
-/// The byte offset of the first `{`, `[` or `<` that opens level
-/// [`MAX_EXPRESSION_DEPTH`]` + 1` of an option value in a `.proto` text, if any.
+/// buf's bound on how deeply messages (and groups) nest: the 32nd level is refused.
+pub const MAX_MESSAGE_DEPTH: usize = 31;
+
+/// buf's words for a value nested too deeply.
+pub const EXPRESSION_DEPTH_REASON: &str = "expression nesting depth must be at most 100";
+/// buf's words for messages nested too deeply.
+pub const MESSAGE_DEPTH_REASON: &str = "message nesting depth must be less than 32";
+
+/// Where a `.proto` text first nests deeper than buf allows, and buf's words for it:
+/// an option value level [`MAX_EXPRESSION_DEPTH`]` + 1` (at its opening bracket), or a
+/// message or group declared at level [`MAX_MESSAGE_DEPTH`]` + 1` (at its name).
 ///
 /// A value expression starts at an opening bracket right after `=` (declaration bodies
 /// never follow `=`: `message M {`, `rpc ... returns (R) {`, `group G = 1 {`); inside it,
 /// every `{`, `[`, `<` opens a level and `}`, `]`, `>` closes one.
-pub fn expression_depth(text: &str) -> Option<usize> {
+pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
     let mut tokens = crate::plan::Tokens::new(text);
     let mut previous_was_equals = false;
-    let mut depth = 0usize;
+    let mut expression = 0usize;
+    // Declaration blocks: whether each open `{` is a message (or group) body.
+    let mut blocks: Vec<bool> = Vec::new();
+    let mut messages = 0usize;
+    // After `message` or `group`: the offset of the name, once it is seen.
+    let mut keyword = false;
+    let mut pending_name: Option<usize> = None;
     while let Some(token) = tokens.next() {
         let start = tokens.start();
         let punct = match token {
             crate::plan::Token::Punct(c) => Some(c),
             _ => None,
         };
-        match punct {
-            Some('{' | '[' | '<') if depth > 0 || previous_was_equals => {
-                depth += 1;
-                if depth > MAX_EXPRESSION_DEPTH {
-                    return Some(start);
+        if expression > 0 || (previous_was_equals && matches!(punct, Some('{' | '[' | '<'))) {
+            match punct {
+                Some('{' | '[' | '<') => {
+                    expression += 1;
+                    if expression > MAX_EXPRESSION_DEPTH {
+                        return Some((start, EXPRESSION_DEPTH_REASON));
+                    }
                 }
+                Some('}' | ']' | '>') => expression -= 1,
+                _ => {}
             }
-            Some('}' | ']' | '>') if depth > 0 => depth -= 1,
-            _ => {}
+            previous_was_equals = false;
+            continue;
         }
         previous_was_equals = punct == Some('=');
+        match token {
+            crate::plan::Token::Word(w) => {
+                if keyword && pending_name.is_none() {
+                    pending_name = Some(start);
+                    keyword = false;
+                } else {
+                    keyword = matches!(w, "message" | "group");
+                }
+            }
+            crate::plan::Token::Punct('{') => {
+                let is_message = pending_name.is_some();
+                blocks.push(is_message);
+                if is_message {
+                    messages += 1;
+                    if messages > MAX_MESSAGE_DEPTH {
+                        return pending_name.map(|at| (at, MESSAGE_DEPTH_REASON));
+                    }
+                }
+                (keyword, pending_name) = (false, None);
+            }
+            crate::plan::Token::Punct('}') => {
+                if blocks.pop() == Some(true) {
+                    messages -= 1;
+                }
+                (keyword, pending_name) = (false, None);
+            }
+            crate::plan::Token::Punct(';') => (keyword, pending_name) = (false, None),
+            // `message.Type` is a type name, not a declaration.
+            _ if pending_name.is_none() => keyword = false,
+            _ => {}
+        }
     }
     None
 }
@@ -221,26 +271,59 @@ mod tests {
     #[test]
     fn a_hundred_levels_pass_and_the_next_is_located() {
         let ok = nested("message M { option (o) = ", "{ r: ", " }", 99);
-        assert_eq!(expression_depth(&ok), None);
+        assert_eq!(nesting(&ok), None);
         let deep = nested("message M { option (o) = ", "{ r: ", " }", 100);
         // The opening brace of level 101: after the 25-byte prefix and 100 five-byte levels.
-        assert_eq!(expression_depth(&deep), Some(25 + 500));
+        assert_eq!(nesting(&deep), Some((25 + 500, EXPRESSION_DEPTH_REASON)));
+    }
+
+    #[test]
+    fn the_32nd_message_level_is_located_at_its_name() {
+        let levels = |n: usize| {
+            let mut s = String::new();
+            for i in 0..n {
+                s.push_str(&format!("message A{i} {{ "));
+            }
+            s + &"}".repeat(n)
+        };
+        assert_eq!(nesting(&levels(31)), None);
+        let deep = levels(32);
+        let at = deep.find("A31").unwrap();
+        assert_eq!(nesting(&deep), Some((at, MESSAGE_DEPTH_REASON)));
+        // Groups are messages; enums, oneofs and fields named `message` are not.
+        let mixed = format!(
+            "{} oneof o {{ group G = 1 {{ enum E {{ X = 0; }} string message = 1; }} }} {}",
+            "message M { ".repeat(31),
+            "}".repeat(31)
+        );
+        assert_eq!(
+            nesting(&mixed),
+            Some((mixed.find("G =").unwrap(), MESSAGE_DEPTH_REASON))
+        );
+        let shallow = mixed.replacen("message M { ", "", 1).replacen('}', "", 1);
+        assert_eq!(nesting(&shallow), None);
     }
 
     #[test]
     fn lists_and_angle_brackets_count_declaration_bodies_do_not() {
         let lists = nested("option (o) = ", "{ l: [", "] }", 51);
-        assert_eq!(expression_depth(&lists), Some(13 + 50 * 6));
+        assert_eq!(
+            nesting(&lists),
+            Some((13 + 50 * 6, EXPRESSION_DEPTH_REASON))
+        );
         let angles = nested("option (o) = {r: ", "< r: ", " >", 100);
-        assert_eq!(expression_depth(&angles), Some(17 + 99 * 5));
-        let bodies = "message A { ".repeat(200);
-        assert_eq!(expression_depth(&bodies), None);
+        assert_eq!(
+            nesting(&angles),
+            Some((17 + 99 * 5, EXPRESSION_DEPTH_REASON))
+        );
+        let bodies = "service S { rpc R(A) returns (B) { option (x) = 1; } } ".repeat(200);
+        assert_eq!(nesting(&bodies), None);
         // Brackets in strings and comments are not syntax.
         let quoted = format!(
             "option (o) = {{ s: \"{}\" }}; // {}",
             "{".repeat(300),
             "{".repeat(300)
         );
-        assert_eq!(expression_depth(&quoted), None);
+        assert_eq!(nesting(&quoted), None);
     }
 }

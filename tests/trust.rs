@@ -184,8 +184,12 @@ fn deep_message_nesting_is_a_located_error() {
     deep.push_str(&"}\n".repeat(40));
     t.both("deep.proto", &deep);
     assert_same_as_full(&t, &[]);
-    // The 32nd level, on line 33 (buf: message nesting depth must be less than 32).
-    assert_error(&t.check(&[]), "old/deep.proto:33:1", "nested messages");
+    // buf: deep.proto:33:9:message nesting depth must be less than 32
+    assert_error(
+        &t.check(&[]),
+        "old/deep.proto:33:9",
+        "message nesting depth must be less than 32",
+    );
 }
 
 #[test]

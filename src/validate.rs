@@ -17,6 +17,8 @@
 //! - features are set only in editions files, each to a value of its enum;
 //! - a map entry message (`map_entry = true`) has exactly the fields `key = 1` and
 //!   `value = 2`;
+//! - reserved and extension ranges are ranges of valid numbers (every positive int32 for
+//!   a message set's extensions) and do not overlap (in a message or an enum);
 //! - source-info spans have three or four non-negative elements and do not end before
 //!   they start.
 //!
@@ -146,6 +148,7 @@ fn check_message(
     for x in &m.extension {
         check_field(x, &name, None)?;
     }
+    check_message_ranges(m).map_err(|reason| (format!("message {name}"), reason))?;
     if m.options.as_ref().and_then(|o| o.map_entry) == Some(true) {
         let kv: Vec<(&str, i32)> = m
             .field
@@ -240,6 +243,19 @@ fn check_enum(
     let own = e.options.as_ref().and_then(|o| o.features.as_ref());
     check_features(own, &element(), syntax)?;
     let open = inherited.merge(own).enum_type == features::ENUM_OPEN;
+    // Enum reserved ranges are inclusive.
+    let mut ranges = Vec::new();
+    for r in &e.reserved_range {
+        let (start, end) = (r.start.unwrap_or(0), r.end.unwrap_or(0));
+        if end < start {
+            return Err((
+                element(),
+                format!("reserved range {start} to {end} ends before it starts"),
+            ));
+        }
+        ranges.push((start, end.saturating_add(1), "reserved range"));
+    }
+    overlap(ranges).map_err(|reason| (element(), reason))?;
     match e.value.first() {
         None => return Err((element(), "an enum must have at least one value".into())),
         // Open enums (proto3, and editions unless `enum_type = CLOSED`) default to 0.
@@ -255,6 +271,51 @@ fn check_enum(
             ));
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Reserved and extension ranges (`end` exclusive) lie in 1..=536870912 and do not
+/// overlap one another.
+fn check_message_ranges(m: &DescriptorProto) -> Result<(), String> {
+    // A message set's extensions may use every positive int32.
+    let message_set = m.options.as_ref().and_then(|o| o.message_set_wire_format) == Some(true);
+    let limit = if message_set {
+        i32::MAX
+    } else {
+        MAX_FIELD_NUMBER + 1
+    };
+    let mut ranges: Vec<(i32, i32, &str)> = Vec::new();
+    for (list, kind) in [
+        (&m.reserved_range, "reserved range"),
+        (&m.extension_range, "extension range"),
+    ] {
+        for r in list.iter() {
+            let (start, end) = (r.start.unwrap_or(0), r.end.unwrap_or(0));
+            if start < 1 || end <= start || end > limit {
+                return Err(format!(
+                    "{kind} {start} to {} is not a range of field numbers",
+                    i64::from(end) - 1
+                ));
+            }
+            ranges.push((start, end, kind));
+        }
+    }
+    overlap(ranges)
+}
+
+/// The first two of `ranges` (`end` exclusive) that overlap, in words.
+fn overlap(mut ranges: Vec<(i32, i32, &str)>) -> Result<(), String> {
+    ranges.sort();
+    for pair in ranges.windows(2) {
+        let ((s1, e1, k1), (s2, e2, k2)) = (pair[0], pair[1]);
+        if s2 < e1 {
+            return Err(format!(
+                "{k1} {s1} to {} overlaps {k2} {s2} to {}",
+                e1 - 1,
+                e2 - 1
+            ));
+        }
     }
     Ok(())
 }

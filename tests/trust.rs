@@ -597,6 +597,23 @@ mod images {
     }
 
     #[test]
+    fn overlapping_reserved_ranges() {
+        let mut file = good();
+        let range = |start, end| prost_types::descriptor_proto::ReservedRange {
+            start: Some(start),
+            end: Some(end),
+        };
+        file.message_type[0].reserved_range = vec![range(5, 10), range(8, 12)];
+        assert_rejected(
+            vec![file],
+            &[
+                "message a.M",
+                "reserved range 5 to 9 overlaps reserved range 8 to 11",
+            ],
+        );
+    }
+
+    #[test]
     fn unknown_syntax() {
         let mut file = good();
         file.syntax = Some("proto4".into());

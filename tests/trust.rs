@@ -396,6 +396,11 @@ fn empty_path_says_so() {
         "an empty path names nothing",
         "give a directory",
     );
+    assert_error(
+        &t.check(&["--config", ""]),
+        "--config",
+        "an empty path names nothing",
+    );
 }
 
 #[test]

@@ -218,12 +218,6 @@ impl BufConfig {
 /// A config file's text: a regular file, at most [`crate::limits::MAX_CONFIG_BYTES`],
 /// UTF-8.
 fn read_config_text(path: &Path) -> Result<String, ConfigError> {
-    if path.as_os_str().is_empty() {
-        return Err(ConfigError::Invalid {
-            path: "--config".into(),
-            reason: "an empty path names nothing: give the path of a buf.yaml".into(),
-        });
-    }
     let invalid = |reason: String| ConfigError::Invalid {
         path: crate::limits::shown_path(path),
         reason,

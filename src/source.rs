@@ -479,9 +479,6 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         });
     }
     for inc in &options.includes {
-        if inc.as_os_str().is_empty() {
-            return Err(LoadError::EmptyPath);
-        }
         // protox skips include paths that do not exist; a mistyped -I would go unnoticed.
         if !inc.exists() {
             return Err(LoadError::NotFound {

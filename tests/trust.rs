@@ -397,9 +397,9 @@ fn empty_path_says_so() {
         "give a directory",
     );
     assert_error(
-        &t.check(&["--config", ""]),
-        "--config",
+        &t.run(&["check", "new", "--against", ""]),
         "an empty path names nothing",
+        "give a directory",
     );
 }
 

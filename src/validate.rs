@@ -28,7 +28,9 @@
 //! reserved and extension ranges, extension numbers inside the extendee's ranges, enum
 //! numbers unique unless `allow_alias`, JSON names of proto3 fields unique, defaults fit
 //! their type, options have the right types. prost-reflect does not know editions: an
-//! editions file goes through it as proto2, whose checks editions only relaxes.
+//! editions file goes through it as proto2, whose checks editions only relaxes; and it
+//! follows `import public` one level only, so files visible through public imports are
+//! made direct imports first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -454,6 +456,32 @@ fn check_with_pool(
     for f in &mut set.file {
         if f.syntax.as_deref() == Some("editions") {
             f.syntax = Some("proto2".into());
+        }
+    }
+    // prost-reflect 0.16 follows `import public` one level only (protoc follows it
+    // transitively): make every file visible through public imports a direct import.
+    let public: BTreeMap<String, Vec<String>> = set
+        .file
+        .iter()
+        .map(|f| {
+            let deps = f
+                .public_dependency
+                .iter()
+                .filter_map(|&i| f.dependency.get(usize::try_from(i).ok()?).cloned())
+                .collect();
+            (f.name.clone().unwrap_or_default(), deps)
+        })
+        .collect();
+    for f in &mut set.file {
+        let mut seen: BTreeSet<String> = f.dependency.iter().cloned().collect();
+        let mut stack: Vec<String> = f.dependency.clone();
+        while let Some(d) = stack.pop() {
+            for p in public.get(&d).into_iter().flatten() {
+                if seen.insert(p.clone()) {
+                    f.dependency.push(p.clone());
+                    stack.push(p.clone());
+                }
+            }
         }
     }
     let Err(err) = prost_reflect::DescriptorPool::from_file_descriptor_set(set) else {

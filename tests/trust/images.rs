@@ -263,3 +263,52 @@ fn proto3_enum_must_start_at_zero() {
     });
     assert_rejected(vec![file], &["enum a.E", "must be 0"]);
 }
+
+#[test]
+fn types_seen_through_chains_of_public_imports_resolve() {
+    // a.proto imports public b.proto, which imports public c.proto; d.proto imports
+    // a.proto and uses c.proto's message, as protoc allows.
+    let file = |name: &str, deps: &[&str], public: bool| FileDescriptorProto {
+        name: Some(name.into()),
+        package: Some("p".into()),
+        syntax: Some("proto3".into()),
+        dependency: deps.iter().map(|d| d.to_string()).collect(),
+        public_dependency: if public && !deps.is_empty() {
+            vec![0]
+        } else {
+            vec![]
+        },
+        ..Default::default()
+    };
+    let mut c = file("c.proto", &[], false);
+    c.message_type.push(DescriptorProto {
+        name: Some("C".into()),
+        ..Default::default()
+    });
+    let mut d = file("d.proto", &["a.proto"], false);
+    let mut uses = field("c", 1);
+    uses.r#type = Some(Type::Message as i32);
+    uses.type_name = Some(".p.C".into());
+    d.message_type.push(DescriptorProto {
+        name: Some("D".into()),
+        field: vec![uses],
+        ..Default::default()
+    });
+    let files = vec![
+        c,
+        file("b.proto", &["c.proto"], true),
+        file("a.proto", &["b.proto"], true),
+        d,
+    ];
+    let t = Tree::new();
+    let bytes = FileDescriptorSet { file: files }.encode_to_vec();
+    t.write("old.binpb", &bytes);
+    t.write("new.binpb", &bytes);
+    let out = t.run(&["check", "new.binpb", "--against", "old.binpb"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -104,3 +104,62 @@ fn closure_key(
     }
     git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::SourceFile;
+
+    fn set(files: &[(&str, &str)]) -> SourceSet {
+        let mut set = SourceSet::default();
+        for (name, text) in files {
+            set.files.insert(
+                name.to_string(),
+                SourceFile {
+                    text: (*text).into(),
+                    key: git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap(),
+                    display: name.to_string(),
+                    module_root: ".".into(),
+                    origin: None,
+                },
+            );
+        }
+        set
+    }
+
+    fn headers(set: &SourceSet) -> BTreeMap<String, Header> {
+        set.files
+            .iter()
+            .map(|(n, f)| (n.clone(), crate::plan::scan(&f.text)))
+            .collect()
+    }
+
+    #[test]
+    fn a_closure_is_keyed_by_every_file_it_reaches() {
+        let a = set(&[
+            ("a.proto", "import \"b.proto\";"),
+            ("b.proto", "message B {}"),
+        ]);
+        let b = set(&[
+            ("a.proto", "import \"b.proto\";"),
+            ("b.proto", "message B { }"),
+        ]);
+        let wk = |_: &str| false;
+        let key_a = closure_key(&a, &headers(&a), "a.proto", &wk);
+        let key_b = closure_key(&b, &headers(&b), "a.proto", &wk);
+        assert!(key_a.is_some());
+        // Same a.proto, different b.proto: another closure.
+        assert_ne!(key_a, key_b);
+    }
+
+    #[test]
+    fn a_closure_that_leaves_the_side_is_not_remembered() {
+        let s = set(&[
+            ("a.proto", "import \"elsewhere.proto\";"),
+            ("w.proto", "import \"google/protobuf/empty.proto\";"),
+        ]);
+        let wk = |i: &str| i.starts_with("google/protobuf/");
+        assert_eq!(closure_key(&s, &headers(&s), "a.proto", &wk), None);
+        assert!(closure_key(&s, &headers(&s), "w.proto", &wk).is_some());
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
 use prost::Message as _;
-use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver, IncludeFileResolver};
+use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver};
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;
@@ -91,14 +91,81 @@ impl SourceSet {
     }
 }
 
+/// The error a resolver met, kept for [`compile_set_encoded`] to return as it is (protox
+/// would only keep its text).
+type Refused = std::rc::Rc<std::cell::RefCell<Option<LoadError>>>;
+
+/// Parses a file for protox once it is known to stay within the bounds buf sets
+/// ([`crate::limits::nesting`]): protox's option parser recurses without a bound, and its
+/// parser's own message-depth error is worded and placed unlike buf's.
+fn parse_bounded(
+    name: &str,
+    shown: &str,
+    text: &str,
+    refused: &Refused,
+) -> Result<protox::file::File, protox::Error> {
+    if let Some((offset, reason)) = crate::limits::nesting(text) {
+        let (line, col) = crate::limits::line_col(text, offset);
+        refused.borrow_mut().get_or_insert(LoadError::Compile {
+            location: format!("{shown}:{line}:{col}"),
+            reason: reason.to_string(),
+            source_code: Some(NamedSource::new(shown, text.to_string())),
+            span: Some(SourceSpan::from(offset..offset + 1)),
+        });
+        return Err(protox::Error::new(reason));
+    }
+    protox::file::File::from_source(name, text)
+}
+
 /// Serves the side's files to protox from memory, so no file is read twice.
-struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
+struct MemoryResolver {
+    /// Text and shown path by import path.
+    files: std::collections::HashMap<String, (Arc<str>, String)>,
+    refused: Refused,
+}
 
 impl FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        match self.0.get(name) {
-            Some(text) => protox::file::File::from_source(name, text),
+        match self.files.get(name) {
+            Some((text, shown)) => parse_bounded(name, shown, text, &self.refused),
             None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+/// Serves imports from an import root on disk (a module root or `-I`), reading only
+/// regular files of bounded size: a FIFO there would block the compiler forever.
+struct RootResolver {
+    root: Root,
+    refused: Refused,
+}
+
+impl protox::file::FileResolver for RootResolver {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let path = self.root.path.join(name);
+        if path.symlink_metadata().is_err() {
+            return Err(protox::Error::file_not_found(name));
+        }
+        let shown = display_path(&self.root.display, name);
+        let read = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES)
+            .map_err(|reason| LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            })
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|e| not_utf8(&shown, e.as_bytes())));
+        match read {
+            // A leading byte-order mark is accepted, as buf and protoc accept it.
+            Ok(text) => parse_bounded(
+                name,
+                &shown,
+                text.strip_prefix('\u{feff}').unwrap_or(&text),
+                &self.refused,
+            ),
+            Err(e) => {
+                let reason = e.to_string();
+                self.refused.borrow_mut().get_or_insert(e);
+                Err(protox::Error::new(reason))
+            }
         }
     }
 }
@@ -115,26 +182,33 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
-    let texts = set
+    let refused = Refused::default();
+    let files = set
         .files
         .iter()
-        .map(|(k, f)| (k.clone(), Arc::clone(&f.text)))
+        .map(|(k, f)| (k.clone(), (Arc::clone(&f.text), f.display.clone())))
         .collect();
     let mut chain = ChainFileResolver::new();
-    chain.add(MemoryResolver(Arc::new(texts)));
+    chain.add(MemoryResolver {
+        files,
+        refused: std::rc::Rc::clone(&refused),
+    });
     for root in &set.roots {
-        chain.add(IncludeRoot(
-            IncludeFileResolver::new(root.path.clone()),
-            root.path.clone(),
-        ));
+        chain.add(RootResolver {
+            root: root.clone(),
+            refused: std::rc::Rc::clone(&refused),
+        });
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_imports(true).include_source_info(true);
     for name in names {
-        compiler
-            .open_file(name)
-            .map_err(|e| compile_error(e, set))?;
+        if let Err(e) = compiler.open_file(name) {
+            return Err(match refused.borrow_mut().take() {
+                Some(refused) => refused,
+                None => compile_error(e, set),
+            });
+        }
     }
     let bytes = compiler.encode_file_descriptor_set();
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
@@ -185,26 +259,6 @@ pub fn source_text(text: String) -> Arc<str> {
     match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.into(),
         None => text.into(),
-    }
-}
-
-/// An include root (`-I`, module roots) whose files may start with a byte-order mark.
-struct IncludeRoot(IncludeFileResolver, PathBuf);
-
-impl FileResolver for IncludeRoot {
-    fn resolve_path(&self, path: &Path) -> Option<String> {
-        self.0.resolve_path(path)
-    }
-
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        self.0.open_file(name).or_else(|err| {
-            // protox does not parse a leading byte-order mark: read the file again without.
-            let bytes = std::fs::read(self.1.join(name)).unwrap_or_default();
-            match bytes.strip_prefix(BOM).map(std::str::from_utf8) {
-                Some(Ok(text)) => protox::file::File::from_source(name, text),
-                _ => Err(err),
-            }
-        })
     }
 }
 
@@ -384,26 +438,48 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let is_proto = |p: &Path| p.extension().is_some_and(|x| x == "proto");
     for entry in walker {
-        let entry = entry.map_err(|e| LoadError::Unreadable {
-            path: e
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| root.display().to_string()),
-            // walkdir's own message repeats the path: keep just the cause when there is one.
-            reason: e
-                .io_error()
-                .map_or_else(|| e.to_string(), ToString::to_string),
-        })?;
-        let is_proto =
-            entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "proto");
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A dangling symbolic link is nothing to read unless it names a .proto file:
+            // a broken README.md link must not matter.
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.path().is_some_and(|p| {
+                        !is_proto(p) && p.symlink_metadata().is_ok_and(|m| m.is_symlink())
+                    }) =>
+            {
+                continue
+            }
+            Err(e) => {
+                let dangling = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                return Err(LoadError::Unreadable {
+                    path: e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| root.display().to_string()),
+                    // walkdir's own message repeats the path: keep just the cause.
+                    reason: if dangling {
+                        "a symbolic link to nothing".to_string()
+                    } else {
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    },
+                });
+            }
+        };
+        let proto = !entry.file_type().is_dir() && is_proto(entry.path());
         // A .proto reached through a link that leaves the import root is refused, as on a
         // git side (crate::symlinks); links to anything else do not matter.
         if entry.path_is_symlink() {
             if let Err(reason) = crate::symlinks::check_dir_link(root, entry.path()) {
                 if entry.file_type().is_dir() {
                     outside.push((entry.path().to_path_buf(), reason));
-                } else if is_proto {
+                } else if proto {
                     return Err(LoadError::Unreadable {
                         path: entry.path().display().to_string(),
                         reason,
@@ -411,7 +487,7 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 }
             }
         }
-        if !is_proto {
+        if !proto {
             continue;
         }
         if let Some((link, reason)) = outside.iter().find(|(l, _)| entry.path().starts_with(l)) {
@@ -420,12 +496,29 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 reason: reason.clone(),
             });
         }
+        // A FIFO would block the read forever and a device never ends: say so instead.
+        if !entry.file_type().is_file() {
+            let kind = std::fs::metadata(entry.path())
+                .map(|m| crate::limits::kind_of(&m))
+                .unwrap_or("not a file");
+            return Err(LoadError::Unreadable {
+                path: entry.path().display().to_string(),
+                reason: format!("not a regular file ({kind})"),
+            });
+        }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let rel = rel
+        // A file's name is its import path, a protobuf string: it must be UTF-8.
+        let Some(rel) = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+        else {
+            return Err(LoadError::Unreadable {
+                path: crate::limits::shown_path(entry.path()),
+                reason: "the file name is not valid UTF-8 (a .proto file's name is its import path, which must be UTF-8)".into(),
+            });
+        };
         if excludes
             .iter()
             .any(|x| rel == *x || rel.starts_with(&format!("{}/", x.trim_end_matches('/'))))

@@ -25,6 +25,7 @@ pub mod git;
 pub mod history;
 pub mod import_path;
 pub mod index;
+pub mod limits;
 pub mod plan;
 pub mod prove;
 pub mod quote;
@@ -34,6 +35,8 @@ pub mod source;
 pub mod spans;
 pub mod symlinks;
 pub mod threads;
+pub mod validate;
+pub mod verified;
 pub mod versioning;
 
 pub use api::{Check, Error, History, Loaded, OutputFormat, Report};

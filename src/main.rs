@@ -251,7 +251,10 @@ fn fail(err: miette::Report) -> ExitCode {
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         eprintln!("{err:?}");
     } else {
-        eprintln!("protoguard: {err}");
+        // One line, whatever a file name or identifier in it holds.
+        let line = protoguard::limits::escape_controls(&err.to_string());
+        let line = protoguard::limits::shorten_echoes(&line);
+        eprintln!("protoguard: {line}");
     }
     ExitCode::from(2)
 }

@@ -153,19 +153,22 @@ pub fn annotate(
     out
 }
 
-/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path),
-/// followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
+use crate::limits::escape_controls;
+
+/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path;
+/// control characters escaped, so a file name holding a newline cannot forge a line that a
+/// CI runner obeys), followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
 pub fn render_text(annotations: &[Annotation]) -> String {
     let mut s = String::new();
     for a in annotations {
         let _ = writeln!(
             s,
             "{}:{}:{}: {} {}",
-            a.path.as_deref().unwrap_or("<input>"),
+            escape_controls(a.path.as_deref().unwrap_or("<input>")),
             a.start_line,
             a.start_column,
             a.rule,
-            a.message
+            escape_controls(&a.message)
         );
         s.push_str(&details(a));
     }
@@ -176,10 +179,10 @@ pub fn render_text(annotations: &[Annotation]) -> String {
 pub fn details(a: &Annotation) -> String {
     let mut s = String::new();
     if let Some(to) = &a.renamed_to {
-        let _ = writeln!(s, "    renamed to: {to}");
+        let _ = writeln!(s, "    renamed to: {}", escape_controls(to));
     }
     for n in &a.notes {
-        let _ = writeln!(s, "    note: {n}");
+        let _ = writeln!(s, "    note: {}", escape_controls(n));
     }
     if !a.affects.is_empty() {
         const SHOWN: usize = 5;
@@ -193,7 +196,7 @@ pub fn details(a: &Annotation) -> String {
         if a.affects.len() > SHOWN {
             list.push_str(&format!(" and {} more", a.affects.len() - SHOWN));
         }
-        let _ = writeln!(s, "    affects: {list}");
+        let _ = writeln!(s, "    affects: {}", escape_controls(&list));
     }
     s
 }

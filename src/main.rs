@@ -294,6 +294,8 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     let (new_input, old_input) = (pair.new, pair.old);
     let new_cfg = match &sides.config {
         Some(p) => Some(BufConfig::read(p)?),
+        // The index has no buf.yaml of its own to read: the work tree's directory does.
+        None if sides.staged => BufConfig::find(std::path::Path::new(&sides.new))?,
         None => new_input.buf_config()?,
     };
     let old_cfg = old_input.buf_config()?;

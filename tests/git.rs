@@ -1465,3 +1465,41 @@ fn git_new_side_is_located_like_a_directory() {
     assert_code(&staged, 1, "--staged");
     assert_eq!(findings_json(&staged), from_dir);
 }
+
+/// `--staged` selects rules from the buf.yaml of NEW's directory, as a directory NEW does;
+/// without one, buf's no-config default (v1's, without FIELD_SAME_DEFAULT) applies.
+#[test]
+fn staged_reads_the_work_tree_buf_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    commit(&repo, &[(FILE, DEFAULTS_OLD)], "defaults");
+    write(&root, FILE, DEFAULTS_NEW);
+    stage_all(&repo);
+    let rules = |out: &Output| -> Vec<String> {
+        let mut r: Vec<String> = findings_json(out)
+            .iter()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["type"].as_str().unwrap().to_string()
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    let out = run(&root, &["check", "proto", "--staged", "--format", "json"]);
+    assert_code(&out, 1, "--staged without buf.yaml");
+    assert_eq!(rules(&out), ["FIELD_SAME_JSON_NAME", "FIELD_SAME_TYPE"]);
+    write(&root, "proto/buf.yaml", "version: v2\n");
+    let out = run(&root, &["check", "proto", "--staged", "--format", "json"]);
+    assert_code(&out, 1, "--staged with a v2 buf.yaml");
+    assert_eq!(
+        rules(&out),
+        [
+            "FIELD_SAME_DEFAULT",
+            "FIELD_SAME_DEFAULT",
+            "FIELD_SAME_JSON_NAME",
+            "FIELD_SAME_TYPE"
+        ]
+    );
+}

@@ -120,7 +120,6 @@ mod tests {
                     key: git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap(),
                     display: name.to_string(),
                     module_root: ".".into(),
-                    origin: None,
                 },
             );
         }

@@ -189,6 +189,8 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // Unchanged files that compiled are remembered between runs (see protoguard::verified).
+    protoguard::verified::remember_under(protoguard::verified::default_dir());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -8,7 +8,8 @@
 //! remembers the ones that did compile.
 //!
 //! The memory is a directory of empty files under the cache directory
-//! (`$XDG_CACHE_HOME/protoguard/verified/`, else `~/.cache/protoguard/verified/`), one per
+//! (`$XDG_CACHE_HOME/protoguard/verified/`, else `~/.cache/protoguard/verified/`, once the
+//! command line has asked for it with [`remember_under`]), one per
 //! file that compiled, named by a hash of the protoguard version and of the file's closure:
 //! its import path and git blob id, and those of every file it imports, transitively. Only
 //! successes are recorded. A file whose closure reaches outside the side's own files (an
@@ -67,8 +68,24 @@ impl Pending {
     }
 }
 
-fn cache_dir() -> Option<PathBuf> {
+/// Where successes are remembered: nowhere until [`remember_under`] says (the command line
+/// does; a library caller, a test among them, never writes to the user's cache unasked).
+static CACHE_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Remembers successes under `dir` from now on (`None`: not at all).
+pub fn remember_under(dir: Option<PathBuf>) {
+    if let Ok(mut d) = CACHE_DIR.lock() {
+        *d = dir;
+    }
+}
+
+/// The directory the command line uses: `verified/` under [`crate::history::Cache::default_dir`].
+pub fn default_dir() -> Option<PathBuf> {
     crate::history::Cache::default_dir().map(|d| d.join("verified"))
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    CACHE_DIR.lock().ok().and_then(|d| d.clone())
 }
 
 /// The hash of the protoguard version and of `name`'s closure (import path and blob id of

@@ -738,6 +738,11 @@ fn structural_types_switch_from_flag_and_settings_file() {
             .args(extra)
             .current_dir(t.path().join("new"))
             .env("NO_COLOR", "1")
+            // Caches go to a scratch directory, not the user's.
+            .env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join("protoguard-test-cache"),
+            )
             .output()
             .unwrap()
     };

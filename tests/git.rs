@@ -108,7 +108,12 @@ fn git_cli(cwd: &Path) -> Option<Command> {
         .env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com");
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        // Hooks run protoguard: its caches go to a scratch directory, not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("protoguard-test-cache"),
+        );
     for var in GIT_ENV {
         cmd.env_remove(var);
     }

@@ -50,7 +50,7 @@ impl SourceSet {
     }
 
     /// The raw bytes of a file this side can see.
-    fn read(&self, name: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {
         if let Some(f) = self.files.get(name) {
             return Some(f.text.as_bytes().to_vec());
         }
@@ -61,7 +61,7 @@ impl SourceSet {
     }
 
     /// The path a user sees for a file.
-    fn shown(&self, name: &str) -> String {
+    pub(crate) fn shown(&self, name: &str) -> String {
         if let Some(f) = self.files.get(name) {
             return f.display.clone();
         }
@@ -96,6 +96,29 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
+    // Editions files need protoc (see `crate::protoc`); proto2/proto3 sets stay with protox.
+    let (decoded, bytes) = if crate::protoc::needs_protoc(set, names) {
+        crate::protoc::compile(set, names)?
+    } else {
+        match compile_with_protox(set, names) {
+            Ok(compiled) => compiled,
+            // An editions file reached only through an import root on disk (`-I`) is seen
+            // first by protox, which cannot read it.
+            Err(e) if crate::protoc::closure_has_editions(set, names) => {
+                drop(e);
+                crate::protoc::compile(set, names)?
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    Ok((inputs_of(set, decoded), bytes))
+}
+
+/// Compiles `names` with protox: the decoded descriptors and their encoding.
+fn compile_with_protox(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
     use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
     let texts = set
         .files
@@ -122,7 +145,12 @@ pub fn compile_set_encoded(
         source_code: None,
         span: None,
     })?;
-    let files = decoded
+    Ok((decoded, bytes))
+}
+
+/// The compiled files of a side, each with how it is shown and whether it is an import.
+fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
+    decoded
         .file
         .into_iter()
         .map(|proto| {
@@ -151,8 +179,7 @@ pub fn compile_set_encoded(
                 }
             }
         })
-        .collect();
-    Ok((files, bytes))
+        .collect()
 }
 
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf

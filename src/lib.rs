@@ -23,6 +23,7 @@ pub mod git;
 pub mod history;
 pub mod index;
 pub mod plan;
+pub mod protoc;
 pub mod prove;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,458 @@
+//! Compiling editions sources (`edition = "2023"`, `"2024"`) with protoc.
+//!
+//! protox 0.10, which compiles every proto2/proto3 set, has no editions support, and no Rust
+//! compiler of `.proto` files resolves editions features today. protoc does, so a compile set
+//! whose closure (the files named and everything they import, transitively) holds an editions
+//! file is handed to the protoc binary vendored by the `protoc-bin-vendored` crate (36.2,
+//! editions 2023 and 2024, with the well-known types and the language feature files under its
+//! `include/`). Nothing needs to be installed: it comes with `cargo build`. The environment
+//! variable `PROTOGUARD_PROTOC` names another protoc to use instead.
+//!
+//! Sources may come from git blobs, so the side's files are written to a private temporary
+//! directory (removed afterwards) that is the first import root, followed by the side's roots
+//! on disk and protoc's include directory: imports resolve in the order protox resolves them.
+//!
+//! protoc counts columns in bytes, but advances a tab to the next multiple of 8; protox counts
+//! bytes. Every source-info span and every error position is converted to protox's convention,
+//! so findings and errors read the same whichever compiler produced them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use miette::{NamedSource, SourceCode, SourceSpan};
+use prost::Message as _;
+
+use crate::compile::SourceSet;
+use crate::descriptor::{FileDescriptorProto, FileDescriptorSet};
+use crate::error::LoadError;
+
+/// protoc's tab stop.
+const TAB_WIDTH: i32 = 8;
+
+/// Where protoc and its include directory are, or why they are not available.
+fn protoc() -> Result<&'static (PathBuf, Option<PathBuf>), &'static str> {
+    static FOUND: OnceLock<Result<(PathBuf, Option<PathBuf>), String>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            // The vendored crate asserts that its files exist; a binary copied away from the
+            // cargo registry must get an error, not a panic message.
+            let vendored = || {
+                let hook = std::panic::take_hook();
+                std::panic::set_hook(Box::new(|_| {}));
+                let found = std::panic::catch_unwind(|| {
+                    let bin = protoc_bin_vendored::protoc_bin_path().ok()?;
+                    let include = protoc_bin_vendored::include_path().ok();
+                    Some((bin, include))
+                });
+                std::panic::set_hook(hook);
+                found.ok().flatten()
+            };
+            match std::env::var_os("PROTOGUARD_PROTOC") {
+                Some(bin) => Ok((
+                    PathBuf::from(bin),
+                    vendored().and_then(|(_, include)| include),
+                )),
+                None => vendored().ok_or_else(|| {
+                    "protoc, needed to compile editions files, is not available: the copy \
+                     vendored at build time is gone; set PROTOGUARD_PROTOC to a protoc that \
+                     supports editions (27 or later)"
+                        .to_string()
+                }),
+            }
+        })
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// The text of a file protoc ships (well-known types, language features).
+fn read_included(name: &str) -> Option<Vec<u8>> {
+    let (_, include) = protoc().ok()?;
+    std::fs::read(include.as_ref()?.join(name)).ok()
+}
+
+/// Whether protoc ships `name` (`google/protobuf/cpp_features.proto`, ...).
+pub fn ships(name: &str) -> bool {
+    protoc()
+        .ok()
+        .and_then(|(_, include)| include.as_ref())
+        .is_some_and(|dir| dir.join(name).is_file())
+}
+
+/// The text of a file this side can see: its own, under its roots, or shipped with protoc.
+fn text_of(set: &SourceSet, name: &str) -> Option<Vec<u8>> {
+    set.read(name).or_else(|| read_included(name))
+}
+
+/// Whether the closure of `names` (their transitive imports included) holds an editions file.
+/// Cheap when no file of the set mentions `edition` at all, which is every proto2/proto3 tree
+/// whose imports are its own files.
+pub fn needs_protoc(set: &SourceSet, names: &[String]) -> bool {
+    if !set.files.values().any(|f| f.text.contains("edition")) {
+        return false;
+    }
+    closure_has_editions(set, names)
+}
+
+/// Walks the imports of `names`, reading each file once, and says whether one is an editions file.
+pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> bool {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue: Vec<String> = names.to_vec();
+    while let Some(name) = queue.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let header = match set.files.get(&name) {
+            Some(f) => crate::plan::scan(&f.text),
+            None => match text_of(set, &name).map(String::from_utf8) {
+                Some(Ok(text)) => crate::plan::scan(&text),
+                _ => continue,
+            },
+        };
+        if header.edition.is_some() {
+            return true;
+        }
+        queue.extend(header.imports);
+    }
+    false
+}
+
+/// A private directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("protoguard-protoc-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn internal(set: &SourceSet, reason: String) -> LoadError {
+    LoadError::Compile {
+        location: set.display_root.clone(),
+        reason,
+        source_code: None,
+        span: None,
+    }
+}
+
+/// Compiles `names` (files of `set`) with protoc: the decoded descriptors (imports and source
+/// info included, spans in protox's convention) and protoc's encoded `FileDescriptorSet`.
+pub fn compile(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
+    let (bin, include) = protoc().map_err(|e| internal(set, e.to_string()))?;
+    let io = |what: &str, e: std::io::Error| internal(set, format!("{what}: {e}"));
+    let scratch = Scratch::new().map_err(|e| io("cannot create a temporary directory", e))?;
+    let src = scratch.0.join("src");
+    for (name, file) in &set.files {
+        let path = src.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("cannot write a temporary file", e))?;
+        }
+        std::fs::write(&path, file.text.as_bytes())
+            .map_err(|e| io("cannot write a temporary file", e))?;
+    }
+    std::fs::create_dir_all(&src).map_err(|e| io("cannot create a temporary directory", e))?;
+    let out = scratch.0.join("set.binpb");
+    // One argument a line in an argument file: a large tree does not hit the command-line limit.
+    let mut args = vec![
+        "--include_imports".to_string(),
+        "--include_source_info".to_string(),
+        format!("--descriptor_set_out={}", out.display()),
+        "--proto_path=.".to_string(),
+    ];
+    for root in &set.roots {
+        args.push(format!("--proto_path={}", absolute(&root.path).display()));
+    }
+    if let Some(include) = include {
+        args.push(format!("--proto_path={}", include.display()));
+    }
+    args.extend(names.iter().cloned());
+    let argfile = scratch.0.join("args");
+    std::fs::write(&argfile, args.join("\n") + "\n")
+        .map_err(|e| io("cannot write a temporary file", e))?;
+    let output = std::process::Command::new(bin)
+        .arg(format!("@{}", argfile.display()))
+        .current_dir(&src)
+        .output()
+        .map_err(|e| io(&format!("cannot run protoc ({})", bin.display()), e))?;
+    if !output.status.success() {
+        return Err(protoc_error(&String::from_utf8_lossy(&output.stderr), set));
+    }
+    let bytes = std::fs::read(&out).map_err(|e| io("protoc wrote no descriptors", e))?;
+    let mut decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| {
+        internal(
+            set,
+            format!("internal: cannot decode protoc's descriptors: {e}"),
+        )
+    })?;
+    for file in &mut decoded.file {
+        let name = file.name.clone().unwrap_or_default();
+        if let Some(text) = text_of(set, &name) {
+            to_byte_columns(file, &text);
+            place_block_comments_as_protox(file, &text);
+        }
+    }
+    Ok((decoded, bytes))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Byte offset of each line's start (lines end at `\n`, as both compilers count them).
+fn line_starts(text: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
+/// The byte column of protoc's column `col` (0-based, tabs to the next multiple of 8) in `line`.
+fn byte_column(line: &[u8], col: i32) -> i32 {
+    let mut visual = 0;
+    for (i, &b) in line.iter().enumerate() {
+        if visual >= col || b == b'\n' {
+            return i as i32;
+        }
+        visual = if b == b'\t' {
+            visual + TAB_WIDTH - visual % TAB_WIDTH
+        } else {
+            visual + 1
+        };
+    }
+    // Past the end of the line (a span ending at the end of the text).
+    line.len() as i32 + (col - visual).max(0)
+}
+
+/// Rewrites every source-info span of `file` from protoc's columns to byte columns, and its
+/// comments' line ends as protox writes them.
+fn to_byte_columns(file: &mut FileDescriptorProto, text: &[u8]) {
+    let Some(info) = file.source_code_info.as_mut() else {
+        return;
+    };
+    let starts = line_starts(text);
+    let line = |n: i32| -> &[u8] {
+        let Some(&start) = starts.get(n as usize) else {
+            return &[];
+        };
+        let end = starts.get(n as usize + 1).copied().unwrap_or(text.len());
+        &text[start..end]
+    };
+    // Most lines hold no tab: convert only those that do.
+    let has_tab: HashMap<i32, bool> = HashMap::new();
+    let mut has_tab = has_tab;
+    let mut convert = |l: i32, c: i32| -> i32 {
+        let tabbed = *has_tab.entry(l).or_insert_with(|| line(l).contains(&b'\t'));
+        if tabbed {
+            byte_column(line(l), c)
+        } else {
+            c
+        }
+    };
+    for loc in &mut info.location {
+        // protoc keeps the `\r` of CRLF line ends in comments; protox does not.
+        for comment in [&mut loc.leading_comments, &mut loc.trailing_comments]
+            .into_iter()
+            .flatten()
+        {
+            if comment.contains('\r') {
+                *comment = comment.replace("\r\n", "\n");
+            }
+        }
+        match loc.span.len() {
+            3 => {
+                let l = loc.span[0];
+                loc.span[1] = convert(l, loc.span[1]);
+                loc.span[2] = convert(l, loc.span[2]);
+            }
+            4 => {
+                loc.span[1] = convert(loc.span[0], loc.span[1]);
+                loc.span[3] = convert(loc.span[2], loc.span[3]);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// protox (and buf) give a block comment that trails an element on its line, and is followed
+/// directly by the next element, to that next element as its leading comment; protoc keeps it
+/// as the first element's trailing comment. Moves such comments as protox places them.
+fn place_block_comments_as_protox(file: &mut FileDescriptorProto, text: &[u8]) {
+    let Some(info) = file.source_code_info.as_mut() else {
+        return;
+    };
+    let starts = line_starts(text);
+    let offset = |line: i32, col: i32| starts.get(line as usize).map(|s| s + col as usize);
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c);
+    let mut moves: Vec<(usize, usize)> = Vec::new();
+    for (i, loc) in info.location.iter().enumerate() {
+        if loc.trailing_comments.is_none() {
+            continue;
+        }
+        let end = match loc.span.as_slice() {
+            [l, _, c] | [_, _, l, c] => offset(*l, *c),
+            _ => None,
+        };
+        let Some(mut at) = end else { continue };
+        while at < text.len() && is_space(text[at]) {
+            at += 1;
+        }
+        if !text[at..].starts_with(b"/*") {
+            continue;
+        }
+        let Some(close) = text[at + 2..].windows(2).position(|w| w == b"*/") else {
+            continue;
+        };
+        at += 2 + close + 2;
+        while at < text.len() && is_space(text[at]) {
+            at += 1;
+        }
+        if text.get(at) != Some(&b'\n') {
+            continue;
+        }
+        at += 1;
+        while at < text.len() && is_space(text[at]) {
+            at += 1;
+        }
+        // A blank line, another comment or the end of a block keep it trailing in protox too.
+        let rest = &text[at..];
+        if rest.is_empty()
+            || rest.starts_with(b"\n")
+            || rest.starts_with(b"//")
+            || rest.starts_with(b"/*")
+            || matches!(rest[0], b'}' | b']' | b')')
+        {
+            continue;
+        }
+        let line = starts.partition_point(|&s| s <= at) as i32 - 1;
+        let col = (at - starts[line as usize]) as i32;
+        // The declaration starting there: the shortest path (a field before its label or
+        // type), and for a group the message over the field.
+        let next = info
+            .location
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.span.len() >= 3 && l.span[0] == line && l.span[1] == col)
+            .min_by(|(_, a), (_, b)| {
+                a.path
+                    .len()
+                    .cmp(&b.path.len())
+                    .then_with(|| b.path.cmp(&a.path))
+            })
+            .map(|(j, _)| j);
+        if let Some(j) = next {
+            moves.push((i, j));
+        }
+    }
+    for (from, to) in moves {
+        let comment = info.location[from].trailing_comments.take();
+        if info.location[to].leading_comments.is_none() {
+            info.location[to].leading_comments = comment;
+        }
+    }
+}
+
+/// Turns protoc's stderr (`name:line:col: message` lines, warnings among them) into one
+/// error at the first error's place, in the user's path and protox's column convention.
+fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
+    let errors: Vec<&str> = stderr
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.contains(": warning: "))
+        .collect();
+    let positioned = errors.iter().find_map(|l| parse_position(l));
+    let Some((name, line, col, message)) = positioned else {
+        // No position anywhere (a file that is missing, a protoc failure): name the file
+        // when the line starts with one.
+        let first = errors.first().copied().unwrap_or("protoc failed");
+        return match first.split_once(": ") {
+            Some((name, message)) if name.ends_with(".proto") => LoadError::Compile {
+                location: set.shown(name),
+                reason: message.to_string(),
+                source_code: None,
+                span: None,
+            },
+            _ => internal(set, format!("protoc: {}", errors.join("; "))),
+        };
+    };
+    let shown = set.shown(name);
+    let text = text_of(set, name).and_then(|b| String::from_utf8(b).ok());
+    let Some(text) = text else {
+        return LoadError::Compile {
+            location: format!("{shown}:{line}:{col}"),
+            reason: message.to_string(),
+            source_code: None,
+            span: None,
+        };
+    };
+    let starts = line_starts(text.as_bytes());
+    let line_start = starts.get(line as usize - 1).copied().unwrap_or(text.len());
+    let line_end = starts.get(line as usize).copied().unwrap_or(text.len());
+    let offset = (line_start
+        + byte_column(&text.as_bytes()[line_start..line_end], col - 1) as usize)
+        .min(text.len());
+    let span = SourceSpan::from(offset..offset);
+    let location = match text.read_span(&span, 0, 0) {
+        Ok(c) => format!("{shown}:{}:{}", c.line() + 1, c.column() + 1),
+        Err(_) => format!("{shown}:{line}:{col}"),
+    };
+    LoadError::Compile {
+        location,
+        reason: message.to_string(),
+        source_code: Some(NamedSource::new(shown, text)),
+        span: Some(span),
+    }
+}
+
+/// `name:line:col: message`, with 1-based line and column.
+fn parse_position(line: &str) -> Option<(&str, i32, i32, &str)> {
+    let (head, message) = line.split_once(": ")?;
+    let mut parts = head.rsplitn(3, ':');
+    let col: i32 = parts.next()?.parse().ok()?;
+    let row: i32 = parts.next()?.parse().ok()?;
+    let name = parts.next()?;
+    (row >= 1 && col >= 1).then_some((name, row, col, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_advance_to_multiples_of_eight() {
+        let line = b"\tint32\tx = 1;\n";
+        assert_eq!(byte_column(line, 0), 0);
+        assert_eq!(byte_column(line, 8), 1);
+        assert_eq!(byte_column(line, 13), 6);
+        assert_eq!(byte_column(line, 16), 7);
+        assert_eq!(byte_column(line, 17), 8);
+        // Non-ASCII bytes count one column each, in both compilers.
+        assert_eq!(byte_column("é\tx".as_bytes(), 8), 3);
+    }
+
+    #[test]
+    fn positions_of_protoc_messages() {
+        assert_eq!(
+            parse_position("a/b.proto:4:35: Option \"foo\" unknown."),
+            Some(("a/b.proto", 4, 35, "Option \"foo\" unknown."))
+        );
+        assert_eq!(parse_position("zz.proto: File not found."), None);
+    }
+}

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
+pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;

@@ -1,0 +1,272 @@
+//! Editions files (2023, 2024) compile from every kind of input, through the binary: a
+//! directory, a git commit, the staged index, an `-I` root that only a proto3 file reaches;
+//! their compile errors exit 2 with `path:line:col` (byte columns, as for proto2/proto3
+//! files); `semver`, renames and blast radius read them like any other file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use git2::{IndexAddOption, Repository, Signature};
+
+const V1: &str = r#"edition = "2023";
+
+package shop.v1;
+
+message Money {
+  int64 units = 1;
+}
+
+message Order {
+  string id = 1;
+  Money total = 2;
+  Status status = 3;
+}
+
+enum Status {
+  option features.enum_type = CLOSED;
+  STATUS_UNSPECIFIED = 0;
+  STATUS_OPEN = 1;
+}
+"#;
+
+/// Order.total becomes LEGACY_REQUIRED (cardinality) and Status becomes open.
+const V2: &str = r#"edition = "2024";
+
+package shop.v1;
+
+export message Money {
+  int64 units = 1;
+}
+
+export message Order {
+  string id = 1;
+  Money total = 2 [features.field_presence = LEGACY_REQUIRED];
+  Status status = 3;
+}
+
+export enum Status {
+  STATUS_UNSPECIFIED = 0;
+  STATUS_OPEN = 1;
+}
+"#;
+
+fn write(root: &Path, rel: &str, contents: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, contents).unwrap();
+}
+
+fn protoguard(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_protoguard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", cwd.join(".cache-test"))
+        .output()
+        .expect("run protoguard")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// A repository whose `main` holds V1 under `proto/`.
+fn repo_with_v1(dir: &Path) -> Repository {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = Repository::init_opts(dir, &opts).unwrap();
+    write(dir, "proto/shop/v1/order.proto", V1);
+    commit_all(&repo, "v1");
+    repo
+}
+
+fn commit_all(repo: &Repository, message: &str) {
+    let sig = Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+/// Findings of V1 → V2 that every input kind must give, in text form (buf's, line and column
+/// included: in 2024 an enum declared `export enum` starts at `enum`).
+fn assert_v2_findings(out: &Output, path: &str) {
+    let text = stdout(out);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(out));
+    assert!(
+        text.contains(&format!(
+            "{path}:11:3: FIELD_SAME_CARDINALITY Field \"2\" with name \"total\" on message \"Order\" changed cardinality from \"optional with explicit presence\" to \"required\"."
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{path}:15:8: ENUM_SAME_TYPE Enum \"Status\" changed from closed to open."
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn directories_compare_editions_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "old/shop/v1/order.proto", V1);
+    write(tmp.path(), "new/shop/v1/order.proto", V2);
+    for full in [false, true] {
+        let mut args = vec!["check", "new", "--against", "old"];
+        if full {
+            args.push("--full");
+        }
+        assert_v2_findings(&protoguard(tmp.path(), &args), "new/shop/v1/order.proto");
+    }
+}
+
+#[test]
+fn git_commits_and_the_staged_index_compare_editions_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let repo = repo_with_v1(root);
+    write(root, "proto/shop/v1/order.proto", V2);
+    let out = protoguard(root, &["check", "proto", "--against", ".git#branch=main"]);
+    assert_v2_findings(&out, "proto/shop/v1/order.proto");
+    // Staged: the index holds V2 once added; the work tree is back to V1.
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("proto/shop/v1/order.proto"))
+        .unwrap();
+    index.write().unwrap();
+    write(root, "proto/shop/v1/order.proto", V1);
+    let out = protoguard(root, &["check", "proto", "--staged"]);
+    assert_v2_findings(&out, "proto/shop/v1/order.proto");
+    // And the other way round: a git NEW side against a directory.
+    write(root, "v2/shop/v1/order.proto", V2);
+    let out = protoguard(root, &["check", "v2", "--against", "git:main:proto"]);
+    assert_v2_findings(&out, "v2/shop/v1/order.proto");
+}
+
+#[test]
+fn an_editions_file_reached_through_an_include_root_compiles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // The proto3 files import an editions file found only under -I.
+    let api = |ty: &str| {
+        format!(
+            "syntax = \"proto3\";\npackage api.v1;\nimport \"shop/v1/order.proto\";\nmessage Get {{\n  {ty} order = 1;\n}}\n"
+        )
+    };
+    write(root, "lib/shop/v1/order.proto", V1);
+    write(root, "old/api/v1/get.proto", &api("shop.v1.Order"));
+    write(root, "new/api/v1/get.proto", &api("shop.v1.Money"));
+    let out = protoguard(
+        root,
+        &[
+            "check",
+            "new",
+            "--against",
+            "old",
+            "-I",
+            "lib",
+            "--use",
+            "FIELD_SAME_TYPE",
+        ],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("new/api/v1/get.proto:5:3: FIELD_SAME_TYPE Field \"1\" with name \"order\" on message \"Get\" changed type from \"shop.v1.Order\" to \"shop.v1.Money\"."),
+        "{text}"
+    );
+}
+
+#[test]
+fn editions_compile_errors_exit_2_at_byte_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // protoc reports column 22 for `foo` (a tab counts to the next multiple of 8); the file's
+    // bytes put it at column 15, as protox counts.
+    write(
+        root,
+        "bad/a.proto",
+        "edition = \"2023\";\npackage p;\nmessage M {\n\tint32 x = 1 [foo = 2];\n}\n",
+    );
+    write(
+        root,
+        "good/a.proto",
+        "edition = \"2023\";\npackage p;\nmessage M {}\n",
+    );
+    let out = protoguard(root, &["check", "bad", "--against", "good"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("bad/a.proto:4:15:"), "{err}");
+    assert!(err.contains("Option \"foo\" unknown"), "{err}");
+    // An import that resolves nowhere names the importing file and line.
+    write(
+        root,
+        "missing/a.proto",
+        "edition = \"2023\";\npackage p;\nimport \"nowhere.proto\";\nmessage M {}\n",
+    );
+    let out = protoguard(root, &["check", "missing", "--against", "good"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("missing/a.proto:3:1:"), "{err}");
+    assert!(err.contains("nowhere.proto"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn semver_and_renames_read_editions_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "old/shop/v1/order.proto", V1);
+    let renamed = V1.replace("Money", "Amount");
+    let added = renamed.replace(
+        "  Status status = 3;\n",
+        "  Status status = 3;\n  string note = 4;\n",
+    );
+    write(root, "new/shop/v1/order.proto", &added);
+    let out = protoguard(root, &["semver", "new", "--against", "old"]);
+    let text = stdout(&out);
+    assert!(
+        text.trim_end().ends_with("bump: MAJOR"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(text.contains("note"), "the added field is listed: {text}");
+    let out = protoguard(
+        root,
+        &["check", "new", "--against", "old", "--format", "json"],
+    );
+    let text = stdout(&out);
+    let deleted = text
+        .lines()
+        .find(|l| l.contains("\"MESSAGE_NO_DELETE\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    let v: serde_json::Value = serde_json::from_str(deleted).unwrap();
+    assert_eq!(v["renamed_to"], "shop.v1.Amount", "{deleted}");
+    // Status becomes open: the enum's break reaches Order, which carries it.
+    let open = added.replace("  option features.enum_type = CLOSED;\n", "");
+    write(root, "new/shop/v1/order.proto", &open);
+    let out = protoguard(
+        root,
+        &["check", "new", "--against", "old", "--format", "json"],
+    );
+    let text = stdout(&out);
+    let enum_type = text
+        .lines()
+        .find(|l| l.contains("\"ENUM_SAME_TYPE\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    let v: serde_json::Value = serde_json::from_str(enum_type).unwrap();
+    assert_eq!(
+        v["affects"],
+        serde_json::json!(["shop.v1.Order"]),
+        "{enum_type}"
+    );
+}

@@ -104,8 +104,7 @@ pub fn compile_set_encoded(
             Ok(compiled) => compiled,
             // An editions file reached only through an import root on disk (`-I`) is seen
             // first by protox, which cannot read it.
-            Err(e) if crate::protoc::closure_has_editions(set, names) => {
-                drop(e);
+            Err(_) if crate::protoc::closure_has_editions(set, names) => {
                 crate::protoc::compile(set, names)?
             }
             Err(e) => return Err(e),

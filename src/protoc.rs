@@ -256,8 +256,7 @@ fn to_byte_columns(file: &mut FileDescriptorProto, text: &[u8]) {
         &text[start..end]
     };
     // Most lines hold no tab: convert only those that do.
-    let has_tab: HashMap<i32, bool> = HashMap::new();
-    let mut has_tab = has_tab;
+    let mut has_tab: HashMap<i32, bool> = HashMap::new();
     let mut convert = |l: i32, c: i32| -> i32 {
         let tabbed = *has_tab.entry(l).or_insert_with(|| line(l).contains(&b'\t'));
         if tabbed {

@@ -376,41 +376,56 @@ fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
         .map(str::trim_end)
         .filter(|l| !l.is_empty() && !l.contains(": warning: "))
         .collect();
-    let positioned = errors.iter().find_map(|l| parse_position(l));
-    let Some((name, line, col, message)) = positioned else {
-        // No position anywhere (a file that is missing, a protoc failure): name the file
-        // when the line starts with one.
-        let first = errors.first().copied().unwrap_or("protoc failed");
-        return match first.split_once(": ") {
-            Some((name, message)) if name.ends_with(".proto") => LoadError::Compile {
-                location: set.shown(name),
-                reason: message.to_string(),
-                source_code: None,
-                span: None,
-            },
-            _ => internal(set, format!("protoc: {}", errors.join("; "))),
-        };
-    };
+    if let Some((name, line, col, message)) = errors.iter().find_map(|l| parse_position(l)) {
+        return located(set, name, message, |text| {
+            let starts = line_starts(text.as_bytes());
+            let start = *starts.get(line as usize - 1)?;
+            let end = starts.get(line as usize).copied().unwrap_or(text.len());
+            let col = byte_column(&text.as_bytes()[start..end], col - 1) as usize;
+            Some((start + col).min(text.len()))
+        });
+    }
+    // No position anywhere (a file that is missing, an option set where it may not be, a
+    // protoc failure): name the file when the line starts with one.
+    let first = errors.first().copied().unwrap_or("protoc failed");
+    match first.split_once(": ") {
+        Some((name, message)) if name.ends_with(".proto") => {
+            // "Option pb.JavaFeatures.nest_in_file_class cannot be set on ...": point at the
+            // option's last name, where buf points.
+            let option = message
+                .strip_prefix("Option ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|o| o.trim_matches(|c| c == '"' || c == '`').rsplit('.').next())
+                .filter(|o| !o.is_empty());
+            located(set, name, message, |text| find_code(text, option?))
+        }
+        _ => internal(set, format!("protoc: {}", errors.join("; "))),
+    }
+}
+
+/// The error in `name` at the byte offset `offset_in` finds in its text (else the file alone),
+/// with the line and column computed as the protox path computes them.
+fn located(
+    set: &SourceSet,
+    name: &str,
+    message: &str,
+    offset_in: impl FnOnce(&str) -> Option<usize>,
+) -> LoadError {
     let shown = set.shown(name);
     let text = text_of(set, name).and_then(|b| String::from_utf8(b).ok());
-    let Some(text) = text else {
+    let at = text.as_deref().and_then(offset_in);
+    let (Some(text), Some(offset)) = (text, at) else {
         return LoadError::Compile {
-            location: format!("{shown}:{line}:{col}"),
+            location: shown,
             reason: message.to_string(),
             source_code: None,
             span: None,
         };
     };
-    let starts = line_starts(text.as_bytes());
-    let line_start = starts.get(line as usize - 1).copied().unwrap_or(text.len());
-    let line_end = starts.get(line as usize).copied().unwrap_or(text.len());
-    let offset = (line_start
-        + byte_column(&text.as_bytes()[line_start..line_end], col - 1) as usize)
-        .min(text.len());
     let span = SourceSpan::from(offset..offset);
     let location = match text.read_span(&span, 0, 0) {
         Ok(c) => format!("{shown}:{}:{}", c.line() + 1, c.column() + 1),
-        Err(_) => format!("{shown}:{line}:{col}"),
+        Err(_) => shown.clone(),
     };
     LoadError::Compile {
         location,
@@ -418,6 +433,26 @@ fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
         source_code: Some(NamedSource::new(shown, text)),
         span: Some(span),
     }
+}
+
+/// The byte offset of the first whole-word `word` outside `//` comments.
+fn find_code(text: &str, word: &str) -> Option<usize> {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        let mut from = 0;
+        while let Some(i) = code[from..].find(word) {
+            let (a, b) = (from + i, from + i + word.len());
+            let bytes = code.as_bytes();
+            if (a == 0 || !is_ident(bytes[a - 1])) && (b >= bytes.len() || !is_ident(bytes[b])) {
+                return Some(offset + a);
+            }
+            from = b;
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// `name:line:col: message`, with 1-based line and column.

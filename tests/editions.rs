@@ -219,6 +219,18 @@ fn editions_compile_errors_exit_2_at_byte_columns() {
     assert!(err.contains("missing/a.proto:3:1:"), "{err}");
     assert!(err.contains("nowhere.proto"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+    // protoc gives no position for a feature set where it may not be: the option's name is
+    // found in the text, where buf points (a.proto:5:27).
+    write(
+        root,
+        "misplaced/a.proto",
+        "edition = \"2024\";\npackage p;\nimport \"google/protobuf/java_features.proto\";\n// features.(pb.java).nest_in_file_class in a comment\noption features.(pb.java).nest_in_file_class = NO;\nmessage M {}\n",
+    );
+    let out = protoguard(root, &["check", "misplaced", "--against", "good"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("misplaced/a.proto:5:27:"), "{err}");
+    assert!(err.contains("nest_in_file_class"), "{err}");
 }
 
 #[test]

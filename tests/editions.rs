@@ -282,3 +282,53 @@ fn semver_and_renames_read_editions_files() {
         "{enum_type}"
     );
 }
+
+#[test]
+fn structural_types_see_delimited_encoding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let schema = |holder_type: &str| {
+        format!(
+            "edition = \"2023\";\npackage s;\nmessage Inner {{ int32 x = 1; }}\n\
+             message Same {{ Inner i = 1; }}\n\
+             message Delimited {{ Inner i = 1 [features.message_encoding = DELIMITED]; }}\n\
+             message Old {{ Inner i = 1; }}\n\
+             message Holder {{ {holder_type} h = 1; }}\n"
+        )
+    };
+    write(root, "old/s.proto", &schema("Old"));
+    let run = |new_type: &str| {
+        write(root, "new/s.proto", &schema(new_type));
+        protoguard(
+            root,
+            &[
+                "check",
+                "new",
+                "--against",
+                "old",
+                "--use",
+                "FIELD_WIRE_COMPATIBLE_TYPE",
+                "--structural-types",
+            ],
+        )
+    };
+    // Same bytes: accepted under --structural-types.
+    let out = run("Same");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // A delimited field reads other bytes than a length-prefixed one: still breaking.
+    let out = run("Delimited");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("FIELD_WIRE_COMPATIBLE_TYPE"));
+}

@@ -1,7 +1,8 @@
 //! Editions files (2023, 2024) compile from every kind of input, through the binary: a
 //! directory, a git commit, the staged index, an `-I` root that only a proto3 file reaches;
 //! their compile errors exit 2 with `path:line:col` (byte columns, as for proto2/proto3
-//! files); `semver`, renames and blast radius read them like any other file.
+//! files); `semver` (and `--check-tags`), renames, blast radius and structural types read them
+//! like any other file.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -331,4 +332,24 @@ fn structural_types_see_delimited_encoding() {
         stderr(&out)
     );
     assert!(stdout(&out).contains("FIELD_WIRE_COMPATIBLE_TYPE"));
+}
+
+#[test]
+fn release_tags_of_editions_files_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let repo = repo_with_v1(root);
+    let tag = |name: &str| {
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        repo.tag_lightweight(name, head.as_object(), false).unwrap();
+    };
+    tag("v1.0.0");
+    write(root, "proto/shop/v1/order.proto", V2);
+    commit_all(&repo, "v2");
+    tag("v1.0.1");
+    let out = protoguard(root, &["semver", "--check-tags"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(&out));
+    assert!(text.contains("v1.0.1"), "{text}");
+    assert!(text.contains("MAJOR"), "{text}");
 }

@@ -13,8 +13,11 @@
 //! on disk and protoc's include directory: imports resolve in the order protox resolves them.
 //!
 //! protoc counts columns in bytes, but advances a tab to the next multiple of 8; protox counts
-//! bytes. Every source-info span and every error position is converted to protox's convention,
-//! so findings and errors read the same whichever compiler produced them.
+//! bytes. protoc keeps the `\r` of CRLF files in comments and attaches a block comment that
+//! trails an element to it, where protox (like buf) drops the `\r` and gives such a comment to
+//! the next element. Every source-info span, comment and error position is converted to
+//! protox's convention, so findings and errors read the same whichever compiler produced them
+//! (`tests/compile_paths.rs` compares both on one tree).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -353,3 +353,22 @@ fn release_tags_of_editions_files_are_checked() {
     assert!(text.contains("v1.0.1"), "{text}");
     assert!(text.contains("MAJOR"), "{text}");
 }
+
+#[test]
+fn a_missing_protoc_is_an_error_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "old/shop/v1/order.proto", V1);
+    write(root, "new/shop/v1/order.proto", V2);
+    let out = Command::new(env!("CARGO_BIN_EXE_protoguard"))
+        .args(["check", "new", "--against", "old"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .env("PROTOGUARD_PROTOC", root.join("no-such-protoc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cannot run protoc"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

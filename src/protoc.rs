@@ -206,6 +206,7 @@ pub fn compile(
         if let Some(text) = text_of(set, &name) {
             to_byte_columns(file, &text);
             place_block_comments_as_protox(file, &text);
+            float_defaults_as_protox(file, &text);
         }
     }
     Ok((decoded, bytes))
@@ -371,6 +372,100 @@ fn place_block_comments_as_protox(file: &mut FileDescriptorProto, text: &[u8]) {
     }
 }
 
+/// protoc writes a float or double default as C prints the value it stored (`1.5e-07`; for a
+/// float, the value rounded to 32 bits: `3.40282347e+38`), protox as Rust prints the literal
+/// read as a 64-bit float, in lower case (`0.00000015`, `340282350000000000000000000000000000000`).
+/// The literal is read back from the source (the span of `default`), so a proto2 file reads the
+/// same whichever compiler compiled it.
+fn float_defaults_as_protox(file: &mut FileDescriptorProto, text: &[u8]) {
+    use crate::descriptor::{DescriptorProto, FieldDescriptorProto};
+    const DOUBLE: i32 = 1;
+    const FLOAT: i32 = 2;
+    let spans: HashMap<Vec<i32>, Vec<i32>> = file
+        .source_code_info
+        .as_ref()
+        .map(|i| {
+            i.location
+                .iter()
+                .map(|l| (l.path.clone(), l.span.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let starts = line_starts(text);
+    let literal = |path: &[i32]| -> Option<&str> {
+        let (l1, c1, l2, c2) = match spans.get(path)?.as_slice() {
+            [l, a, b] => (*l, *a, *l, *b),
+            [l1, a, l2, b] => (*l1, *a, *l2, *b),
+            _ => return None,
+        };
+        let at = |l: i32, c: i32| Some(starts.get(l as usize)? + c as usize);
+        std::str::from_utf8(text.get(at(l1, c1)?..at(l2, c2)?)?).ok()
+    };
+    let fix = |f: &mut FieldDescriptorProto, path: &[i32]| {
+        if !matches!(f.r#type, Some(DOUBLE | FLOAT)) {
+            return;
+        }
+        let Some(current) = f.default_value.as_deref() else {
+            return;
+        };
+        let written = [path, &[7]].concat();
+        let value = literal(&written)
+            .and_then(parse_float_literal)
+            .or_else(|| parse_float_literal(current));
+        if let Some(v) = value {
+            f.default_value = Some(v.to_string().to_ascii_lowercase());
+        }
+    };
+    fn walk(
+        m: &mut DescriptorProto,
+        path: &mut Vec<i32>,
+        fix: &dyn Fn(&mut FieldDescriptorProto, &[i32]),
+    ) {
+        for (list, fields) in [(2, &mut m.field), (6, &mut m.extension)] {
+            for (i, f) in fields.iter_mut().enumerate() {
+                path.extend([list, i as i32]);
+                fix(f, path);
+                path.truncate(path.len() - 2);
+            }
+        }
+        for (i, n) in m.nested_type.iter_mut().enumerate() {
+            path.extend([3, i as i32]);
+            walk(n, path, fix);
+            path.truncate(path.len() - 2);
+        }
+    }
+    for (i, m) in file.message_type.iter_mut().enumerate() {
+        walk(m, &mut vec![4, i as i32], &fix);
+    }
+    for (i, f) in file.extension.iter_mut().enumerate() {
+        fix(f, &[7, i as i32]);
+    }
+}
+
+/// A float literal as the protobuf language writes it (`-inf`, `nan`, `1e10`, `.5`, `0x1F`,
+/// `017`), read as a 64-bit float.
+fn parse_float_literal(literal: &str) -> Option<f64> {
+    let compact: String = literal.chars().filter(|c| !c.is_whitespace()).collect();
+    let (negative, body) = match compact.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, compact.as_str()),
+    };
+    let lower = body.to_ascii_lowercase();
+    let v = match lower.as_str() {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ if lower.starts_with("0x") => u64::from_str_radix(&lower[2..], 16).ok()? as f64,
+        _ if lower.len() > 1
+            && lower.starts_with('0')
+            && lower.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            u64::from_str_radix(&lower[1..], 8).ok()? as f64
+        }
+        _ => lower.parse::<f64>().ok()?,
+    };
+    Some(if negative { -v } else { v })
+}
+
 /// Turns protoc's stderr (`name:line:col: message` lines, warnings among them) into one
 /// error at the first error's place, in the user's path and protox's column convention.
 fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
@@ -491,5 +586,16 @@ mod tests {
             Some(("a/b.proto", 4, 35, "Option \"foo\" unknown."))
         );
         assert_eq!(parse_position("zz.proto: File not found."), None);
+    }
+
+    #[test]
+    fn float_literals() {
+        assert_eq!(parse_float_literal("-inf"), Some(f64::NEG_INFINITY));
+        assert!(parse_float_literal("nan").unwrap().is_nan());
+        assert_eq!(parse_float_literal(".25"), Some(0.25));
+        assert_eq!(parse_float_literal("1.5e-7"), Some(1.5e-7));
+        assert_eq!(parse_float_literal("0x10"), Some(16.0));
+        assert_eq!(parse_float_literal("- 012"), Some(-10.0));
+        assert_eq!(parse_float_literal("x"), None);
     }
 }

@@ -372,3 +372,30 @@ fn a_missing_protoc_is_an_error_not_a_panic() {
     assert!(err.contains("cannot run protoc"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn semver_sees_no_change_in_a_proto2_file_compiled_by_the_other_compiler() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let legacy = "syntax = \"proto2\";\npackage l;\nmessage L {\n\toptional float f = 1 [default = 3.4028235e38];\n\toptional double d = 2 [default = 1.5e-7]; /* tail */\n\toptional int32 n = 3;\n}\n";
+    write(root, "old/l.proto", legacy);
+    write(root, "new/l.proto", legacy);
+    // The new side holds an editions file, so protoc compiles all of it; the old side is
+    // compiled by protox.
+    write(
+        root,
+        "new/e.proto",
+        "edition = \"2023\";\npackage e;\nmessage E {}\n",
+    );
+    let out = protoguard(root, &["semver", "new", "--against", "old", "--full"]);
+    let text = stdout(&out);
+    assert!(
+        text.trim_end().ends_with("bump: MINOR"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(
+        !text.contains("l.proto"),
+        "nothing changed in l.proto:\n{text}"
+    );
+}

@@ -1,59 +1,28 @@
 //! The rule catalogue: every rule's ID, categories, default membership and documentation,
-//! read from the `rules/<ID>.yaml` files embedded at build time.
+//! from the `rules/<ID>.yaml` files. build.rs parses and validates each of them with the
+//! schema of `src/rule_schema.rs` (a bad yaml fails the build) and generates the catalogue
+//! served here, so nothing is parsed, and nothing can fail, at run time.
 
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+#[path = "rule_schema.rs"]
+mod schema;
+
+pub use schema::{parse_rule, Example, RuleDoc, BUMPS, CATEGORIES};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 }
 
-/// The categories, strictest first, as buf names them.
-pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"];
-
-/// What `rules/<ID>.yaml` says about one rule.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RuleDoc {
-    pub id: String,
-    pub categories: Vec<String>,
-    pub default: bool,
-    #[serde(default)]
-    pub deprecated: bool,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    pub summary: String,
-    pub breaks: String,
-    pub example: Example,
-    pub fix: String,
-    pub semver: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Example {
-    pub before: String,
-    pub after: String,
+mod generated {
+    use super::{Example, RuleDoc};
+    include!(concat!(env!("OUT_DIR"), "/rule_catalog.rs"));
 }
 
 /// Every rule's documentation, in ID order.
 pub fn all() -> &'static [RuleDoc] {
     static DOCS: OnceLock<Vec<RuleDoc>> = OnceLock::new();
-    DOCS.get_or_init(|| {
-        embedded::RULE_DOCS
-            .iter()
-            .filter_map(
-                |(name, text)| match serde_saphyr::from_str::<RuleDoc>(text) {
-                    Ok(doc) => Some(doc),
-                    Err(e) => {
-                        // A broken yaml is a build-time mistake caught by the catalogue test;
-                        // at run time the rule simply has no documentation.
-                        eprintln!("protoguard: rules/{name}.yaml: {e}");
-                        None
-                    }
-                },
-            )
-            .collect()
-    })
+    DOCS.get_or_init(generated::parsed)
 }
 
 /// The raw yaml files, by file stem (for the consistency test).

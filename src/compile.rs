@@ -319,6 +319,8 @@ pub fn display_path(display_root: &str, name: &str) -> String {
 /// hidden directories and paths under `excludes` (relative to root).
 pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, LoadError> {
     let mut out = Vec::new();
+    // Directory links that lead outside the import root, with why.
+    let mut outside: Vec<(std::path::PathBuf, String)> = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
@@ -334,8 +336,30 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 .io_error()
                 .map_or_else(|| e.to_string(), ToString::to_string),
         })?;
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "proto") {
+        let is_proto =
+            entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "proto");
+        // A .proto reached through a link that leaves the import root is refused, as on a
+        // git side (crate::symlinks); links to anything else do not matter.
+        if entry.path_is_symlink() {
+            if let Err(reason) = crate::symlinks::check_dir_link(root, entry.path()) {
+                if entry.file_type().is_dir() {
+                    outside.push((entry.path().to_path_buf(), reason));
+                } else if is_proto {
+                    return Err(LoadError::Unreadable {
+                        path: entry.path().display().to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+        if !is_proto {
             continue;
+        }
+        if let Some((link, reason)) = outside.iter().find(|(l, _)| entry.path().starts_with(l)) {
+            return Err(LoadError::Unreadable {
+                path: link.display().to_string(),
+                reason: reason.clone(),
+            });
         }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let rel = rel

@@ -5,8 +5,6 @@
 //! `google/protobuf/descriptor.proto` that the index reads, with their real field numbers.
 //! Anything not declared here (custom options, detached comments) is skipped by prost while decoding.
 
-#![allow(missing_docs)]
-
 use prost::Message;
 
 #[derive(Clone, PartialEq, Message)]

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
+use crate::compile;
 use crate::error::LoadError;
+use crate::symlinks;
 
 /// What to read from a repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,6 +223,73 @@ fn not_found(repo: &Repository, spec: &GitSpec, what: &str, e: git2::Error) -> L
     }
 }
 
+/// The spec that reads what `spec` names when its subdir crosses a submodule: the
+/// submodule's own repository, at the commit the superproject's commit records for it
+/// (its gitlink), with the rest of the subdir, nested submodules followed in turn. A spec
+/// whose subdir crosses no gitlink (or that names the index) is returned as it is.
+pub fn through_submodules(spec: &GitSpec) -> Result<GitSpec, LoadError> {
+    if spec.target == GitTarget::Staged || spec.subdir.is_empty() {
+        return Ok(spec.clone());
+    }
+    let repo = open(spec)?;
+    let commit = resolve(&repo, spec)?;
+    let mut tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| bad(&spec.text, e.message()))?;
+    let parts: Vec<&str> = spec.subdir.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Some((kind, id)) = tree.get_name(part).map(|e| (e.kind(), e.id())) else {
+            return Ok(spec.clone());
+        };
+        match kind {
+            Some(ObjectType::Tree) => {
+                tree = repo
+                    .find_tree(id)
+                    .map_err(|e| bad(&spec.text, e.message()))?;
+            }
+            Some(ObjectType::Commit) => {
+                let path = parts[..=i].join("/");
+                let pinned = id;
+                let not_there = |why: String| {
+                    bad(
+                        &spec.text,
+                        &format!(
+                            "{:?} lies in submodule {path:?} (at {}), {why} \
+                             (`git submodule update --init {path}`)",
+                            spec.subdir,
+                            short(pinned)
+                        ),
+                    )
+                };
+                let sub = repo
+                    .find_submodule(&path)
+                    .and_then(|s| s.open())
+                    .map_err(|e| {
+                        not_there(format!("which is not checked out here: {}", e.message()))
+                    })?;
+                if sub.find_commit(pinned).is_err() {
+                    return Err(not_there(
+                        "and that commit is not in the submodule's repository".into(),
+                    ));
+                }
+                let inner = GitSpec {
+                    repo: sub
+                        .workdir()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| sub.path().to_path_buf()),
+                    target: GitTarget::Commit(pinned.to_string()),
+                    subdir: parts[i + 1..].join("/"),
+                    text: format!("{} (submodule {path} at {})", spec.text, short(pinned)),
+                };
+                return through_submodules(&inner);
+            }
+            _ => return Ok(spec.clone()),
+        }
+    }
+    Ok(spec.clone())
+}
+
 /// Reads the `.proto` files of a commit under `subdir`.
 pub fn read_commit(
     repo: &Repository,
@@ -247,15 +316,19 @@ pub fn read_commit(
             .find_tree(entry.id())
             .map_err(|_| bad(&spec.text, &format!("{:?} is not a directory", spec.subdir)))?;
     }
-    let mut blobs = Vec::new();
+    let mut listing = symlinks::Listing::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         let name = entry.name().unwrap_or("");
-        if entry.kind() == Some(ObjectType::Blob) && name.ends_with(".proto") {
-            blobs.push((format!("{dir}{name}"), entry.id()));
+        if entry.kind() == Some(ObjectType::Blob) {
+            listing.insert(
+                format!("{dir}{name}"),
+                (entry.id(), entry.filemode() as u32),
+            );
         }
         TreeWalkResult::Ok
     })
     .map_err(|e| bad(&spec.text, e.message()))?;
+    let blobs = follow_links(repo, &listing, spec)?;
     let mut out = GitTree {
         described: short(commit.id()),
         ..Default::default()
@@ -296,29 +369,58 @@ pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<Gi
         described: "the index".into(),
         ..Default::default()
     };
+    let mut listing = symlinks::Listing::new();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).to_string();
         let stage = (entry.flags >> 12) & 0x3;
-        if !path.ends_with(".proto") || !path.starts_with(&prefix) {
+        if !path.starts_with(&prefix) || entry.mode == GITLINK_MODE {
             continue;
         }
         if stage != 0 {
-            return Err(bad(
-                &spec.text,
-                &format!("{path} has unresolved merge conflicts"),
-            ));
+            if path.ends_with(".proto") {
+                return Err(bad(
+                    &spec.text,
+                    &format!("{path} has unresolved merge conflicts"),
+                ));
+            }
+            continue;
         }
-        let rel = path[prefix.len()..].to_string();
-        let file = match known.get(&entry.id) {
+        listing.insert(path[prefix.len()..].to_string(), (entry.id, entry.mode));
+    }
+    for (rel, id) in follow_links(repo, &listing, spec)? {
+        let file = match known.get(&id) {
             Some(text) => GitFile {
-                blob: entry.id,
+                blob: id,
                 text: std::sync::Arc::clone(text),
             },
-            None => read_blob(repo, entry.id, &path, spec)?,
+            None => read_blob(repo, id, &format!("{prefix}{rel}"), spec)?,
         };
         out.files.insert(rel, file);
     }
     Ok(out)
+}
+
+/// The git file mode of a submodule (a gitlink).
+const GITLINK_MODE: u32 = 0o160000;
+
+/// The `.proto` files of an import root's listing, symbolic links followed inside it (see
+/// [`symlinks`]): path → blob id of the content.
+fn follow_links(
+    repo: &Repository,
+    listing: &symlinks::Listing,
+    spec: &GitSpec,
+) -> Result<Vec<(String, Oid)>, LoadError> {
+    let read_link = |id: Oid| -> Result<String, String> {
+        let blob = repo.find_blob(id).map_err(|e| e.message().to_string())?;
+        String::from_utf8(blob.content().to_vec()).map_err(|_| "link text is not UTF-8".into())
+    };
+    let files = symlinks::proto_files(listing, &read_link).map_err(|(path, why)| {
+        bad(
+            &spec.text,
+            &format!("{}: {why}", compile::display_path(&spec.subdir, &path)),
+        )
+    })?;
+    Ok(files.into_iter().collect())
 }
 
 /// Whether HEAD is a commit with a `.proto` file under `subdir`. Without one nothing
@@ -353,10 +455,66 @@ pub fn head_has_protos(repo: &Repository, subdir: &str) -> bool {
     found
 }
 
+/// Why objects a commit names may be missing locally, and how to get them. protoguard
+/// reads the local object database only (libgit2 cannot fetch a partial clone's missing
+/// objects from its promisor remote, as the git command line does on demand).
+pub fn missing_objects_hint(repo: &Repository) -> String {
+    if let Some((remote, filter)) = partial_clone(repo) {
+        let filter = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" with --filter={filter}")
+        };
+        return format!(
+            "this is a partial clone (remote {remote:?} was cloned{filter}), and protoguard reads \
+             only objects present locally and never fetches. Fetch every missing object with \
+             `git -c remote.{remote}.partialclonefilter= fetch --refetch {remote}` (git 2.36 or \
+             later), or clone without --filter (in actions/checkout, leave out `filter:`)"
+        );
+    }
+    if repo.is_shallow() {
+        return "this is a shallow clone, so older objects are missing: \
+                `git fetch --unshallow --tags`, or `fetch-depth: 0` in actions/checkout"
+            .to_string();
+    }
+    "the object is missing from the repository's object database (a damaged repository: \
+     `git fsck` names what is missing)"
+        .to_string()
+}
+
+/// The promisor remote and its filter, when the repository is a partial clone.
+fn partial_clone(repo: &Repository) -> Option<(String, String)> {
+    let config = repo.config().ok()?.snapshot().ok()?;
+    let remotes = repo.remotes().ok()?;
+    let promisor = remotes.iter().flatten().flatten().find(|r| {
+        config
+            .get_bool(&format!("remote.{r}.promisor"))
+            .unwrap_or(false)
+    });
+    match promisor {
+        Some(r) => Some((
+            r.to_string(),
+            config
+                .get_string(&format!("remote.{r}.partialclonefilter"))
+                .unwrap_or_default(),
+        )),
+        // Repositories made by git before 2.23 name the remote here instead.
+        None => config
+            .get_string("extensions.partialclone")
+            .ok()
+            .map(|r| (r, String::new())),
+    }
+}
+
 fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<GitFile, LoadError> {
-    let blob = repo
-        .find_blob(id)
-        .map_err(|e| bad(&spec.text, &format!("{path}: {}", e.message())))?;
+    let blob = repo.find_blob(id).map_err(|e| {
+        let hint = if e.code() == git2::ErrorCode::NotFound {
+            format!("; {}", missing_objects_hint(repo))
+        } else {
+            String::new()
+        };
+        bad(&spec.text, &format!("{path}: {}{hint}", e.message()))
+    })?;
     let text = String::from_utf8(blob.content().to_vec()).map_err(|_| LoadError::Compile {
         location: path.to_string(),
         reason: format!("file '{path}' is not valid utf-8"),

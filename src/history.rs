@@ -30,6 +30,18 @@ use crate::index::WireKind;
 /// file, and tagged releases among them) are read; older ones are left out and a note says so.
 pub const MAX_HISTORY_COMMITS: usize = 5000;
 
+/// The rules that read the ledger: without any of them selected, no history is read.
+pub const RULES: [&str; 4] = [
+    "FIELD_NUMBER_REUSED",
+    "ENUM_VALUE_NUMBER_REUSED",
+    "FIELD_NAME_REUSED",
+    "ENUM_VALUE_NAME_REUSED",
+];
+
+/// How to run without history when it cannot be read (said with such errors).
+const WITHOUT_HISTORY: &str = "to check without history, leave its rules out: \
+`--except FIELD_NUMBER_REUSED,ENUM_VALUE_NUMBER_REUSED,FIELD_NAME_REUSED,ENUM_VALUE_NAME_REUSED`";
+
 /// Said once (with `--verbose`) when the baseline is not a git input.
 pub const NO_HISTORY_NOTE: &str =
     "FIELD_NUMBER_REUSED, ENUM_VALUE_NUMBER_REUSED, FIELD_NAME_REUSED and \
@@ -44,8 +56,11 @@ pub struct Ledger {
     enums: HashMap<String, EnumHistory>,
     /// How the ledger was built (releases, blobs read, cache hits).
     pub stats: Stats,
-    /// Things a user may want to know with `--verbose` (skipped files, history limits).
+    /// Things a user may want to know with `--verbose` (no release before the baseline).
     pub notes: Vec<String>,
+    /// What makes the ledger incomplete (files that do not parse, a shallow clone, the
+    /// commit limit): always printed, so a CI log shows that the history rules saw less.
+    pub warnings: Vec<String>,
 }
 
 /// Every field a message ever had.
@@ -114,6 +129,9 @@ pub struct Stats {
     pub disk_hits: usize,
     /// Files that do not parse or are not UTF-8 (they contribute nothing).
     pub unparsable: usize,
+    /// Disk cache entries that were not the blob's summary under this build (another
+    /// blob's, another version's, edited): recomputed.
+    pub rejected: usize,
 }
 
 impl Ledger {
@@ -159,7 +177,15 @@ impl Ledger {
             s.blobs_read,
             s.memory_hits,
             s.disk_hits,
-        )
+        ) + &if s.rejected > 0 {
+            format!(
+                "; {} disk cache entr{} not for this blob or build, recomputed",
+                s.rejected,
+                if s.rejected == 1 { "y" } else { "ies" }
+            )
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -201,9 +227,40 @@ pub type ValueDecl = (i32, String);
 /// A run of releases in which a path held one blob: (blob, path, first, last release).
 type Span = (Oid, String, usize, usize);
 
-/// Bump when [`Summary`] or its meaning changes: old cache entries are then ignored.
-// v2: editions files are read (v1 cached them as unparsable).
-const CACHE_VERSION: &str = "history-v2";
+/// What a summary depends on besides the file's bytes: the entry format (bump when
+/// [`Summary`] or its meaning changes), protoguard's version, the parser's
+/// (protox-parse, from Cargo.lock) and a digest of protoguard's source, where the
+/// summariser lives (both from build.rs). It names the cache directory and is checked in
+/// every entry, so an entry written by another build is recomputed, never trusted.
+const CACHE_KEY: &str = concat!("history-v2-", env!("PROTOGUARD_SUMMARY_KEY"));
+
+/// One summary as stored on disk, with what proves it is the one asked for.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// [`CACHE_KEY`] of the build that wrote it.
+    key: String,
+    /// The blob id it summarises (hex).
+    blob: String,
+    /// The git blob id of the summary serialised as JSON: an entry edited by hand, or
+    /// truncated, does not match.
+    digest: String,
+    summary: Summary,
+}
+
+fn digest_of(summary: &Summary) -> Option<String> {
+    let bytes = serde_json::to_vec(summary).ok()?;
+    Some(Oid::hash_object(ObjectType::Blob, &bytes).ok()?.to_string())
+}
+
+/// What the disk cache holds for a blob.
+enum Lookup {
+    Hit(Arc<Summary>),
+    /// Nothing there.
+    Miss,
+    /// An entry that is not this blob's summary under this build (another blob's, another
+    /// version's, edited or truncated): it is recomputed and overwritten.
+    Rejected,
+}
 
 /// Where summaries are kept: always in memory, and on disk when a directory is given.
 #[derive(Debug, Default)]
@@ -254,23 +311,34 @@ impl Cache {
         SHARED.get_or_init(Cache::in_memory)
     }
 
-    fn file(&self, id: Oid) -> Option<PathBuf> {
+    /// The file holding a blob's summary: `DIR/CACHE_KEY/ab/cdef…`.
+    pub fn file(&self, id: Oid) -> Option<PathBuf> {
         let hex = id.to_string();
         self.dir
             .as_ref()
-            .map(|d| d.join(CACHE_VERSION).join(&hex[..2]).join(&hex[2..]))
+            .map(|d| d.join(CACHE_KEY).join(&hex[..2]).join(&hex[2..]))
     }
 
     fn in_memory_get(&self, id: Oid) -> Option<Arc<Summary>> {
         self.memory.lock().ok()?.get(&id).cloned()
     }
 
-    fn on_disk_get(&self, id: Oid) -> Option<Arc<Summary>> {
-        let text = std::fs::read(self.file(id)?).ok()?;
-        let summary: Summary = serde_json::from_slice(&text).ok()?;
-        let summary = Arc::new(summary);
+    fn on_disk_get(&self, id: Oid) -> Lookup {
+        let Some(bytes) = self.file(id).and_then(|f| std::fs::read(f).ok()) else {
+            return Lookup::Miss;
+        };
+        let Ok(entry) = serde_json::from_slice::<Entry>(&bytes) else {
+            return Lookup::Rejected;
+        };
+        if entry.key != CACHE_KEY
+            || entry.blob != id.to_string()
+            || digest_of(&entry.summary).as_deref() != Some(entry.digest.as_str())
+        {
+            return Lookup::Rejected;
+        }
+        let summary = Arc::new(entry.summary);
         self.remember(id, Arc::clone(&summary));
-        Some(summary)
+        Lookup::Hit(summary)
     }
 
     fn remember(&self, id: Oid, summary: Arc<Summary>) {
@@ -286,7 +354,16 @@ impl Cache {
         if std::fs::create_dir_all(parent).is_err() {
             return;
         }
-        let Ok(bytes) = serde_json::to_vec(summary) else {
+        let Some(digest) = digest_of(summary) else {
+            return;
+        };
+        let entry = EntryRef {
+            key: CACHE_KEY,
+            blob: id.to_string(),
+            digest,
+            summary,
+        };
+        let Ok(bytes) = serde_json::to_vec(&entry) else {
             return;
         };
         // Write then rename, so a concurrent run never reads half a file.
@@ -297,6 +374,15 @@ impl Cache {
             let _ = std::fs::remove_file(&tmp);
         }
     }
+}
+
+/// [`Entry`] borrowing its summary, for writing.
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    key: &'a str,
+    blob: String,
+    digest: String,
+    summary: &'a Summary,
 }
 
 /// Summarises one file's text.
@@ -528,47 +614,98 @@ fn assemble(labels: Vec<String>, spans: &[Span], summaries: &HashMap<Oid, Arc<Su
     ledger
 }
 
+/// A file version of an earlier release that could not be read: its path, the release
+/// it first appears in, its blob id and why.
+#[derive(Debug)]
+pub struct Unread {
+    pub path: String,
+    pub release: usize,
+    pub blob: Oid,
+    pub reason: String,
+}
+
 /// Summaries for every blob of the spans: from memory, from disk, else read (by `read`)
-/// and parsed, on several threads. Updates `stats` and the cache.
+/// and parsed, on several threads. Updates `stats` and the cache; the warnings say which
+/// files do not parse. Fails with every blob `read` could not deliver: a ledger missing
+/// a release's files would let a reused number pass unseen.
 fn summaries_for(
     spans: &[Span],
     cache: &Cache,
     stats: &mut Stats,
-    notes: &mut Vec<String>,
-    mut read: impl FnMut(Oid) -> Option<Vec<u8>>,
-) -> HashMap<Oid, Arc<Summary>> {
-    let mut names: BTreeMap<Oid, &str> = BTreeMap::new();
-    for (blob, path, _, _) in spans {
-        names.entry(*blob).or_insert(path);
+    warnings: &mut Vec<String>,
+    mut read: impl FnMut(Oid) -> Result<Vec<u8>, String>,
+) -> Result<HashMap<Oid, Arc<Summary>>, Vec<Unread>> {
+    summaries_with(spans, cache, stats, warnings, &mut read, &summarize_bytes)
+}
+
+/// A file's bytes summarised (text that is not UTF-8 contributes nothing, and says so).
+fn summarize_bytes(path: &str, bytes: &[u8]) -> Summary {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => summarize(path, text),
+        Err(_) => Summary {
+            error: Some(format!("{path}: not valid UTF-8")),
+            ..Default::default()
+        },
+    }
+}
+
+/// [`summaries_for`] with the summariser given (tests make it panic).
+fn summaries_with(
+    spans: &[Span],
+    cache: &Cache,
+    stats: &mut Stats,
+    warnings: &mut Vec<String>,
+    read: &mut dyn FnMut(Oid) -> Result<Vec<u8>, String>,
+    summarise: &(dyn Fn(&str, &[u8]) -> Summary + Sync),
+) -> Result<HashMap<Oid, Arc<Summary>>, Vec<Unread>> {
+    // Each blob under the first path and release it appears in (for messages).
+    let mut names: BTreeMap<Oid, (&str, usize)> = BTreeMap::new();
+    for (blob, path, first, _) in spans {
+        let e = names.entry(*blob).or_insert((path, *first));
+        if *first < e.1 {
+            *e = (path, *first);
+        }
     }
     stats.blobs = names.len();
     let mut out = HashMap::new();
     let mut todo: Vec<(Oid, &str, Vec<u8>)> = Vec::new();
-    for (&id, &path) in &names {
+    let mut unread = Vec::new();
+    for (&id, &(path, release)) in &names {
         if let Some(s) = cache.in_memory_get(id) {
             stats.memory_hits += 1;
             out.insert(id, s);
-        } else if let Some(s) = cache.on_disk_get(id) {
-            stats.disk_hits += 1;
-            out.insert(id, s);
-        } else if let Some(bytes) = read(id) {
-            stats.blobs_read += 1;
-            todo.push((id, path, bytes));
+            continue;
         }
+        match cache.on_disk_get(id) {
+            Lookup::Hit(s) => {
+                stats.disk_hits += 1;
+                out.insert(id, s);
+                continue;
+            }
+            Lookup::Rejected => stats.rejected += 1,
+            Lookup::Miss => {}
+        }
+        match read(id) {
+            Ok(bytes) => {
+                stats.blobs_read += 1;
+                todo.push((id, path, bytes));
+            }
+            Err(reason) => unread.push(Unread {
+                path: path.to_string(),
+                release,
+                blob: id,
+                reason,
+            }),
+        }
+    }
+    if !unread.is_empty() {
+        unread.sort_by(|a, b| (a.release, &a.path).cmp(&(b.release, &b.path)));
+        return Err(unread);
     }
     stats.parsed = todo.len();
     let parse_all = |part: &[(Oid, &str, Vec<u8>)]| -> Vec<(Oid, Summary)> {
         part.iter()
-            .map(|(id, path, bytes)| {
-                let summary = match std::str::from_utf8(bytes) {
-                    Ok(text) => summarize(path, text),
-                    Err(_) => Summary {
-                        error: Some(format!("{path}: not valid UTF-8")),
-                        ..Default::default()
-                    },
-                };
-                (*id, summary)
-            })
+            .map(|(id, path, bytes)| (*id, summarise(path, bytes)))
             .collect()
     };
     let threads = std::thread::available_parallelism()
@@ -581,10 +718,8 @@ fn summaries_for(
             .chunks(chunk)
             .map(|part| s.spawn(move || parse_all(part)))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        // A worker's panic is this thread's panic: never a ledger with a chunk missing.
+        handles.into_iter().flat_map(crate::threads::join).collect()
     });
     for (id, summary) in parsed {
         cache.store(id, &summary);
@@ -596,7 +731,7 @@ fn summaries_for(
     for (id, s) in &out {
         if s.error.is_some() {
             stats.unparsable += 1;
-            if let Some(path) = names.get(id) {
+            if let Some((path, _)) = names.get(id) {
                 bad.push(path);
             }
         }
@@ -604,14 +739,22 @@ fn summaries_for(
     if !bad.is_empty() {
         bad.sort();
         bad.dedup();
-        notes.push(format!(
-            "history: {} file version{} in earlier releases do not parse and were skipped ({})",
+        let first_error = names
+            .keys()
+            .filter_map(|id| out.get(id)?.error.clone())
+            .next()
+            .unwrap_or_default();
+        warnings.push(format!(
+            "history: {} file version{} in earlier releases do{} not parse, so the history rules \
+             do not see what {} declared ({}; first error: {first_error})",
             stats.unparsable,
             if stats.unparsable == 1 { "" } else { "s" },
+            if stats.unparsable == 1 { "es" } else { "" },
+            if stats.unparsable == 1 { "it" } else { "they" },
             bad.iter().take(5).copied().collect::<Vec<_>>().join(", ")
         ));
     }
-    out
+    Ok(out)
 }
 
 // ---- building from directories ----------------------------------------------------------
@@ -649,13 +792,22 @@ pub fn from_dirs_with(releases: &[(String, PathBuf)], cache: &Cache) -> Result<L
         releases: labels.len(),
         ..Default::default()
     };
-    let mut notes = Vec::new();
-    let summaries = summaries_for(&spans, cache, &mut stats, &mut notes, |id| {
-        texts.remove(&id)
-    });
+    let mut warnings = Vec::new();
+    let summaries = summaries_for(&spans, cache, &mut stats, &mut warnings, |id| {
+        texts
+            .remove(&id)
+            .ok_or_else(|| "read once and no longer held".to_string())
+    })
+    .map_err(|unread| {
+        let u = &unread[0];
+        LoadError::Unreadable {
+            path: u.path.clone(),
+            reason: u.reason.clone(),
+        }
+    })?;
     let mut ledger = assemble(labels, &spans, &summaries);
     ledger.stats = stats;
-    ledger.notes = notes;
+    ledger.warnings = warnings;
     Ok(ledger)
 }
 
@@ -711,13 +863,13 @@ pub fn from_git_with(
             (Some(id), Some(label))
         }
     };
-    let mut notes = Vec::new();
+    let (mut notes, mut warnings) = (Vec::new(), Vec::new());
     let Some(baseline) = baseline else {
         return Ok(Ledger::default());
     };
     let tags = matching_tags(repo, tag_pattern, spec)?;
     let mut releases: Vec<(String, Oid)> = if all_commits {
-        commits_touching(repo, baseline, spec, &tags, &mut notes)?
+        commits_touching(repo, baseline, spec, &tags, &mut warnings)?
     } else {
         release_tags(repo, baseline, &tags)
     };
@@ -751,6 +903,7 @@ pub fn from_git_with(
                     ..Default::default()
                 },
                 notes,
+                warnings,
                 ..Default::default()
             });
         }
@@ -760,9 +913,9 @@ pub fn from_git_with(
     let mut timeline = Timeline::default();
     let mut previous: Option<Oid> = None;
     for (label, commit) in releases {
-        let tree = subdir_tree(repo, commit, &spec.subdir);
+        let tree = subdir_tree(repo, commit, spec)?;
         let mut changes = Vec::new();
-        diff_trees(repo, previous, tree, "", &mut changes);
+        diff_trees(repo, previous, tree, "", &mut changes).map_err(|e| missing(repo, spec, e))?;
         timeline.push(label, changes);
         previous = tree;
     }
@@ -771,12 +924,16 @@ pub fn from_git_with(
         releases: labels.len(),
         ..Default::default()
     };
-    let summaries = summaries_for(&spans, cache, &mut stats, &mut notes, |id| {
-        repo.find_blob(id).ok().map(|b| b.content().to_vec())
-    });
+    let summaries = summaries_for(&spans, cache, &mut stats, &mut warnings, |id| {
+        repo.find_blob(id)
+            .map(|b| b.content().to_vec())
+            .map_err(|e| e.message().to_string())
+    })
+    .map_err(|unread| unread_error(repo, spec, &labels, &unread))?;
     let mut ledger = assemble(labels, &spans, &summaries);
     ledger.stats = stats;
     ledger.notes = notes;
+    ledger.warnings = warnings;
     Ok(ledger)
 }
 
@@ -824,13 +981,13 @@ fn release_tags(repo: &Repository, baseline: Oid, tags: &[(String, Oid)]) -> Vec
 
 /// Every commit reachable from the baseline whose `.proto` files under the subdir differ
 /// from its first parent's, plus tagged releases, oldest first (the latest
-/// [`MAX_HISTORY_COMMITS`]).
+/// [`MAX_HISTORY_COMMITS`]). What leaves the history incomplete goes to `warnings`.
 fn commits_touching(
     repo: &Repository,
     baseline: Oid,
     spec: &GitSpec,
     tags: &[(String, Oid)],
-    notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<(String, Oid)>, LoadError> {
     let mut tag_of: HashMap<Oid, &str> = HashMap::new();
     for (t, c) in tags {
@@ -840,21 +997,22 @@ fn commits_touching(
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
         .map_err(|e| bad(spec, e.message()))?;
     walk.push(baseline).map_err(|e| bad(spec, e.message()))?;
+    let shallow = repo.is_shallow();
     let mut picked = Vec::new();
     let mut truncated = false;
     for id in walk {
-        let Ok(id) = id else { continue };
-        let Ok(commit) = repo.find_commit(id) else {
-            continue;
+        let id = id.map_err(|e| missing(repo, spec, e))?;
+        let commit = repo.find_commit(id).map_err(|e| missing(repo, spec, e))?;
+        let tree = subdir_tree(repo, id, spec)?;
+        // A shallow clone's boundary commits name parents that are not there.
+        let parent = match commit.parent_ids().next() {
+            Some(p) if shallow && repo.find_commit(p).is_err() => None,
+            Some(p) => subdir_tree(repo, p, spec)?,
+            None => None,
         };
-        let tree = subdir_tree(repo, id, &spec.subdir);
-        let parent = commit
-            .parent_ids()
-            .next()
-            .and_then(|p| subdir_tree(repo, p, &spec.subdir));
         let touched = tree != parent && {
             let mut changes = Vec::new();
-            diff_trees(repo, parent, tree, "", &mut changes);
+            diff_trees(repo, parent, tree, "", &mut changes).map_err(|e| missing(repo, spec, e))?;
             !changes.is_empty()
         };
         if touched || tag_of.contains_key(&id) {
@@ -869,14 +1027,15 @@ fn commits_touching(
             picked.push((label, id));
         }
     }
-    if repo.is_shallow() {
-        notes.push(
-            "history: this is a shallow clone, so older commits are missing from the history"
+    if shallow {
+        warnings.push(
+            "history: this is a shallow clone, so older commits are missing from the history \
+             (`git fetch --unshallow --tags`, or `fetch-depth: 0` in actions/checkout)"
                 .into(),
         );
     }
     if truncated {
-        notes.push(format!(
+        warnings.push(format!(
             "history: limited to the latest {MAX_HISTORY_COMMITS} commits that changed .proto files; older ones were not read"
         ));
     }
@@ -884,40 +1043,109 @@ fn commits_touching(
     Ok(picked)
 }
 
-/// The tree of `subdir` in a commit (`None` when the commit has no such directory).
-fn subdir_tree(repo: &Repository, commit: Oid, subdir: &str) -> Option<Oid> {
-    let tree = repo.find_commit(commit).ok()?.tree().ok()?;
-    let subdir = subdir.trim_matches('/');
-    if subdir.is_empty() || subdir == "." {
-        return Some(tree.id());
+/// A git failure while reading history: the object is missing (with how to get it) or
+/// the repository cannot be read.
+fn missing(repo: &Repository, spec: &GitSpec, e: git2::Error) -> LoadError {
+    if e.code() == git2::ErrorCode::NotFound {
+        bad(
+            spec,
+            &format!(
+                "history: {}; {}; {WITHOUT_HISTORY}",
+                e.message(),
+                git::missing_objects_hint(repo)
+            ),
+        )
+    } else {
+        bad(spec, &format!("history: {}", e.message()))
     }
-    let entry = tree.get_path(Path::new(subdir)).ok()?;
-    (entry.kind() == Some(ObjectType::Tree)).then(|| entry.id())
 }
 
+/// The error for file versions of earlier releases that could not be read.
+fn unread_error(
+    repo: &Repository,
+    spec: &GitSpec,
+    labels: &[String],
+    unread: &[Unread],
+) -> LoadError {
+    let shown: Vec<String> = unread
+        .iter()
+        .take(5)
+        .map(|u| {
+            format!(
+                "{} ({}, blob {}: {})",
+                crate::compile::display_path(&spec.subdir, &u.path),
+                labels.get(u.release).map(String::as_str).unwrap_or("?"),
+                git::short(u.blob),
+                u.reason
+            )
+        })
+        .collect();
+    let more = if unread.len() > shown.len() {
+        format!(" and {} more", unread.len() - shown.len())
+    } else {
+        String::new()
+    };
+    bad(
+        spec,
+        &format!(
+            "history: {} file version{} of earlier releases cannot be read: {}{more}; {}; \
+             {WITHOUT_HISTORY}",
+            unread.len(),
+            if unread.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            git::missing_objects_hint(repo)
+        ),
+    )
+}
+
+/// The tree of the spec's subdir in a commit (`None` when the commit has no such
+/// directory). A commit or tree missing from the object database is an error.
+fn subdir_tree(repo: &Repository, commit: Oid, spec: &GitSpec) -> Result<Option<Oid>, LoadError> {
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| missing(repo, spec, e))?;
+    let subdir = spec.subdir.trim_matches('/');
+    if subdir.is_empty() || subdir == "." {
+        return Ok(Some(tree.id()));
+    }
+    Ok(tree
+        .get_path(Path::new(subdir))
+        .ok()
+        .filter(|entry| entry.kind() == Some(ObjectType::Tree))
+        .map(|entry| entry.id()))
+}
+
+/// The git file mode of a symbolic link.
+const LINK_MODE: i32 = 0o120000;
+
 /// The `.proto` files that differ between two trees (either may be absent), recursing only
-/// into subtrees whose ids differ. Blobs are never read.
+/// into subtrees whose ids differ. Blobs are never read. Symbolic links are left out: the
+/// ledger is keyed by declared names, and a link the comparison follows points inside the
+/// import root, at a file read under its own path.
 fn diff_trees(
     repo: &Repository,
     old: Option<Oid>,
     new: Option<Oid>,
     prefix: &str,
     out: &mut Vec<Change>,
-) {
+) -> Result<(), git2::Error> {
     if old == new {
-        return;
+        return Ok(());
     }
     type Entries = BTreeMap<String, (Oid, Option<ObjectType>)>;
-    let entries = |id: Option<Oid>| -> Entries {
-        id.and_then(|id| repo.find_tree(id).ok())
-            .map(|t| {
-                t.iter()
-                    .filter_map(|e| Some((e.name().ok()?.to_string(), (e.id(), e.kind()))))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let entries = |id: Option<Oid>| -> Result<Entries, git2::Error> {
+        let Some(id) = id else {
+            return Ok(Entries::new());
+        };
+        Ok(repo
+            .find_tree(id)?
+            .iter()
+            .filter(|e| e.filemode() != LINK_MODE)
+            .filter_map(|e| Some((e.name().ok()?.to_string(), (e.id(), e.kind()))))
+            .collect())
     };
-    let (o, n) = (entries(old), entries(new));
+    let (o, n) = (entries(old)?, entries(new)?);
     let names: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
     for name in names {
         let (a, b) = (o.get(name), n.get(name));
@@ -935,13 +1163,14 @@ fn diff_trees(
         };
         let (ta, tb) = (tree_of(a), tree_of(b));
         if ta.is_some() || tb.is_some() {
-            diff_trees(repo, ta, tb, &format!("{path}/"), out);
+            diff_trees(repo, ta, tb, &format!("{path}/"), out)?;
         }
         let (pa, pb) = (proto_of(a), proto_of(b));
         if pa != pb {
             out.push((path, pb));
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1050,5 +1279,54 @@ export message A {
         let mut want = vec![(a, 0, 1), (b, 2, 2), (a, 4, 4)];
         want.sort();
         assert_eq!(got, want);
+    }
+
+    /// Issue 10: a parsing thread's panic was swallowed (`join().unwrap_or_default()`),
+    /// leaving the ledger without that thread's files. It now reaches the caller.
+    #[test]
+    fn a_parsing_threads_panic_reaches_the_caller() {
+        let spans: Vec<Span> = (0..40u8)
+            .map(|i| {
+                let id = Oid::hash_object(ObjectType::Blob, &[i]).unwrap();
+                (id, format!("f{i}.proto"), 0, 0)
+            })
+            .collect();
+        let poisoned = spans[33].1.clone();
+        let summarise = move |path: &str, bytes: &[u8]| {
+            assert!(path != poisoned, "summariser failed on {path}");
+            summarize_bytes(path, bytes)
+        };
+        let caught = std::panic::catch_unwind(|| {
+            let mut stats = Stats::default();
+            summaries_with(
+                &spans,
+                &Cache::in_memory(),
+                &mut stats,
+                &mut Vec::new(),
+                &mut |_| Ok(b"syntax = \"proto3\";".to_vec()),
+                &summarise,
+            )
+        });
+        let payload = caught.expect_err("the worker's panic was swallowed");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(message.contains("f33.proto"), "{message}");
+    }
+
+    #[test]
+    fn symbolic_links_are_left_out_of_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let text = repo.blob(b"syntax = \"proto3\";").unwrap();
+        let link = repo.blob(b"a.proto").unwrap();
+        let mut tree = repo.treebuilder(None).unwrap();
+        tree.insert("a.proto", text, 0o100644).unwrap();
+        tree.insert("alias.proto", link, LINK_MODE).unwrap();
+        let tree = tree.write().unwrap();
+        let mut changes = Vec::new();
+        diff_trees(&repo, None, Some(tree), "", &mut changes).unwrap();
+        assert_eq!(changes, [("a.proto".to_string(), Some(text))]);
     }
 }

@@ -10,6 +10,7 @@
 // the way out, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod api;
 pub mod catalog;
 pub mod compile;
 pub mod config;
@@ -29,8 +30,11 @@ pub mod prove;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod symlinks;
+pub mod threads;
 pub mod versioning;
 
+pub use api::{Check, Error, History, Loaded, OutputFormat, Report};
 pub use config::{resolve_rules, BufConfig, IgnoreRules, Policy};
 pub use error::{ConfigError, LoadError};
 pub use index::Index;

@@ -7,11 +7,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use protoguard::{
-    catalog, explain, formats, prove, report, source, source::Mode, versioning, BufConfig,
-    ConfigError, Input, LoadOptions, Policy, Schema,
+    catalog, explain, prove, versioning, BufConfig, ConfigError, History, LoadOptions, Loaded,
+    OutputFormat, Policy,
 };
 
 #[derive(Parser)]
@@ -42,6 +42,13 @@ enum Command {
         /// A rule ID, e.g. FIELD_SAME_TYPE.
         rule: String,
     },
+    /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the same definitions as `--help`.
+    Man,
 }
 
 /// The two schemas to compare and the rules to compare them with.
@@ -192,6 +199,27 @@ fn main() -> ExitCode {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "protoguard",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`protoguard man | head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("protoguard: cannot write the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Explain { rule } => {
             let id = rule.trim().to_ascii_uppercase();
             let doc = catalog::get(&id).or_else(|| {
@@ -266,81 +294,59 @@ impl Progress {
     fn finish(mut self) {
         self.done.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
-            let _ = h.join();
+            protoguard::threads::joined(h.join());
         }
     }
 }
 
-/// Both sides loaded, and the policy that selects rules and ignores.
-struct Loaded {
-    old: Schema,
-    new: Schema,
-    policy: Policy,
-    /// What earlier releases declared, when OLD is git.
-    ledger: Option<protoguard::history::Ledger>,
-}
-
-/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover).
+/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
+/// stderr which baseline was chosen and what the history could not see.
 fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
-    let pair = source::resolve_pair(
-        &sides.new,
-        sides.against.as_deref(),
-        sides.staged,
-        &sides.tag_pattern,
-    )?;
-    if let Some(note) = &pair.baseline {
+    let mut check = protoguard::Check::new(&sides.new)
+        .staged(sides.staged)
+        .full(sides.full)
+        .tag_pattern(&sides.tag_pattern)
+        .history(if sides.history == "all" {
+            History::All
+        } else {
+            History::Releases
+        })
+        .structural_types(sides.structural_types)
+        .use_rules(&sides.use_)
+        .except(&sides.except)
+        .keep_descriptors(keep_descriptors);
+    if let Some(against) = &sides.against {
+        check = check.against(against);
+    }
+    if let Some(config) = &sides.config {
+        check = check.config(config);
+    }
+    for dir in &sides.include {
+        check = check.include(dir);
+    }
+    let progress = Progress::start("reading and compiling both sides");
+    let loaded = check.load();
+    progress.finish();
+    let loaded = loaded?;
+    if let Some(note) = &loaded.baseline {
         eprintln!("protoguard: baseline: {note}");
     }
-    let (new_input, old_input) = (pair.new, pair.old);
-    let new_cfg = match &sides.config {
-        Some(p) => Some(BufConfig::read(p)?),
-        None => new_input.buf_config()?,
-    };
-    let old_cfg = old_input.buf_config()?;
-    // Rules and ignores per module of the workspace; flags override the file's use/except.
-    let mut policy = Policy::new(new_cfg.as_ref(), &sides.use_, &sides.except)?;
-    let settings = match &new_input {
-        Input::Dir(dir) => protoguard::config::Settings::find(dir)?,
-        _ => Default::default(),
-    };
-    policy.options.structural_types = sides.structural_types || settings.structural_types;
-    let new_opts = LoadOptions {
-        includes: sides.include.clone(),
-        layout: new_cfg.clone(),
-        keep_descriptors,
-    };
-    // A git baseline is read with the layout of the buf.yaml it is compared under.
-    let old_opts = LoadOptions {
-        includes: sides.include.clone(),
-        layout: match old_input {
-            Input::Git(_) => new_cfg.clone(),
-            _ => old_cfg,
-        },
-        keep_descriptors,
-    };
-    // Both sides at once; only files that can differ are compiled unless --full.
-    let mode = if sides.full {
-        Mode::Full
-    } else {
-        Mode::Planned
-    };
-    let progress = Progress::start("reading and compiling both sides");
-    let loaded = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode);
-    progress.finish();
-    let (old, new) = loaded?;
-    let ledger = protoguard::history_for(&old_input, &sides.tag_pattern, sides.history == "all")?;
+    // What the history rules could not see is said on every run, not only with --verbose.
+    for warning in loaded.ledger.iter().flat_map(|l| &l.warnings) {
+        eprintln!("protoguard: warning: {warning}");
+    }
     if sides.verbose {
-        match &ledger {
-            Some(l) => eprintln!("protoguard: {}", l.describe()),
+        match &loaded.ledger {
+            Some(l) => {
+                eprintln!("protoguard: {}", l.describe());
+                for note in &l.notes {
+                    eprintln!("protoguard: {note}");
+                }
+            }
             None => eprintln!("protoguard: {}", protoguard::history::NO_HISTORY_NOTE),
         }
     }
-    Ok(Loaded {
-        old,
-        new,
-        policy,
-        ledger,
-    })
+    Ok(loaded)
 }
 
 /// Runs the prover on loaded sides and prints its report.
@@ -422,43 +428,26 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
     let loaded = load(&args.sides, args.prove)?;
-    let (old, new, policy) = (&loaded.old, &loaded.new, &loaded.policy);
-    let rules = policy.all_rules();
-    let annotations = protoguard::check_with_history(old, new, policy, loaded.ledger.as_ref());
-
-    let rich = matches!(args.format, Format::Text)
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let text = match args.format {
-        Format::Json => report::render_json(&annotations),
-        Format::Text if rich => {
-            let mut text = report::render_rich(&annotations);
-            if !annotations.is_empty() {
-                text.push_str(&format!(
-                    "\n{} breaking change{} ({} rule{} checked)\n",
-                    annotations.len(),
-                    if annotations.len() == 1 { "" } else { "s" },
-                    rules.len(),
-                    if rules.len() == 1 { "" } else { "s" },
-                ));
-            }
-            text
-        }
-        Format::Text => report::render_text(&annotations),
-        Format::GithubActions => formats::render_github_actions(&annotations),
-        Format::Sarif => formats::render_sarif(&annotations),
-        Format::Junit => formats::render_junit(&annotations),
-        Format::GitlabCodeQuality => formats::render_gitlab_code_quality(&annotations),
-        Format::Msvs => formats::render_msvs(&annotations),
+    let report = loaded.report();
+    let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let format = match args.format {
+        Format::Text if rich => OutputFormat::Rich,
+        Format::Text => OutputFormat::Text,
+        Format::Json => OutputFormat::Json,
+        Format::GithubActions => OutputFormat::GithubActions,
+        Format::Sarif => OutputFormat::Sarif,
+        Format::Junit => OutputFormat::Junit,
+        Format::GitlabCodeQuality => OutputFormat::GitlabCodeQuality,
+        Format::Msvs => OutputFormat::Msvs,
     };
     {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(report.render(format).as_bytes());
     }
     let proved = if args.prove {
         prove_loaded(&loaded, &args.prove_flags)?
     } else {
         false
     };
-    Ok(!annotations.is_empty() || proved)
+    Ok(report.is_breaking() || proved)
 }

@@ -149,7 +149,7 @@ impl Schema {
                 let (o, n) = std::thread::scope(|s| {
                     let o = s.spawn(|| read_sources(old.0, old.1));
                     let n = read_sources(new.0, new.1);
-                    (o.join().expect("reading thread panicked"), n)
+                    (crate::threads::join(o), n)
                 });
                 (o?, n?)
             }
@@ -161,7 +161,7 @@ impl Schema {
             let (o, n) = std::thread::scope(|s| {
                 let o = s.spawn(|| Schema::from_sources(old.0, &old_set, old.1));
                 let n = Schema::from_sources(new.0, &new_set, new.1);
-                (o.join().expect("compile thread panicked"), n)
+                (crate::threads::join(o), n)
             });
             return Ok((o?, n?));
         };
@@ -245,7 +245,7 @@ impl Schema {
         let (o, n) = std::thread::scope(|s| {
             let o = s.spawn(|| build(old_set, &old_headers));
             let n = build(new_set, &new_headers);
-            (o.join().expect("compile thread panicked"), n)
+            (crate::threads::join(o), n)
         });
         timing("compile and index", t);
         Ok((
@@ -359,7 +359,7 @@ fn headers_of(
     let scanned: std::collections::HashMap<git2::Oid, plan::Header> = std::thread::scope(|s| {
         let a = s.spawn(|| scan_all(first));
         let mut all = scan_all(second);
-        all.extend(a.join().unwrap_or_default());
+        all.extend(crate::threads::join(a));
         all.into_iter().collect()
     });
     let per_side = |set: &SourceSet| {
@@ -515,10 +515,7 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
     };
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| read_part(first));
-        (
-            a.join().expect("reading thread panicked"),
-            read_part(second),
-        )
+        (crate::threads::join(a), read_part(second))
     });
     let mut set = SourceSet {
         display_root: base,
@@ -733,13 +730,29 @@ pub fn resolve_pair(
         }
     };
     if let (Input::Git(old), Some((top, rel))) = (&mut old_input, &new_location) {
-        let same_repo = git::open(old)
+        let old_top = git::open(old)
             .ok()
-            .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()))
-            .is_some_and(|w| &w == top);
-        if old.subdir.is_empty() && !old.text.contains("subdir=") && same_repo {
-            old.subdir = rel.clone();
+            .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+        if old.subdir.is_empty() && !old.text.contains("subdir=") {
+            if old_top.as_ref() == Some(top) {
+                old.subdir = rel.clone();
+            } else if let Some(inner) = old_top
+                .as_ref()
+                .and_then(|w| top.join(rel).strip_prefix(w).ok().map(Path::to_path_buf))
+            {
+                // NEW is in a repository nested in the baseline's work tree (a submodule):
+                // its place there, followed through the gitlink below.
+                old.subdir = inner
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+            }
         }
+    }
+    // A subdir inside a submodule is read from the submodule, at the commit recorded.
+    if let Input::Git(old) = &mut old_input {
+        *old = git::through_submodules(old)?;
     }
     Ok(InputPair {
         new: new_input,

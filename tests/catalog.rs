@@ -158,3 +158,46 @@ fn deprecated_v1_ids_are_accepted() {
         .is_empty());
     assert!(config::expand("NOT_A_RULE").is_err());
 }
+
+/// build.rs validates every rules/*.yaml with this function and fails the build on an
+/// error (issue 10: a yaml that did not parse was dropped at run time, and its rule
+/// silently lost its categories). Each mistake below is refused, naming what is wrong.
+#[test]
+fn the_build_refuses_a_bad_rule_yaml() {
+    let (stem, good) = catalog::raw()
+        .iter()
+        .find(|(stem, _)| *stem == "FIELD_SAME_TYPE")
+        .unwrap();
+    assert_eq!(catalog::parse_rule(stem, good).unwrap().id, *stem);
+    let cases = [
+        (good.replace("categories:", "categores:"), "categores"),
+        (good.replace("semver: major", "semver: huge"), "semver"),
+        (
+            good.replace("[FILE, PACKAGE, CSR]", "[FILE, PAKAGE]"),
+            "PAKAGE",
+        ),
+        (
+            good.replace("id: FIELD_SAME_TYPE", "id: FIELD_SAME_TYP"),
+            "file name",
+        ),
+        (good.replace("default: true", "default: maybe"), "default"),
+        (format!("{good}\n  - not yaml: [\n"), ""),
+    ];
+    for (text, needle) in cases {
+        let err = catalog::parse_rule(stem, &text).expect_err(&text);
+        assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    }
+}
+
+/// The generated catalogue holds every yaml, each under its file's name, with the
+/// categories it declares.
+#[test]
+fn the_generated_catalogue_is_every_yaml() {
+    assert_eq!(catalog::all().len(), catalog::raw().len());
+    for (doc, (stem, text)) in catalog::all().iter().zip(catalog::raw()) {
+        assert_eq!(doc.id, *stem);
+        let parsed = catalog::parse_rule(stem, text).unwrap();
+        assert_eq!(doc.categories, parsed.categories, "{stem}");
+        assert_eq!(doc.summary, parsed.summary, "{stem}");
+    }
+}

@@ -867,35 +867,30 @@ fn image_text_output_and_identity() {
     }
 }
 
-fn grpc_tools() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import grpc_tools.protoc"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipped: python3 -m grpc_tools is not available");
-    }
-    ok
-}
-
-/// `protoc -I DIR --include_imports --include_source_info -o OUT FILES`.
+/// `protoc -I DIR --include_imports --include_source_info -o OUT FILES`, with the protoc
+/// that the `protoc-bin-vendored` dependency carries (always there: no test skips).
 fn protoc_image(dir: &Path, files: &[&str], out: &Path) {
-    let status = Command::new("python3")
-        .args(["-m", "grpc_tools.protoc", "-I"])
+    let protoc = protoc_bin_vendored::protoc_bin_path().expect("vendored protoc");
+    let well_known = protoc_bin_vendored::include_path().expect("vendored includes");
+    let output = Command::new(protoc)
+        .arg("-I")
         .arg(dir)
+        .arg("-I")
+        .arg(well_known)
         .args(["--include_imports", "--include_source_info", "-o"])
         .arg(out)
         .args(files.iter().map(|f| dir.join(f)))
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(
+        output.status.success(),
+        "protoc: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn directory_against_protoc_image_finds_the_same() {
-    if !grpc_tools() {
-        return;
-    }
     let t = three_files(None);
     let img = t.path().join("old.binpb");
     protoc_image(
@@ -922,9 +917,6 @@ fn directory_against_protoc_image_finds_the_same() {
 /// still present in NEW as an import: `buf breaking src --against old.binpb` exits 0.
 #[test]
 fn file_still_present_as_an_import_is_not_deleted() {
-    if !grpc_tools() {
-        return;
-    }
     let a = "syntax = \"proto3\";\npackage a;\nimport \"google/protobuf/timestamp.proto\";\nmessage M {\n  google.protobuf.Timestamp t = 1;\n}\n";
     let t = trees(&[("a.proto", a)], &[("a.proto", a)]);
     protoc_image(

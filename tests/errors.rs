@@ -337,20 +337,37 @@ mod unreadable {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
-    /// As root, mode 000 does not stop reads: then there is nothing to test.
-    fn blocked(p: &Path) -> bool {
-        let readable = if p.is_dir() {
+    fn readable(p: &Path) -> bool {
+        if p.is_dir() {
             std::fs::read_dir(p).is_ok()
         } else {
             std::fs::read(p).is_ok()
-        };
-        if readable {
-            eprintln!(
-                "skipped: {} is still readable after chmod 000 (running as root?)",
-                p.display()
-            );
         }
-        !readable
+    }
+
+    /// `protoguard ARGS` where `blocked` (mode 000) cannot be read. Root reads it anyway
+    /// (CAP_DAC_OVERRIDE): then protoguard runs under `setpriv` without the two
+    /// capabilities that bypass file permissions, so the test runs as root too (CI does),
+    /// instead of passing without testing anything.
+    fn run_blocked(cwd: &Path, blocked: &Path, args: &[&str]) -> Output {
+        if !readable(blocked) {
+            return run(cwd, args);
+        }
+        Command::new("setpriv")
+            .arg("--bounding-set=-dac_override,-dac_read_search")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_protoguard"))
+            .args(args)
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join("protoguard-test-cache"),
+            )
+            .output()
+            .expect(
+                "running as root, this test needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE",
+            )
     }
 
     #[test]
@@ -359,13 +376,9 @@ mod unreadable {
         let sub = write(t.path(), "new/sub/b.proto", "syntax = \"proto3\";\n");
         let sub = sub.parent().unwrap();
         chmod(sub, 0o000);
-        if blocked(sub) {
-            let out = check(t.path(), &[]);
-            chmod(sub, 0o755);
-            assert_error(&out, "new/sub", "ermission denied");
-        } else {
-            chmod(sub, 0o755);
-        }
+        let out = run_blocked(t.path(), sub, &["check", "new", "--against", "old"]);
+        chmod(sub, 0o755);
+        assert_error(&out, "new/sub", "ermission denied");
     }
 
     #[test]
@@ -373,13 +386,9 @@ mod unreadable {
         let t = tree();
         let file = write(t.path(), "new/sub/b.proto", "syntax = \"proto3\";\n");
         chmod(&file, 0o000);
-        if blocked(&file) {
-            let out = check(t.path(), &[]);
-            chmod(&file, 0o644);
-            assert_error(&out, "new/sub/b.proto", "ermission denied");
-        } else {
-            chmod(&file, 0o644);
-        }
+        let out = run_blocked(t.path(), &file, &["check", "new", "--against", "old"]);
+        chmod(&file, 0o644);
+        assert_error(&out, "new/sub/b.proto", "ermission denied");
     }
 
     #[test]
@@ -387,13 +396,9 @@ mod unreadable {
         let t = tree();
         let img = write(t.path(), "old.binpb", b"\x0a\x00");
         chmod(&img, 0o000);
-        if blocked(&img) {
-            let out = run(t.path(), &["check", "new", "--against", "old.binpb"]);
-            chmod(&img, 0o644);
-            assert_error(&out, "old.binpb", "ermission denied");
-        } else {
-            chmod(&img, 0o644);
-        }
+        let out = run_blocked(t.path(), &img, &["check", "new", "--against", "old.binpb"]);
+        chmod(&img, 0o644);
+        assert_error(&out, "old.binpb", "ermission denied");
     }
 }
 

@@ -634,10 +634,10 @@ fn staged_reads_git_index_file() {
 fn pre_commit_hook_blocks_commit_all() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    if git_cli(dir.path()).is_none() {
-        eprintln!("skipped: the git command line is not installed");
-        return;
-    }
+    assert!(
+        git_cli(dir.path()).is_some(),
+        "this test needs the git command line (`git`) on PATH"
+    );
     let repo = init(&root);
     commit(&repo, &[(FILE, V2)], "v2");
     let hook = root.join(".git/hooks/pre-commit");
@@ -1101,12 +1101,10 @@ fn not_a_repository() {
 
 #[test]
 fn shallow_clone_missing_the_ref() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!(
-            "skipped: the git command line is not installed (needed to make a shallow clone)"
-        );
-        return;
-    }
+    assert!(
+        Command::new("git").arg("--version").output().is_ok(),
+        "this test needs the git command line (`git`) on PATH, to make a shallow clone"
+    );
     let h = History::new();
     branch(&h.repo, "feature", h.c1);
     let url = format!("file://{}", h.root().display());
@@ -1249,4 +1247,121 @@ fn never_writes_to_the_repository() {
         "protoguard changed the repository: {changed:?}"
     );
     assert!(before.keys().any(|k| k.ends_with("index")));
+}
+
+/// Issue 10: NEW inside a git submodule, checked from the superproject against its
+/// branch, was compared with the superproject's root (a false FILE_NO_DELETE for every
+/// file of the superproject). It is compared with the same directory of the submodule,
+/// at the commit the superproject's branch records for it; a submodule that is not
+/// checked out is an error that says how to get it.
+#[test]
+fn new_inside_a_submodule_reads_the_submodules_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = init(&dir.path().join("schemas"));
+    commit(&schemas, &[(FILE, V2)], "schemas");
+    let top = dir.path().join("super");
+    let superproject = init(&top);
+    commit(&superproject, &[("top.proto", V1)], "top");
+    git_ok(
+        &top,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &dir.path().join("schemas").display().to_string(),
+            "sub",
+        ],
+    );
+    git_ok(&top, &["commit", "-qm", "add the schemas"]);
+    // The submodule's work tree drops `email` (and `id`): only those are reported.
+    write(&top.join("sub"), FILE, WORK);
+    let out = expect_deleted(
+        &top,
+        &["check", "sub/proto", "--against", ".git#branch=main"],
+        &["email", "id"],
+    );
+    assert!(!stdout(&out).contains("FILE_NO_DELETE"), "{}", stdout(&out));
+    // The same with the subdir spelled out.
+    expect_deleted(
+        &top,
+        &[
+            "check",
+            "sub/proto",
+            "--against",
+            ".git#branch=main,subdir=sub/proto",
+        ],
+        &["email", "id"],
+    );
+    // A clone whose submodule was never initialised: said, with the command to run.
+    git_ok(
+        dir.path(),
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "clone",
+            "-q",
+            "super",
+            "bare-clone",
+        ],
+    );
+    let clone = dir.path().join("bare-clone");
+    write(&clone, &format!("sub/{FILE}"), WORK);
+    expect_error(
+        &clone,
+        &["check", "sub/proto", "--against", ".git#branch=main"],
+        &["submodule \"sub\"", "git submodule update --init sub"],
+    );
+}
+
+/// Issue 10: a `.proto` committed as a symbolic link was parsed as its link text on the
+/// git side while the work tree followed it. Both sides now read the file it points at:
+/// against the commit (and from the index), only the field deleted in the work tree is
+/// reported. A link that leaves the import root is refused on both sides.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_read_the_same_on_both_sides() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    // proto/acme/v1/user.proto -> ../../.generated/user.proto (a hidden directory, so the
+    // file is read once, through the link).
+    write(&root, "proto/.generated/user.proto", V2);
+    std::fs::create_dir_all(root.join("proto/acme/v1")).unwrap();
+    symlink("../../.generated/user.proto", root.join(FILE)).unwrap();
+    commit(&repo, &[], "linked");
+    let entry = repo
+        .head()
+        .unwrap()
+        .peel_to_tree()
+        .unwrap()
+        .get_path(Path::new(FILE))
+        .unwrap();
+    assert_eq!(entry.filemode(), 0o120000, "committed as a link");
+    write(&root, "proto/.generated/user.proto", V1);
+    expect_deleted(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["email"],
+    );
+    stage_all(&repo);
+    expect_deleted(&root, &["check", "proto", "--staged"], &["email"]);
+
+    // A link out of the import root: refused in the work tree and in the commit.
+    write(&root, "elsewhere/x.proto", V1);
+    symlink("../../elsewhere/x.proto", root.join("proto/acme/out.proto")).unwrap();
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["proto/acme/out.proto", "outside the import root"],
+    );
+    commit(&repo, &[], "link out");
+    std::fs::remove_file(root.join("proto/acme/out.proto")).unwrap();
+    expect_error(
+        &root,
+        &["check", "proto", "--against", ".git#branch=main"],
+        &["proto/acme/out.proto", "outside the import root"],
+    );
 }

@@ -449,9 +449,9 @@ fn files_that_do_not_parse_are_skipped_and_said() {
     let ledger = history::from_git_with(&repo, &spec, "v*", false, &Cache::in_memory()).unwrap();
     assert_eq!(ledger.stats.unparsable, 1);
     assert!(
-        ledger.notes.iter().any(|n| n.contains("broken.proto")),
+        ledger.warnings.iter().any(|n| n.contains("broken.proto")),
         "{:?}",
-        ledger.notes
+        ledger.warnings
     );
     assert!(ledger.message("shop.v1.Order").is_some());
     assert!(
@@ -489,4 +489,213 @@ fn no_release_before_the_baseline_reads_nothing() {
         ledger.message("shop.v1.Order").unwrap().at(2)[0].name,
         "coupon"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Never silent: what the history cannot read is an error or a warning on every run.
+
+/// `protoguard ARGS` in `cwd` with a private cache.
+fn protoguard(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_protoguard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("run protoguard")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The git command line with git's variables cleared and no user config. These tests need
+/// it (a partial clone cannot be made with libgit2): .ci/run checks it is installed.
+fn git(cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(cwd)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_CEILING_DIRECTORIES",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .output()
+        .expect("this test needs the git command line (`git`) on PATH");
+    assert!(
+        out.status.success(),
+        "git {}: {}",
+        args.join(" "),
+        stderr(&out)
+    );
+    out
+}
+
+/// Issue 10: in a partial clone (`--filter=blob:none`) the blob of v1.0.0 is not local.
+/// The reuse of its field number used to pass with exit 0; now the run fails naming the
+/// file and the release, with the command that fetches what is missing, and after that
+/// command the finding is back.
+#[test]
+fn partial_clone_missing_blobs_fail_with_how_to_fetch_them() {
+    let (dir, repo) = acceptance("");
+    repo.config()
+        .unwrap()
+        .set_bool("uploadpack.allowFilter", true)
+        .unwrap();
+    let url = format!("file://{}", dir.path().join("repo").display());
+    git(
+        dir.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "clone"],
+    );
+    let clone = dir.path().join("clone");
+    write(&clone, FILE, WORK);
+    let cache = dir.path().join("cache");
+    let against = ["check", ".", "--against", ".git#tag=v1.1.0"];
+
+    let out = protoguard(&clone, &cache, &against);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(FILE) && err.contains("v1.0.0"), "{err}");
+    assert!(err.contains("partial clone"), "{err}");
+    let fetch = "git -c remote.origin.partialclonefilter= fetch --refetch origin";
+    assert!(err.contains(fetch), "{err}");
+
+    // Leaving the history rules out is the way to run without the blobs.
+    let mut except = against.to_vec();
+    let rules = history::RULES.join(",");
+    except.extend(["--except", &rules]);
+    let out = protoguard(&clone, &cache, &except);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The baseline itself missing from the clone: the same advice.
+    let out = protoguard(
+        &clone,
+        &cache,
+        &[
+            "check",
+            ".",
+            "--against",
+            ".git#tag=v1.0.0",
+            "--except",
+            &rules,
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(FILE) && err.contains(fetch), "{err}");
+
+    // The advice is right: after it, the reuse is found.
+    let args: Vec<&str> = fetch.split(' ').skip(1).collect();
+    git(&clone, &args);
+    let out = protoguard(&clone, &cache, &against);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("FIELD_NUMBER_REUSED"), "{text}");
+}
+
+/// A blob missing from a repository that is not a partial clone: an error that says so.
+#[test]
+fn a_missing_object_is_an_error() {
+    let (dir, repo) = acceptance("");
+    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, V1_0.as_bytes()).unwrap();
+    let hex = blob.to_string();
+    let loose = repo.path().join("objects").join(&hex[..2]).join(&hex[2..]);
+    std::fs::remove_file(&loose).expect("the blob is a loose object");
+    let spec = protoguard::git::GitSpec::parse(&format!(
+        "{}/.git#tag=v1.1.0",
+        dir.path().join("repo").display()
+    ))
+    .unwrap()
+    .unwrap();
+    let err = history::from_git_with(&repo, &spec, "v*", false, &Cache::in_memory())
+        .expect_err("a release's file could not be read")
+        .to_string();
+    assert!(err.contains(FILE) && err.contains("v1.0.0"), "{err}");
+    assert!(err.contains("git fsck"), "{err}");
+}
+
+/// A file of an earlier release that does not parse is said on every run, not only with
+/// `--verbose`, so a CI log shows the history rules saw less.
+#[test]
+fn unparsable_history_files_are_said_without_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    let c1 = commit(&repo, &[(FILE, V1_0), ("broken.proto", "message {")], "one");
+    tag(&repo, "v1.0.0", c1);
+    let c2 = commit(&repo, &[(FILE, V1_1)], "two");
+    tag(&repo, "v1.1.0", c2);
+    write(&root, FILE, WORK);
+    let out = protoguard(
+        &root,
+        &dir.path().join("cache"),
+        &["check", ".", "--against", ".git#tag=v1.1.0"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("broken.proto") && err.contains("do not see"),
+        "{err}"
+    );
+}
+
+/// Issue 10: the disk cache was trusted blindly. An entry replaced by another valid one
+/// (another blob's summary), or edited, is recomputed; the verdict stays the same.
+#[test]
+fn a_foreign_or_edited_cache_entry_is_recomputed() {
+    let (dir, repo) = acceptance("");
+    let root = dir.path().join("repo");
+    let cache_dir = dir.path().join("cache");
+    let spec = protoguard::git::GitSpec::parse(&format!("{}/.git#tag=v1.1.0", root.display()))
+        .unwrap()
+        .unwrap();
+    let build = || {
+        history::from_git_with(&repo, &spec, "v*", false, &Cache::at(&cache_dir)).expect("history")
+    };
+    let cold = build();
+    let coupon = |l: &history::Ledger| l.message("shop.v1.Order").unwrap().at(2).to_vec();
+    assert_eq!(coupon(&cold)[0].name, "coupon");
+
+    let cache = Cache::at(&cache_dir);
+    let v1_0 = cache
+        .file(git2::Oid::hash_object(git2::ObjectType::Blob, V1_0.as_bytes()).unwrap())
+        .unwrap();
+    let v1_1 = cache
+        .file(git2::Oid::hash_object(git2::ObjectType::Blob, V1_1.as_bytes()).unwrap())
+        .unwrap();
+    // v1.0.0's entry replaced by v1.1.0's (a valid entry, for another blob).
+    std::fs::copy(&v1_1, &v1_0).unwrap();
+    let warm = build();
+    assert_eq!(warm.stats.rejected, 1, "{:?}", warm.stats);
+    assert_eq!(warm.stats.parsed, 1);
+    assert_eq!(coupon(&warm), coupon(&cold));
+    // Rewritten: the next run trusts it again.
+    assert_eq!(build().stats.disk_hits, 2);
+
+    // Edited in place: the field renamed, its blob id and key untouched.
+    let text = std::fs::read_to_string(&v1_0).unwrap();
+    assert!(text.contains("\"coupon\""), "{text}");
+    std::fs::write(&v1_0, text.replace("\"coupon\"", "\"voucher\"")).unwrap();
+    let edited = build();
+    assert_eq!(edited.stats.rejected, 1, "{:?}", edited.stats);
+    assert_eq!(coupon(&edited), coupon(&cold));
+
+    // Written by another build (another parser or summariser): another key, recomputed.
+    let text = std::fs::read_to_string(&v1_0).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let key = value["key"].as_str().unwrap().to_string();
+    assert!(
+        v1_0.to_string_lossy().contains(&key),
+        "the key names the directory"
+    );
+    std::fs::write(&v1_0, text.replace(&key, "history-v2-0.0.0-p0.0.0-0")).unwrap();
+    let other = build();
+    assert_eq!(other.stats.rejected, 1, "{:?}", other.stats);
+    assert_eq!(coupon(&other), coupon(&cold));
 }

@@ -55,7 +55,7 @@ fn str_opt(v: &Option<String>) -> String {
 
 macro_rules! file_option_rule {
     ($fn:ident, $name:literal, $num:literal, $get:expr) => {
-        #[doc = concat!("FILE_SAME_", stringify!($fn), ": file option `", $name, "` is unchanged.")]
+        #[doc = concat!("The file option `", $name, "` (field ", stringify!($num), " of FileOptions) is unchanged.")]
         pub fn $fn(pair: &Pair, out: &mut Findings) {
             same_value(
                 pair,

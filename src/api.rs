@@ -1,0 +1,325 @@
+//! The library's front door: one check, configured like the command line, run by one call.
+//!
+//! ```no_run
+//! // In a build.rs: refuse to generate code from protos that break the last release.
+//! let report = protoguard::Check::new("proto")
+//!     .against("latest-release")
+//!     .run()
+//!     .expect("protos load");
+//! if report.is_breaking() {
+//!     panic!("{}", report.render(protoguard::OutputFormat::Text));
+//! }
+//! ```
+//!
+//! Everything the `protoguard check` command does between parsing its flags and printing is
+//! here: resolving both sides (directories, images, git inputs, `--staged`, `latest-release`),
+//! reading `buf.yaml` and `protoguard.yaml`, loading both sides (planned or full), the
+//! history ledger of a git baseline, the rules and the report.
+
+use std::path::PathBuf;
+
+use crate::config::{BufConfig, Policy, Settings};
+use crate::error::{ConfigError, LoadError};
+use crate::history::Ledger;
+use crate::report::Annotation;
+use crate::source::{self, Input, LoadOptions, Mode, Schema};
+
+/// Which history the reuse rules (FIELD_NUMBER_REUSED and friends) read when OLD is git.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum History {
+    /// Release tags matching the tag pattern that precede the baseline (the default).
+    #[default]
+    Releases,
+    /// Every commit that changed a `.proto` file.
+    All,
+}
+
+/// The output formats a [`Report`] renders to (those of `protoguard check --format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// `path:line:col: RULE message`, one per line (with indented detail lines).
+    Text,
+    /// Rich diagnostics (miette) with the source underlined, for a terminal.
+    Rich,
+    /// One JSON object per line with buf's keys.
+    Json,
+    /// `::error file=...` workflow commands.
+    GithubActions,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitLab Code Quality JSON.
+    GitlabCodeQuality,
+    /// `path(line,col) : error RULE : message`.
+    Msvs,
+}
+
+/// Anything that stops a check from giving a verdict: a user mistake or unreadable input.
+/// The command line prints it and exits 2.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// One comparison of a new schema against an old one, built up like the command line.
+#[derive(Clone, Debug)]
+pub struct Check {
+    new: String,
+    against: Option<String>,
+    staged: bool,
+    config: Option<PathBuf>,
+    use_: Vec<String>,
+    except: Vec<String>,
+    includes: Vec<PathBuf>,
+    mode: Mode,
+    tag_pattern: String,
+    history: History,
+    structural_types: bool,
+    keep_descriptors: bool,
+}
+
+/// Both sides loaded and the policy that judges them, before any rule ran.
+#[derive(Debug)]
+pub struct Loaded {
+    pub old: Schema,
+    pub new: Schema,
+    pub policy: Policy,
+    /// What earlier releases declared, when OLD is git.
+    pub ledger: Option<Ledger>,
+    /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
+    pub baseline: Option<String>,
+}
+
+/// The findings of a check and how many rules produced them.
+#[derive(Debug)]
+pub struct Report {
+    pub findings: Vec<Annotation>,
+    /// How many rules were run.
+    pub rules_checked: usize,
+    /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
+    pub baseline: Option<String>,
+}
+
+impl Check {
+    /// A check of `new`: a directory (import root), an image, or a git input.
+    pub fn new(new: impl Into<String>) -> Check {
+        Check {
+            new: new.into(),
+            against: None,
+            staged: false,
+            config: None,
+            use_: Vec::new(),
+            except: Vec::new(),
+            includes: Vec::new(),
+            mode: Mode::Planned,
+            tag_pattern: "v*".into(),
+            history: History::Releases,
+            structural_types: false,
+            keep_descriptors: false,
+        }
+    }
+
+    /// The old side: a directory, an image, a git input (`.git#branch=main`, `git:v1.2.0`)
+    /// or `latest-release`.
+    pub fn against(mut self, old: impl Into<String>) -> Check {
+        self.against = Some(old.into());
+        self
+    }
+
+    /// Check what is staged in the git index against HEAD (or [`Check::against`]).
+    pub fn staged(mut self, staged: bool) -> Check {
+        self.staged = staged;
+        self
+    }
+
+    /// Read the `breaking:` section from this buf.yaml instead of NEW's own.
+    pub fn config(mut self, path: impl Into<PathBuf>) -> Check {
+        self.config = Some(path.into());
+        self
+    }
+
+    /// Rule IDs or categories to run (default: buf.yaml's, else FILE).
+    pub fn use_rules<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Check {
+        self.use_.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Rule IDs or categories to leave out.
+    pub fn except<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Check {
+        self.except.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Another import root for both sides, searched after the input directory.
+    pub fn include(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.includes.push(dir.into());
+        self
+    }
+
+    /// Compile every file of both sides, not only those that can differ.
+    pub fn full(mut self, full: bool) -> Check {
+        self.mode = if full { Mode::Full } else { Mode::Planned };
+        self
+    }
+
+    /// Which tags are releases (a glob, default `v*`).
+    pub fn tag_pattern(mut self, pattern: impl Into<String>) -> Check {
+        self.tag_pattern = pattern.into();
+        self
+    }
+
+    /// Which history the reuse rules read.
+    pub fn history(mut self, history: History) -> Check {
+        self.history = history;
+        self
+    }
+
+    /// Accept types renamed to structurally wire-compatible ones (also `structural_types:
+    /// true` in NEW/protoguard.yaml).
+    pub fn structural_types(mut self, on: bool) -> Check {
+        self.structural_types = on;
+        self
+    }
+
+    /// Keep the encoded descriptors of both sides (what the prover reads); compiles
+    /// everything.
+    pub fn keep_descriptors(mut self, keep: bool) -> Check {
+        self.keep_descriptors = keep;
+        self
+    }
+
+    /// Resolves, reads and compiles both sides, and reads the policy and the history.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        let pair = source::resolve_pair(
+            &self.new,
+            self.against.as_deref(),
+            self.staged,
+            &self.tag_pattern,
+        )?;
+        let (new_input, old_input) = (pair.new, pair.old);
+        let new_cfg = match &self.config {
+            Some(p) => Some(BufConfig::read(p)?),
+            None => new_input.buf_config()?,
+        };
+        let old_cfg = old_input.buf_config()?;
+        // Rules and ignores per module of the workspace; use/except override the file's.
+        let mut policy = Policy::new(new_cfg.as_ref(), &self.use_, &self.except)?;
+        let settings = match &new_input {
+            Input::Dir(dir) => Settings::find(dir)?,
+            _ => Default::default(),
+        };
+        policy.options.structural_types = self.structural_types || settings.structural_types;
+        let new_opts = LoadOptions {
+            includes: self.includes.clone(),
+            layout: new_cfg.clone(),
+            keep_descriptors: self.keep_descriptors,
+        };
+        // A git baseline is read with the layout of the buf.yaml it is compared under.
+        let old_opts = LoadOptions {
+            includes: self.includes.clone(),
+            layout: match old_input {
+                Input::Git(_) => new_cfg,
+                _ => old_cfg,
+            },
+            keep_descriptors: self.keep_descriptors,
+        };
+        let (old, new) =
+            Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), self.mode)?;
+        // History is read only for the rules that need it (so leaving them out is a way to
+        // run where it cannot be read).
+        let wants_history = policy
+            .all_rules()
+            .iter()
+            .any(|r| crate::history::RULES.contains(r));
+        let ledger = if wants_history {
+            crate::history_for(&old_input, &self.tag_pattern, self.history == History::All)?
+        } else {
+            None
+        };
+        Ok(Loaded {
+            old,
+            new,
+            policy,
+            ledger,
+            baseline: pair.baseline,
+        })
+    }
+
+    /// Loads both sides and runs the selected rules.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop");
+    /// let report = protoguard::Check::new(format!("{dir}/new"))
+    ///     .against(format!("{dir}/old"))
+    ///     .use_rules(["WIRE_JSON"])
+    ///     .run()?;
+    /// assert!(report.is_breaking());
+    /// let json = report.render(protoguard::OutputFormat::Json);
+    /// assert!(json.lines().all(|l| l.starts_with("{\"path\":")));
+    /// # Ok::<(), protoguard::Error>(())
+    /// ```
+    pub fn run(&self) -> Result<Report, Error> {
+        Ok(self.load()?.report())
+    }
+}
+
+impl Loaded {
+    /// Runs the policy's rules over the loaded sides.
+    pub fn report(&self) -> Report {
+        let findings =
+            crate::check_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        Report {
+            findings,
+            rules_checked: self.policy.all_rules().len(),
+            baseline: self.baseline.clone(),
+        }
+    }
+}
+
+impl Report {
+    /// Whether anything breaks: the command line's exit 1.
+    pub fn is_breaking(&self) -> bool {
+        !self.findings.is_empty()
+    }
+
+    /// The findings in one of the command line's formats.
+    ///
+    /// ```
+    /// let report = protoguard::Report { findings: Vec::new(), rules_checked: 3, baseline: None };
+    /// assert_eq!(report.render(protoguard::OutputFormat::Text), "");
+    /// assert!(report.render(protoguard::OutputFormat::Sarif).contains("\"version\": \"2.1.0\""));
+    /// ```
+    pub fn render(&self, format: OutputFormat) -> String {
+        use crate::{formats, report};
+        let findings = &self.findings;
+        match format {
+            OutputFormat::Text => report::render_text(findings),
+            OutputFormat::Rich => {
+                let mut text = report::render_rich(findings);
+                if !findings.is_empty() {
+                    let plural = |n: usize| if n == 1 { "" } else { "s" };
+                    text.push_str(&format!(
+                        "\n{} breaking change{} ({} rule{} checked)\n",
+                        findings.len(),
+                        plural(findings.len()),
+                        self.rules_checked,
+                        plural(self.rules_checked),
+                    ));
+                }
+                text
+            }
+            OutputFormat::Json => report::render_json(findings),
+            OutputFormat::GithubActions => formats::render_github_actions(findings),
+            OutputFormat::Sarif => formats::render_sarif(findings),
+            OutputFormat::Junit => formats::render_junit(findings),
+            OutputFormat::GitlabCodeQuality => formats::render_gitlab_code_quality(findings),
+            OutputFormat::Msvs => formats::render_msvs(findings),
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! Compiling `.proto` sources with protox into descriptors with source info.
+//! Compiling `.proto` sources into descriptors with source info: with protox, or, when the
+//! files compiled reach an editions file, with protoc ([`crate::protoc`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

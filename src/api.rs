@@ -205,6 +205,8 @@ impl Check {
         let (new_input, old_input) = (pair.new, pair.old);
         let new_cfg = match &self.config {
             Some(p) => Some(BufConfig::read(p)?),
+            // The index has no buf.yaml of its own to read: the work tree's directory does.
+            None if self.staged => BufConfig::find(std::path::Path::new(&self.new))?,
             None => new_input.buf_config()?,
         };
         let old_cfg = old_input.buf_config()?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
 use prost::Message as _;
+use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver};
 
 use crate::descriptor::FileDescriptorSet;
 use crate::error::LoadError;
@@ -31,8 +32,6 @@ pub struct SourceFile {
     pub display: String,
     /// The buf module it belongs to (import root relative to the workspace).
     pub module_root: String,
-    /// Where it is on disk, if it is.
-    pub origin: Option<PathBuf>,
 }
 
 /// The `.proto` files of one side, by import path, plus directories that imports may also
@@ -50,15 +49,35 @@ impl SourceSet {
         self.roots.iter().find(|r| r.path.join(name).is_file())
     }
 
-    /// The raw bytes of a file this side can see.
+    /// The bytes of a file this side can see, as the compiler read them (without a
+    /// byte-order mark).
     pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {
         if let Some(f) = self.files.get(name) {
             return Some(f.text.as_bytes().to_vec());
         }
+        let bytes = self.read_root_file(name)?;
+        Some(bytes.strip_prefix(BOM).unwrap_or(&bytes).to_vec())
+    }
+
+    fn read_root_file(&self, name: &str) -> Option<Vec<u8>> {
         self.roots
             .iter()
             .map(|r| r.path.join(name))
             .find_map(|p| std::fs::read(p).ok())
+    }
+
+    /// Whether the file started with a byte-order mark (its content key says so for a file
+    /// of the side: the key is the blob id of the bytes as stored).
+    fn had_bom(&self, name: &str) -> bool {
+        match self.files.get(name) {
+            Some(f) => {
+                let stored = [BOM, f.text.as_bytes()].concat();
+                git2::Oid::hash_object(git2::ObjectType::Blob, &stored).is_ok_and(|k| k == f.key)
+            }
+            None => self
+                .read_root_file(name)
+                .is_some_and(|b| b.starts_with(BOM)),
+        }
     }
 
     /// The path a user sees for a file.
@@ -73,14 +92,81 @@ impl SourceSet {
     }
 }
 
-/// Serves the side's files to protox from memory, so no file is read twice.
-struct MemoryResolver(Arc<std::collections::HashMap<String, Arc<str>>>);
+/// The error a resolver met, kept for [`compile_set_encoded`] to return as it is (protox
+/// would only keep its text).
+type Refused = std::rc::Rc<std::cell::RefCell<Option<LoadError>>>;
 
-impl protox::file::FileResolver for MemoryResolver {
+/// Parses a file for protox once it is known to stay within the bounds buf sets
+/// ([`crate::limits::nesting`]): protox's option parser recurses without a bound, and its
+/// parser's own message-depth error is worded and placed unlike buf's.
+fn parse_bounded(
+    name: &str,
+    shown: &str,
+    text: &str,
+    refused: &Refused,
+) -> Result<protox::file::File, protox::Error> {
+    if let Some((offset, reason)) = crate::limits::nesting(text) {
+        let (line, col) = crate::limits::line_col(text, offset);
+        refused.borrow_mut().get_or_insert(LoadError::Compile {
+            location: format!("{shown}:{line}:{col}"),
+            reason: reason.to_string(),
+            source_code: Some(NamedSource::new(shown, text.to_string())),
+            span: Some(SourceSpan::from(offset..offset + 1)),
+        });
+        return Err(protox::Error::new(reason));
+    }
+    protox::file::File::from_source(name, text)
+}
+
+/// Serves the side's files to protox from memory, so no file is read twice.
+struct MemoryResolver {
+    /// Text and shown path by import path.
+    files: std::collections::HashMap<String, (Arc<str>, String)>,
+    refused: Refused,
+}
+
+impl FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        match self.0.get(name) {
-            Some(text) => protox::file::File::from_source(name, text),
+        match self.files.get(name) {
+            Some((text, shown)) => parse_bounded(name, shown, text, &self.refused),
             None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+/// Serves imports from an import root on disk (a module root or `-I`), reading only
+/// regular files of bounded size: a FIFO there would block the compiler forever.
+struct RootResolver {
+    root: Root,
+    refused: Refused,
+}
+
+impl protox::file::FileResolver for RootResolver {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let path = self.root.path.join(name);
+        if path.symlink_metadata().is_err() {
+            return Err(protox::Error::file_not_found(name));
+        }
+        let shown = display_path(&self.root.display, name);
+        let read = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES)
+            .map_err(|reason| LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            })
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|e| not_utf8(&shown, e.as_bytes())));
+        match read {
+            // A leading byte-order mark is accepted, as buf and protoc accept it.
+            Ok(text) => parse_bounded(
+                name,
+                &shown,
+                text.strip_prefix('\u{feff}').unwrap_or(&text),
+                &self.refused,
+            ),
+            Err(e) => {
+                let reason = e.to_string();
+                self.refused.borrow_mut().get_or_insert(e);
+                Err(protox::Error::new(reason))
+            }
         }
     }
 }
@@ -119,24 +205,33 @@ fn compile_with_protox(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
-    use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
-    let texts = set
+    let refused = Refused::default();
+    let files = set
         .files
         .iter()
-        .map(|(k, f)| (k.clone(), Arc::clone(&f.text)))
+        .map(|(k, f)| (k.clone(), (Arc::clone(&f.text), f.display.clone())))
         .collect();
     let mut chain = ChainFileResolver::new();
-    chain.add(MemoryResolver(Arc::new(texts)));
+    chain.add(MemoryResolver {
+        files,
+        refused: std::rc::Rc::clone(&refused),
+    });
     for root in &set.roots {
-        chain.add(IncludeFileResolver::new(root.path.clone()));
+        chain.add(RootResolver {
+            root: root.clone(),
+            refused: std::rc::Rc::clone(&refused),
+        });
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_imports(true).include_source_info(true);
     for name in names {
-        compiler
-            .open_file(name)
-            .map_err(|e| compile_error(e, set))?;
+        if let Err(e) = compiler.open_file(name) {
+            return Err(match refused.borrow_mut().take() {
+                Some(refused) => refused,
+                None => compile_error(e, set),
+            });
+        }
     }
     let bytes = compiler.encode_file_descriptor_set();
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
@@ -159,7 +254,7 @@ fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
                 Some(f) => InputFile {
                     display: f.display.clone(),
                     module_root: f.module_root.clone(),
-                    origin: f.origin.clone(),
+                    text: Some(Arc::clone(&f.text)),
                     content_id: Some(f.key),
                     is_import: false,
                     unchanged: false,
@@ -170,7 +265,7 @@ fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
                     InputFile {
                         display: set.shown(&name),
                         module_root: root.map(|r| r.module.clone()).unwrap_or_default(),
-                        origin: root.map(|r| r.path.join(&name)),
+                        text: None,
                         content_id: None,
                         is_import: true,
                         unchanged: false,
@@ -180,6 +275,18 @@ fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
             }
         })
         .collect()
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
+/// accept, is dropped (it takes no column).
+pub fn source_text(text: String) -> Arc<str> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    }
 }
 
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf
@@ -244,16 +351,32 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         None => display_root.to_string(),
     };
     let mut source_code = None;
+    // protox calls a refused import path an "invalid group name": say what buf says.
+    let refused_import = err
+        .help()
+        .is_some_and(|h| h.to_string().starts_with("imports may not contain"));
     if let Some(f) = &file {
         match read(f).map(String::from_utf8) {
             Some(Ok(text)) => {
+                if let (true, Some(s)) = (refused_import, span) {
+                    if let Some((why, at)) = refused_import_reason(&text, s) {
+                        reason = why;
+                        span = Some(at);
+                    }
+                }
                 if let Some(s) = span {
                     if let Ok(contents) = text.read_span(&s, 0, 0) {
+                        // buf's error columns count bytes, a byte-order mark's too.
+                        let bom = if contents.line() == 0 && sources.had_bom(f) {
+                            BOM.len()
+                        } else {
+                            0
+                        };
                         location = format!(
                             "{}:{}:{}",
                             location,
                             contents.line() + 1,
-                            contents.column() + 1
+                            contents.column() + 1 + bom
                         );
                     }
                     source_code = Some(NamedSource::new(shown(f), text));
@@ -279,6 +402,22 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
         source_code,
         span,
     }
+}
+
+/// buf's reason and location for the import path protox refused at the literal `literal`.
+fn refused_import_reason(text: &str, literal: SourceSpan) -> Option<(String, SourceSpan)> {
+    use crate::import_path::{literal_value, problem, At};
+    let start = literal.offset();
+    let value = literal_value(text.get(start..start + literal.len())?);
+    let (why, at) = problem(&value)?;
+    let span = match at {
+        At::Literal => literal,
+        At::Statement => {
+            let statement = text[..start].rfind("import").unwrap_or(start);
+            SourceSpan::from(statement..statement)
+        }
+    };
+    Some((why, span))
 }
 
 /// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".
@@ -326,26 +465,48 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    let is_proto = |p: &Path| p.extension().is_some_and(|x| x == "proto");
     for entry in walker {
-        let entry = entry.map_err(|e| LoadError::Unreadable {
-            path: e
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| root.display().to_string()),
-            // walkdir's own message repeats the path: keep just the cause when there is one.
-            reason: e
-                .io_error()
-                .map_or_else(|| e.to_string(), ToString::to_string),
-        })?;
-        let is_proto =
-            entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "proto");
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A dangling symbolic link is nothing to read unless it names a .proto file:
+            // a broken README.md link must not matter.
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.path().is_some_and(|p| {
+                        !is_proto(p) && p.symlink_metadata().is_ok_and(|m| m.is_symlink())
+                    }) =>
+            {
+                continue
+            }
+            Err(e) => {
+                let dangling = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                return Err(LoadError::Unreadable {
+                    path: e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| root.display().to_string()),
+                    // walkdir's own message repeats the path: keep just the cause.
+                    reason: if dangling {
+                        "a symbolic link to nothing".to_string()
+                    } else {
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    },
+                });
+            }
+        };
+        let proto = !entry.file_type().is_dir() && is_proto(entry.path());
         // A .proto reached through a link that leaves the import root is refused, as on a
         // git side (crate::symlinks); links to anything else do not matter.
         if entry.path_is_symlink() {
             if let Err(reason) = crate::symlinks::check_dir_link(root, entry.path()) {
                 if entry.file_type().is_dir() {
                     outside.push((entry.path().to_path_buf(), reason));
-                } else if is_proto {
+                } else if proto {
                     return Err(LoadError::Unreadable {
                         path: entry.path().display().to_string(),
                         reason,
@@ -353,7 +514,7 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 }
             }
         }
-        if !is_proto {
+        if !proto {
             continue;
         }
         if let Some((link, reason)) = outside.iter().find(|(l, _)| entry.path().starts_with(l)) {
@@ -362,12 +523,29 @@ pub fn find_protos(root: &Path, excludes: &[String]) -> Result<Vec<String>, Load
                 reason: reason.clone(),
             });
         }
+        // A FIFO would block the read forever and a device never ends: say so instead.
+        if !entry.file_type().is_file() {
+            let kind = std::fs::metadata(entry.path())
+                .map(|m| crate::limits::kind_of(&m))
+                .unwrap_or("not a file");
+            return Err(LoadError::Unreadable {
+                path: entry.path().display().to_string(),
+                reason: format!("not a regular file ({kind})"),
+            });
+        }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let rel = rel
+        // A file's name is its import path, a protobuf string: it must be UTF-8.
+        let Some(rel) = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+        else {
+            return Err(LoadError::Unreadable {
+                path: crate::limits::shown_path(entry.path()),
+                reason: "the file name is not valid UTF-8 (a .proto file's name is its import path, which must be UTF-8)".into(),
+            });
+        };
         if excludes
             .iter()
             .any(|x| rel == *x || rel.starts_with(&format!("{}/", x.trim_end_matches('/'))))

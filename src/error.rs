@@ -11,6 +11,10 @@ pub enum LoadError {
     #[diagnostic(code(protoguard::input::not_found))]
     NotFound { path: String },
 
+    #[error("an empty path names nothing: give a directory, an image or a git input")]
+    #[diagnostic(code(protoguard::input::empty_path))]
+    EmptyPath,
+
     #[error("{path}: cannot read: {reason}")]
     #[diagnostic(code(protoguard::input::unreadable))]
     Unreadable { path: String, reason: String },

@@ -16,7 +16,11 @@ pub fn explain(doc: &RuleDoc) -> String {
     let _ = writeln!(
         s,
         "categories: {cats} · default: {} · semver bump: {}{}",
-        if doc.default { "yes" } else { "no" },
+        match (doc.default, catalog::Version::V1.has(&doc.id)) {
+            (true, true) => "yes",
+            (true, false) => "yes with `version: v2` in buf.yaml (not without a buf.yaml)",
+            (false, _) => "no",
+        },
         doc.semver,
         if doc.deprecated {
             " · deprecated (checks nothing)"
@@ -41,7 +45,8 @@ fn section(s: &mut String, title: &str, body: &str) {
     }
 }
 
-/// The table of `protoguard rules`: ID, categories, default.
+/// The table of `protoguard rules`: ID, categories, default (`v2 only` for the default
+/// rules that the no-config default, v1's, lacks), and how to get v2's default set.
 pub fn rules_table() -> String {
     let docs = catalog::all();
     let width = docs.iter().map(|d| d.id.len()).max().unwrap_or(10);
@@ -54,12 +59,19 @@ pub fn rules_table() -> String {
             d.categories.join(","),
             if d.deprecated {
                 "deprecated"
-            } else if d.default {
+            } else if d.default && catalog::Version::V1.has(&d.id) {
                 "yes"
+            } else if d.default {
+                "v2 only"
             } else {
                 "no"
             }
         );
     }
+    s.push_str(
+        "\nCategories and defaults are those of a buf.yaml with `version: v2`. Without a buf.yaml, or\n\
+         with `version: v1`, buf applies v1's default set, which lacks the rules marked `v2 only`\n\
+         (and v1 has neither them nor the CSR category); put `version: v2` in buf.yaml to get them.\n",
+    );
     s
 }

@@ -14,6 +14,10 @@
 //!   GitLab's parser cannot turn into a link; we point it at the old file when there is one,
 //!   else at `""` (see [`render_gitlab_code_quality`]).
 //!
+//! * `msvs` (and `text`): control characters in paths and messages are escaped (`\n`), so a
+//!   file name holding a newline cannot start a line of its own (such as `::warning ...`,
+//!   which the GitHub Actions runner would obey).
+//!
 //! Every renderer keeps the order of its input (`report::annotate` sorts as buf does).
 
 use std::fmt::Write as _;
@@ -21,6 +25,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::catalog;
+use crate::limits::escape_controls;
 use crate::report::Annotation;
 
 /// The format names, as `--format`/`--error-format` spells them.
@@ -144,11 +149,12 @@ pub fn render_msvs(annotations: &[Annotation]) -> String {
         let _ = writeln!(
             s,
             "{}({},{}) : error {} : {}",
-            a.path.as_deref().unwrap_or(NO_PATH),
+            // One finding a line, whatever a file name or message holds.
+            escape_controls(a.path.as_deref().unwrap_or(NO_PATH)),
             line.max(1),
             col.max(1),
             rule,
-            message_or_type(a)
+            escape_controls(message_or_type(a))
         );
     }
     s

@@ -350,14 +350,35 @@ pub fn read_commit(
 pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<GitTree, LoadError> {
     // `git commit -a` and `git commit PATH...` run the pre-commit hook against a temporary
     // index named by GIT_INDEX_FILE: that, not .git/index, is what is about to be committed.
-    let index = match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
-        Some(path) => git2::Index::open(Path::new(&path)),
+    let named = std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty());
+    let index = match &named {
+        // libgit2 would open a missing file as an empty index, and says a corrupt one
+        // "no longer exists": name the file and what is wrong with it.
+        Some(path) if !Path::new(path).is_file() => {
+            return Err(bad(
+                &spec.text,
+                &format!(
+                    "GIT_INDEX_FILE={}: no such index file",
+                    Path::new(path).display()
+                ),
+            ))
+        }
+        Some(path) => git2::Index::open(Path::new(path)),
         None => repo.index(),
     }
     .map_err(|e| {
+        let file = named.as_deref().map_or_else(
+            || "the index".to_string(),
+            |p| format!("GIT_INDEX_FILE={}", Path::new(p).display()),
+        );
+        // libgit2 reports a truncated index as a file that "no longer exists".
+        let detail = Some(e.message())
+            .filter(|m| !m.contains("no longer exists"))
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
         bad(
             &spec.text,
-            &format!("cannot read the index: {}", e.message()),
+            &format!("cannot read {file}: corrupt or truncated{detail}"),
         )
     })?;
     let prefix = if spec.subdir.is_empty() {
@@ -523,7 +544,7 @@ fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<G
     })?;
     Ok(GitFile {
         blob: id,
-        text: text.into(),
+        text: crate::compile::source_text(text),
     })
 }
 

@@ -387,6 +387,8 @@ struct EntryRef<'a> {
 
 /// Summarises one file's text.
 pub fn summarize(name: &str, text: &str) -> Summary {
+    // A leading byte-order mark is accepted, as buf and protoc accept it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // protox-parse knows proto2 and proto3 only: an editions file is read as the proto3 file
     // that declares the same fields and values.
     let rewritten = crate::editions_text::as_proto3(text);
@@ -1248,6 +1250,16 @@ export message A {
                 vec![(0, "E_ZERO".into()), (1, "E_ONE".into())]
             )
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let s = summarize(
+            "a.proto",
+            "\u{feff}syntax = \"proto3\";\nmessage A { string s = 1; }\n",
+        );
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.messages.len(), 1);
     }
 
     #[test]

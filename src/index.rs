@@ -6,14 +6,15 @@
 //! only for the files that have findings, so building the index stays cheap on large trees.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileOptions,
     SourceCodeInfo,
 };
 use crate::features::{self, Features};
+use crate::spans;
 
 pub type FileId = usize;
 
@@ -90,10 +91,17 @@ pub struct File {
     /// Same on both sides and nothing it imports changed: no rule looks inside it. It may
     /// be a stub that carries only its name and package.
     pub unchanged: bool,
-    /// Where the file was read from, for showing source in rich diagnostics.
-    pub origin: Option<PathBuf>,
+    /// The source text the file was compiled from (`None` for an image): spans are
+    /// resolved against it, never against the disk, so a git side locates like a directory.
+    pub text: Option<Arc<str>>,
     pub source_info: Option<SourceCodeInfo>,
+    /// Spans as the compiler gave them: 0-based line, byte column (protox) or protoc's
+    /// column (an image), keyed by source path.
+    raw_spans: OnceLock<HashMap<Box<[i32]>, Span>>,
+    /// The same spans as buf prints them.
     spans: OnceLock<HashMap<Box<[i32]>, Span>>,
+    /// Byte offset of the start of each line of `text`.
+    line_starts: OnceLock<Vec<usize>>,
     pub messages: Vec<usize>,
     pub enums: Vec<usize>,
     pub services: Vec<usize>,
@@ -101,72 +109,32 @@ pub struct File {
 }
 
 impl File {
-    /// The span of the element at `path`, if the file carries source info for it.
+    /// The span of the element at `path` as buf prints it (1-based lines, columns in
+    /// terminal cells with tab stops every 4, see [`crate::columns`]), if the file carries
+    /// source info for it.
     pub fn span(&self, path: &[i32]) -> Option<Span> {
-        let map = self.spans.get_or_init(|| {
-            let mut map = HashMap::new();
-            if let Some(info) = &self.source_info {
-                for loc in &info.location {
-                    let s = &loc.span;
-                    let span = match s.len() {
-                        3 => Span {
-                            start_line: s[0] as u32 + 1,
-                            start_column: s[1] as u32 + 1,
-                            end_line: s[0] as u32 + 1,
-                            end_column: s[2] as u32 + 1,
-                        },
-                        4 => Span {
-                            start_line: s[0] as u32 + 1,
-                            start_column: s[1] as u32 + 1,
-                            end_line: s[2] as u32 + 1,
-                            end_column: s[3] as u32 + 1,
-                        },
-                        _ => continue,
-                    };
-                    map.entry(loc.path.clone().into_boxed_slice())
-                        .or_insert(span);
-                }
-            }
-            widen_default_spans(&mut map, self.origin.as_deref());
-            map
-        });
-        map.get(path).copied()
+        self.spans
+            .get_or_init(|| spans::as_buf_prints(self.raw_spans(), self.text.as_deref()))
+            .get(path)
+            .copied()
+    }
+
+    /// The byte range in [`File::text`] of the element at `path`, for showing its source.
+    pub fn byte_range(&self, path: &[i32]) -> Option<Range<usize>> {
+        let text = self.text.as_deref()?;
+        let raw = self.raw_spans().get(path)?;
+        let starts = self.line_starts.get_or_init(|| spans::line_starts(text));
+        Some(spans::byte_range(*raw, text, starts))
     }
 
     pub fn has_span(&self, path: &[i32]) -> bool {
-        self.span(path).is_some()
+        self.raw_spans().contains_key(path)
     }
-}
 
-/// protox locates a field's `default = X` pseudo-option at the value only; protoc and buf
-/// locate it from the `default` keyword. Reads the source (only for files that have
-/// defaults and findings) to start those spans at the keyword.
-fn widen_default_spans(map: &mut HashMap<Box<[i32]>, Span>, origin: Option<&std::path::Path>) {
-    let is_default =
-        |p: &[i32]| p.len() >= 3 && p[p.len() - 1] == 7 && matches!(p[p.len() - 3], 2 | 6 | 7);
-    if !map.keys().any(|p| is_default(p)) {
-        return;
-    }
-    let Some(text) = origin.and_then(|o| std::fs::read_to_string(o).ok()) else {
-        return;
-    };
-    let lines: Vec<&str> = text.split('\n').collect();
-    for (path, span) in map.iter_mut() {
-        if !is_default(path) {
-            continue;
-        }
-        let Some(line) = lines.get(span.start_line as usize - 1) else {
-            continue;
-        };
-        let before = &line.as_bytes()[..(span.start_column as usize - 1).min(line.len())];
-        let trimmed = before.trim_ascii_end();
-        let Some(rest) = trimmed.strip_suffix(b"=") else {
-            continue;
-        };
-        let rest = rest.trim_ascii_end();
-        if rest.ends_with(b"default") {
-            span.start_column = (rest.len() - "default".len() + 1) as u32;
-        }
+    /// The compiler's spans, 0-based, one per path.
+    fn raw_spans(&self) -> &HashMap<Box<[i32]>, Span> {
+        self.raw_spans
+            .get_or_init(|| spans::from_compiler(self.source_info.as_ref(), self.text.as_deref()))
     }
 }
 
@@ -459,7 +427,8 @@ pub struct InputFile {
     pub is_import: bool,
     /// Same on both sides with no changed import: compared with nothing (see `plan`).
     pub unchanged: bool,
-    pub origin: Option<PathBuf>,
+    /// The text the file was compiled from (`None` for an image).
+    pub text: Option<Arc<str>>,
 }
 
 impl Index {
@@ -530,9 +499,11 @@ impl Index {
             unchanged: input.unchanged,
             display: input.display,
             module_root: input.module_root,
-            origin: input.origin,
+            text: input.text,
             source_info: proto.source_code_info,
+            raw_spans: OnceLock::new(),
             spans: OnceLock::new(),
+            line_starts: OnceLock::new(),
             messages: Vec::new(),
             enums: Vec::new(),
             services: Vec::new(),

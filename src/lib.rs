@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod columns;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
@@ -23,15 +24,21 @@ pub mod features;
 pub mod formats;
 pub mod git;
 pub mod history;
+pub mod import_path;
 pub mod index;
+pub mod limits;
 pub mod plan;
 pub mod protoc;
 pub mod prove;
+pub mod quote;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod spans;
 pub mod symlinks;
 pub mod threads;
+pub mod validate;
+pub mod verified;
 pub mod versioning;
 
 pub use api::{Check, Error, History, Loaded, OutputFormat, Report};

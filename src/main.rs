@@ -135,12 +135,16 @@ struct ProveArgs {
     sides: Sides,
     #[command(flatten)]
     flags: ProveFlags,
+    /// `text`, or `json`: the whole report as one JSON object (counterexamples with their
+    /// bytes and JSON text), for scripts.
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
 }
 
 #[derive(clap::Args)]
 struct ProveFlags {
-    /// Random messages per type and direction.
-    #[arg(long, default_value_t = 256)]
+    /// Random messages per type and direction (at least 1).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
     /// Seed of the random generator, to reproduce a run (printed on failure).
     #[arg(long)]
@@ -151,6 +155,10 @@ struct ProveFlags {
     /// Also round-trip through the proto3 JSON mapping.
     #[arg(long)]
     json: bool,
+    /// Message levels generated messages nest (default: as deep as the farthest changed
+    /// type each proved type reaches, at least 3).
+    #[arg(long)]
+    depth: Option<u32>,
 }
 
 impl ProveFlags {
@@ -160,6 +168,7 @@ impl ProveFlags {
             seed: self.seed,
             message: self.message.clone(),
             json: self.json,
+            depth: self.depth,
         }
     }
 }
@@ -242,7 +251,10 @@ fn fail(err: miette::Report) -> ExitCode {
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         eprintln!("{err:?}");
     } else {
-        eprintln!("protoguard: {err}");
+        // One line, whatever a file name or identifier in it holds.
+        let line = protoguard::limits::escape_controls(&err.to_string());
+        let line = protoguard::limits::shorten_echoes(&line);
+        eprintln!("protoguard: {line}");
     }
     ExitCode::from(2)
 }
@@ -350,7 +362,7 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
 }
 
 /// Runs the prover on loaded sides and prints its report.
-fn prove_loaded(loaded: &Loaded, flags: &ProveFlags) -> miette::Result<bool> {
+fn prove_loaded(loaded: &Loaded, flags: &ProveFlags, json: bool) -> miette::Result<bool> {
     let (Some(old_fds), Some(new_fds)) = (&loaded.old.encoded, &loaded.new.encoded) else {
         return Err(miette::miette!(
             "the prover needs descriptors of both sides"
@@ -366,7 +378,15 @@ fn prove_loaded(loaded: &Loaded, flags: &ProveFlags) -> miette::Result<bool> {
     );
     progress.finish();
     let report = report.map_err(|e| miette::miette!("{e}"))?;
-    print!("{}", prove::render_text(&report));
+    if json {
+        print!("{}", prove::render_json(&report));
+    } else {
+        print!("{}", prove::render_text(&report));
+    }
+    // A run that skipped a type, or proved nothing, must not pass (exit 2).
+    if let Some(why) = report.incomplete() {
+        return Err(miette::miette!("{why}"));
+    }
     Ok(!report.counterexamples.is_empty())
 }
 
@@ -423,7 +443,7 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
 
 fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
     let loaded = load(&args.sides, true)?;
-    prove_loaded(&loaded, &args.flags)
+    prove_loaded(&loaded, &args.flags, args.format == "json")
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
@@ -445,7 +465,7 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         let _ = out.write_all(report.render(format).as_bytes());
     }
     let proved = if args.prove {
-        prove_loaded(&loaded, &args.prove_flags)?
+        prove_loaded(&loaded, &args.prove_flags, false)?
     } else {
         false
     };

@@ -16,20 +16,62 @@ pub struct Header {
     pub edition: Option<String>,
     pub package: String,
     pub imports: Vec<String>,
-    /// Names of top-level messages, enums and services (to catch clashes across files).
+    /// Names the file declares in its package's scope (to catch clashes across files):
+    /// top-level messages, enums and services, the values of top-level enums (C++ scoping
+    /// puts them beside their enum) and top-level extension fields.
     pub decls: Vec<String>,
+}
+
+/// The kind of a top-level block whose depth-1 statements declare names in the package.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ScopeBlock {
+    /// Not one of those (a message or service body: its names are under its own name).
+    Other,
+    /// A top-level `enum`: each value.
+    Enum,
+    /// A top-level `extend`: each extension field.
+    Extend,
 }
 
 /// Reads `syntax`, `edition`, `package` and `import` statements at the top level of a
 /// `.proto` file, skipping comments, strings and everything inside braces.
 pub fn scan(text: &str) -> Header {
     let mut header = Header::default();
-    let mut tokens = Tokens { text, at: 0 }.peekable();
+    let mut tokens = Tokens::new(text).peekable();
     let mut depth = 0usize;
+    // The kind of the top-level block being declared or entered, and the words of the
+    // current statement inside it (first, last before `=`, whether named already).
+    let mut block = ScopeBlock::Other;
+    let mut first: Option<&str> = None;
+    let mut last: Option<&str> = None;
+    let mut named = false;
     while let Some(token) = tokens.next() {
+        if depth == 1 && block != ScopeBlock::Other {
+            match token {
+                Token::Punct(';' | '{' | '}') => (first, last, named) = (None, None, false),
+                Token::Word(w) => {
+                    first.get_or_insert(w);
+                    last = Some(w);
+                }
+                Token::Punct('=') if !named => {
+                    named = true;
+                    let statement = first.unwrap_or("");
+                    if !matches!(statement, "option" | "reserved" | "extensions") {
+                        header.decls.extend(last.map(str::to_string));
+                    }
+                }
+                _ => {}
+            }
+        }
         match token {
             Token::Punct('{') => depth += 1,
-            Token::Punct('}') => depth = depth.saturating_sub(1),
+            Token::Punct('}') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    block = ScopeBlock::Other;
+                }
+            }
+            Token::Punct(';') if depth == 0 => block = ScopeBlock::Other,
             Token::Word(w) if depth == 0 => match w {
                 "syntax" | "edition" if tokens.next_if_eq(&Token::Punct('=')).is_some() => {
                     if let Some(Token::Str(s)) = tokens.next() {
@@ -65,7 +107,13 @@ pub fn scan(text: &str) -> Header {
                     {
                         header.decls.push(name.to_string());
                     }
+                    block = if w == "enum" {
+                        ScopeBlock::Enum
+                    } else {
+                        ScopeBlock::Other
+                    };
                 }
+                "extend" => block = ScopeBlock::Extend,
                 _ => {}
             },
             _ => {}
@@ -75,7 +123,7 @@ pub fn scan(text: &str) -> Header {
 }
 
 #[derive(Debug, PartialEq)]
-enum Token<'a> {
+pub(crate) enum Token<'a> {
     Word(&'a str),
     /// A string literal's raw contents (escapes kept; import paths have none).
     Str(&'a str),
@@ -83,9 +131,26 @@ enum Token<'a> {
 }
 
 /// A lazy tokenizer that skips whitespace and comments.
-struct Tokens<'a> {
+pub(crate) struct Tokens<'a> {
     text: &'a str,
     at: usize,
+    /// Where the last token returned starts.
+    start: usize,
+}
+
+impl<'a> Tokens<'a> {
+    pub(crate) fn new(text: &'a str) -> Tokens<'a> {
+        Tokens {
+            text,
+            at: 0,
+            start: 0,
+        }
+    }
+
+    /// The byte offset of the last token returned.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
 }
 
 impl<'a> Iterator for Tokens<'a> {
@@ -117,6 +182,7 @@ impl<'a> Iterator for Tokens<'a> {
             return None;
         }
         let c = b[i];
+        self.start = i;
         let token = if c == b'"' || c == b'\'' {
             let start = i + 1;
             i += 1;
@@ -177,21 +243,13 @@ impl Plan {
                 }
             }
         }
-        // A name declared in two files is an error the compiler must see: compile both.
+        // A name declared in two files is an error the compiler must see: compile both,
+        // whether or not either changed (unchanged files are otherwise compiled one by
+        // one, see crate::verified). A package's name and each of its prefixes are names
+        // too: `package p.A;` clashes with `message A` of package `p`.
         for side in [old, new] {
-            let mut declared: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-            for (name, (_, header)) in &side.files {
-                for d in &header.decls {
-                    declared
-                        .entry(format!("{}.{d}", header.package))
-                        .or_default()
-                        .push(name);
-                }
-            }
-            for files in declared.values().filter(|f| f.len() > 1) {
-                if files.iter().any(|f| dirty.contains(*f)) {
-                    dirty.extend(files.iter().map(|f| f.to_string()));
-                }
+            for files in clashes(side) {
+                dirty.extend(files.into_iter().map(str::to_string));
             }
         }
         let mut queue: Vec<String> = dirty.iter().cloned().collect();
@@ -206,6 +264,41 @@ impl Plan {
         }
         Plan { dirty }
     }
+}
+
+/// Groups of files of a side that declare the same full name (packages may be shared).
+fn clashes<'a>(side: &SideFiles<'a>) -> Vec<Vec<&'a str>> {
+    let mut declared: BTreeMap<String, BTreeSet<&'a str>> = BTreeMap::new();
+    for (name, (_, header)) in &side.files {
+        for d in &header.decls {
+            let full = if header.package.is_empty() {
+                d.clone()
+            } else {
+                format!("{}.{d}", header.package)
+            };
+            declared.entry(full).or_default().insert(name);
+        }
+    }
+    let mut groups: Vec<Vec<&'a str>> = declared
+        .values()
+        .filter(|f| f.len() > 1)
+        .map(|f| f.iter().copied().collect())
+        .collect();
+    for (name, (_, header)) in &side.files {
+        let mut prefix = String::new();
+        for part in header.package.split('.').filter(|p| !p.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(part);
+            if let Some(owners) = declared.get(&prefix) {
+                let mut group: Vec<&'a str> = owners.iter().copied().collect();
+                group.push(name);
+                groups.push(group);
+            }
+        }
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -234,6 +327,51 @@ import "late.proto";
             vec!["a/b.proto", "c.proto", "opts.proto", "late.proto"]
         );
         assert_eq!(h.decls, vec!["M"]);
+    }
+
+    #[test]
+    fn names_in_the_package_scope_are_declarations() {
+        let h = scan(
+            r#"syntax = "proto2";
+package p;
+enum E { option allow_alias = true; X = 0; Y = 1 [deprecated = true]; reserved 5; }
+extend google.protobuf.FieldOptions { optional int32 ext = 5000; repeated group G = 5001 { optional int32 in = 1; } }
+message M { enum Inner { NOT_TOP = 0; } optional int32 f = 1; }
+service S { rpc R(M) returns (M) { option deprecated = true; } }
+"#,
+        );
+        assert_eq!(h.decls, vec!["E", "X", "Y", "ext", "G", "M", "S"]);
+    }
+
+    #[test]
+    fn a_package_that_is_a_declared_name_clashes_even_when_unchanged() {
+        let k = |n: u8| git2::Oid::from_bytes(&[n; 20]).unwrap();
+        let a = Header {
+            package: "p".into(),
+            decls: vec!["A".into()],
+            ..Default::default()
+        };
+        let b = Header {
+            package: "p.A.v1".into(),
+            ..Default::default()
+        };
+        let other = Header {
+            package: "p".into(),
+            decls: vec!["Z".into()],
+            ..Default::default()
+        };
+        let side = SideFiles {
+            files: BTreeMap::from([
+                ("a.proto", (k(1), &a)),
+                ("b.proto", (k(2), &b)),
+                ("c.proto", (k(3), &other)),
+            ]),
+        };
+        let plan = Plan::new(&side, &side);
+        assert_eq!(
+            plan.dirty,
+            BTreeSet::from(["a.proto".into(), "b.proto".into()])
+        );
     }
 
     #[test]

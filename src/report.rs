@@ -2,6 +2,8 @@
 //! rendered as text, JSON lines or rich terminal diagnostics.
 
 use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -40,9 +42,10 @@ pub struct Annotation {
     /// Further facts for a reviewer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// The file on disk, for showing source (not serialized).
+    /// The new file's text and the finding's byte range in it, for showing source (not
+    /// serialized).
     #[serde(skip)]
-    pub origin: Option<std::path::PathBuf>,
+    pub source: Option<(Arc<str>, Range<usize>)>,
 }
 
 const FILE_SPAN: Span = Span {
@@ -93,10 +96,16 @@ pub fn annotate(
         if !keep {
             continue;
         }
-        let (path, span, origin) = match &new_site {
+        let (path, span, source) = match &new_site {
             Some(s) => {
                 let (p, sp) = resolve(new, s);
-                (Some(p), sp, new.files[s.file].origin.clone())
+                let file = &new.files[s.file];
+                let range = match &s.path {
+                    Some(path) => file.byte_range(path),
+                    None => Some(0..0),
+                };
+                let source = file.text.clone().zip(range);
+                (Some(p), sp, source)
             }
             None => (None, FILE_SPAN, None),
         };
@@ -118,7 +127,7 @@ pub fn annotate(
             renamed_to: f.renamed_to,
             affects: f.affects,
             notes: f.notes,
-            origin,
+            source,
         });
     }
     out.sort_by(|a, b| {
@@ -144,19 +153,22 @@ pub fn annotate(
     out
 }
 
-/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path),
-/// followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
+use crate::limits::escape_controls;
+
+/// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path;
+/// control characters escaped, so a file name holding a newline cannot forge a line that a
+/// CI runner obeys), followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
 pub fn render_text(annotations: &[Annotation]) -> String {
     let mut s = String::new();
     for a in annotations {
         let _ = writeln!(
             s,
             "{}:{}:{}: {} {}",
-            a.path.as_deref().unwrap_or("<input>"),
+            escape_controls(a.path.as_deref().unwrap_or("<input>")),
             a.start_line,
             a.start_column,
             a.rule,
-            a.message
+            escape_controls(&a.message)
         );
         s.push_str(&details(a));
     }
@@ -167,10 +179,10 @@ pub fn render_text(annotations: &[Annotation]) -> String {
 pub fn details(a: &Annotation) -> String {
     let mut s = String::new();
     if let Some(to) = &a.renamed_to {
-        let _ = writeln!(s, "    renamed to: {to}");
+        let _ = writeln!(s, "    renamed to: {}", escape_controls(to));
     }
     for n in &a.notes {
-        let _ = writeln!(s, "    note: {n}");
+        let _ = writeln!(s, "    note: {}", escape_controls(n));
     }
     if !a.affects.is_empty() {
         const SHOWN: usize = 5;
@@ -184,7 +196,7 @@ pub fn details(a: &Annotation) -> String {
         if a.affects.len() > SHOWN {
             list.push_str(&format!(" and {} more", a.affects.len() - SHOWN));
         }
-        let _ = writeln!(s, "    affects: {list}");
+        let _ = writeln!(s, "    affects: {}", escape_controls(&list));
     }
     s
 }
@@ -201,9 +213,7 @@ pub fn render_json(annotations: &[Annotation]) -> String {
 
 /// Rich terminal diagnostics: the new span underlined in its source, the old location named.
 pub fn render_rich(annotations: &[Annotation]) -> String {
-    use miette::{
-        GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
-    };
+    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode());
     let mut s = String::new();
     for a in annotations {
@@ -221,17 +231,13 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
         } else {
             diag = diag.with_help(format!("`protoguard explain {}`", a.rule));
         }
-        let text = a
-            .origin
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok());
-        let rendered = match (&a.path, text) {
-            (Some(path), Some(text)) => {
-                let start = offset_of(&text, a.start_line, a.start_column);
-                let end = offset_of(&text, a.end_line, a.end_column).max(start);
-                let diag = diag.with_label(LabeledSpan::at(start..end, a.rule));
-                let report = miette::Report::new(diag)
-                    .with_source_code(NamedSource::new(path.clone(), text));
+        let rendered = match (&a.path, &a.source) {
+            (Some(path), Some((text, range))) => {
+                let diag = diag.with_label(LabeledSpan::at(range.clone(), a.rule));
+                let report = miette::Report::new(diag).with_source_code(BufColumns {
+                    name: path.clone(),
+                    text: Arc::clone(text),
+                });
                 let mut out = String::new();
                 handler
                     .render_report(&mut out, report.as_ref())
@@ -252,14 +258,70 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
     s
 }
 
-/// Byte offset of a 1-based line and column (columns count bytes, as protoc's do).
-fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line as usize {
-            return (offset + column.saturating_sub(1) as usize).min(offset + l.len());
-        }
-        offset += l.len();
+/// A file's text for miette whose header names the finding's start as buf does (columns in
+/// terminal cells, see [`crate::columns`]), like the text output, not miette's own count.
+struct BufColumns {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for BufColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &str = &self.text;
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        // With context lines miette walks the lines itself; only the bare span (the
+        // header's reference point) gets buf's column.
+        let column = if context_lines_before == 0 && context_lines_after == 0 {
+            let offset = span.offset().min(text.len());
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line = &text[line_start..];
+            crate::columns::display_column(line, offset - line_start) as usize - 1
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
     }
-    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rich_header_names_bufs_column() {
+        let text: Arc<str> =
+            "syntax = \"proto3\";\nmessage M {\n\t/*中*/\tint64 x = 1;\n}\n".into();
+        let start = text.find("int64").unwrap();
+        let a = Annotation {
+            path: Some("a.proto".into()),
+            start_line: 3,
+            start_column: 13,
+            end_line: 3,
+            end_column: 18,
+            rule: "FIELD_SAME_TYPE",
+            message: "changed".into(),
+            old_path: None,
+            old_start_line: None,
+            old_start_column: None,
+            categories: Vec::new(),
+            renamed_to: None,
+            affects: Vec::new(),
+            notes: Vec::new(),
+            source: Some((Arc::clone(&text), start..start + 5)),
+        };
+        let out = render_rich(&[a]);
+        assert!(out.contains("a.proto:3:13"), "{out}");
+    }
 }

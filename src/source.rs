@@ -32,6 +32,9 @@ impl Input {
         if let Some(git) = GitSpec::parse(spec) {
             return git.map(Input::Git);
         }
+        if spec.trim().is_empty() {
+            return Err(LoadError::EmptyPath);
+        }
         let path = PathBuf::from(spec);
         let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => LoadError::NotFound {
@@ -93,7 +96,7 @@ impl Schema {
     /// Reads, compiles and indexes one side, all of it.
     pub fn load(input: &Input, options: &LoadOptions) -> Result<Schema, LoadError> {
         let set = read_sources(input, options)?;
-        Schema::from_sources(input, &set, options)
+        crate::limits::on_compile_stack(|| Schema::from_sources(input, &set, options))
     }
 
     /// Compiles everything of a side already read.
@@ -106,7 +109,9 @@ impl Schema {
             None => {
                 let files = load_image_input(input)?;
                 let encoded = match (input, options.keep_descriptors) {
-                    (Input::Image(p), true) => std::fs::read(p).ok(),
+                    (Input::Image(p), true) => {
+                        crate::limits::read_regular(p, crate::limits::MAX_IMAGE_BYTES).ok()
+                    }
                     _ => None,
                 };
                 (files, encoded)
@@ -156,14 +161,17 @@ impl Schema {
         };
         timing("read both sides", t);
         let planned = mode == Mode::Planned && !old.1.keep_descriptors && !new.1.keep_descriptors;
+        // An image side, descriptors wanted, planning turned off, or a planned load that
+        // failed (its error is then exactly the full load's): compile everything.
+        let full = || -> Result<(Schema, Schema), LoadError> {
+            let (o, n) = crate::limits::both(
+                || Schema::from_sources(old.0, &old_set, old.1),
+                || Schema::from_sources(new.0, &new_set, new.1),
+            );
+            Ok((o?, n?))
+        };
         let (Some(old_set), Some(new_set), true) = (&old_set, &new_set, planned) else {
-            // An image side, descriptors wanted, or planning turned off: compile everything.
-            let (o, n) = std::thread::scope(|s| {
-                let o = s.spawn(|| Schema::from_sources(old.0, &old_set, old.1));
-                let n = Schema::from_sources(new.0, &new_set, new.1);
-                (crate::threads::join(o), n)
-            });
-            return Ok((o?, n?));
+            return full();
         };
         let t = std::time::Instant::now();
         let (old_headers, new_headers) = headers_of(old_set, new_set);
@@ -227,7 +235,7 @@ impl Schema {
                         content_id: Some(f.key),
                         is_import: false,
                         unchanged: true,
-                        origin: f.origin.clone(),
+                        text: Some(std::sync::Arc::clone(&f.text)),
                     });
                 }
                 inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
@@ -241,21 +249,44 @@ impl Schema {
             ),
             t,
         );
+        // Files left out must still compile: once, on one side (see [`crate::verified`]).
+        let clean: Vec<String> = old_set
+            .files
+            .keys()
+            .filter(|k| !plan.dirty.contains(*k))
+            .cloned()
+            .collect();
+        let pending = crate::verified::pending(old_set, &old_headers, &clean, is_well_known);
+        let verify = || -> Result<(), LoadError> {
+            if !pending.names.is_empty() {
+                compile::compile_set(old_set, &pending.names)?;
+                pending.record();
+            }
+            Ok(())
+        };
         let t = std::time::Instant::now();
-        let (o, n) = std::thread::scope(|s| {
-            let o = s.spawn(|| build(old_set, &old_headers));
-            let n = build(new_set, &new_headers);
-            (crate::threads::join(o), n)
-        });
-        timing("compile and index", t);
+        let ((o, verified), n) = crate::limits::both(
+            || crate::limits::both(|| build(old_set, &old_headers), verify),
+            || build(new_set, &new_headers),
+        );
+        timing(
+            &format!(
+                "compile and index ({} unchanged verified)",
+                pending.names.len()
+            ),
+            t,
+        );
+        let (Ok(o), Ok(n), Ok(())) = (o, n, verified) else {
+            return full();
+        };
         Ok((
             Schema {
-                index: o?,
+                index: o,
                 input: old.0.clone(),
                 encoded: None,
             },
             Schema {
-                index: n?,
+                index: n,
                 input: new.0.clone(),
                 encoded: None,
             },
@@ -487,10 +518,12 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         let r: &Root = &roots[*root];
         let path = r.path.join(name);
         let shown = compile::display_path(&r.display, name);
-        let bytes = std::fs::read(&path).map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).map_err(
+            |reason| LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            },
+        )?;
         let key = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
             LoadError::Unreadable {
                 path: shown.clone(),
@@ -501,11 +534,10 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
         Ok((
             name.clone(),
             SourceFile {
-                text: text.into(),
+                text: compile::source_text(text),
                 key,
                 display: shown,
                 module_root: r.module.clone(),
-                origin: Some(path),
             },
         ))
     };
@@ -566,7 +598,6 @@ fn read_git(
                 key: file.blob,
                 display,
                 module_root: m.clone(),
-                origin: None,
             });
         }
     }
@@ -589,13 +620,16 @@ fn read_git(
 
 fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
+    let bytes =
+        crate::limits::read_regular(path, crate::limits::MAX_IMAGE_BYTES).map_err(|reason| {
+            LoadError::Unreadable {
+                path: shown.clone(),
+                reason,
+            }
+        })?;
     let set = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Image {
         path: shown.clone(),
-        reason: e.to_string(),
+        reason: crate::validate::decode_reason(&e),
     })?;
     if set.file.is_empty()
         || set
@@ -608,6 +642,8 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
             reason: "it holds no named file descriptors".into(),
         });
     }
+    // Rules read an image as a compiler's output: check it is one.
+    crate::validate::image(&shown, &bytes, &set.file)?;
     // protoc images carry no import marker: every file is checked, as buf does.
     Ok(set
         .file
@@ -622,7 +658,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
                 .as_ref()
                 .and_then(|e| e.is_import)
                 .unwrap_or(false),
-            origin: None,
+            text: None,
             proto,
         })
         .collect())

@@ -997,3 +997,146 @@ fn config_flag_applies_the_module_layout() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Which rule set applies without a buf.yaml, and under v1 and v1beta1 (buf 1.75 keeps one
+// rule registry per buf.yaml version; with no buf.yaml it uses v1's).
+
+/// An extension deleted, a proto2 default changed (both caught only by v2's default set)
+/// and a field's type changed from int32 to sint32.
+fn v2_only_changes(buf_yaml: Option<&str>) -> TempDir {
+    let t = trees(
+        &[(
+            "a.proto",
+            "syntax = \"proto2\";\npackage n;\nmessage B { extensions 10 to 20; optional int32 d = 1 [default = 1]; optional int32 w = 2; }\nextend B { optional int32 e = 10; }\n",
+        )],
+        &[(
+            "a.proto",
+            "syntax = \"proto2\";\npackage n;\nmessage B { extensions 10 to 20; optional int32 d = 1 [default = 2]; optional sint32 w = 2; }\n",
+        )],
+    );
+    if let Some(y) = buf_yaml {
+        write(t.path(), "new/buf.yaml", y);
+    }
+    t
+}
+
+fn found_with(buf_yaml: Option<&str>) -> (Output, Vec<(String, u64, u64, String)>) {
+    let t = v2_only_changes(buf_yaml);
+    let out = check_in_new(&t, &["--format", "json"]);
+    let found = if out.status.code() == Some(2) {
+        Vec::new()
+    } else {
+        located(&out)
+    };
+    (out, found)
+}
+
+#[test]
+fn without_buf_yaml_the_default_is_bufs_v1_set() {
+    let type_change = vec![loc("a.proto", 3, 79, "FIELD_SAME_TYPE")];
+    for yaml in [None, Some("version: v1\n"), Some("version: v1beta1\n")] {
+        let (out, found) = found_with(yaml);
+        assert_code(&out, 1);
+        assert_eq!(found, type_change, "{yaml:?}");
+    }
+    let (out, found) = found_with(Some("version: v2\n"));
+    assert_code(&out, 1);
+    assert_eq!(
+        found,
+        vec![
+            loc("a.proto", 1, 1, "EXTENSION_NO_DELETE"),
+            loc("a.proto", 3, 56, "FIELD_SAME_DEFAULT"),
+            loc("a.proto", 3, 79, "FIELD_SAME_TYPE"),
+        ]
+    );
+    // Named on the command line, a rule means what v2 means by it.
+    let t = v2_only_changes(None);
+    let out = check_in_new(&t, &["--format", "json", "--use", "FIELD_SAME_DEFAULT"]);
+    assert_code(&out, 1);
+    assert_eq!(
+        located(&out),
+        vec![loc("a.proto", 3, 56, "FIELD_SAME_DEFAULT")]
+    );
+}
+
+#[test]
+fn v1_categories_are_v1s() {
+    // v1 files the wire-compatible type check under WIRE; v1beta1 the strict one.
+    let (out, found) = found_with(Some("version: v1\nbreaking:\n  use: [WIRE]\n"));
+    assert_code(&out, 1);
+    assert_eq!(
+        found,
+        vec![loc("a.proto", 3, 79, "FIELD_WIRE_COMPATIBLE_TYPE")]
+    );
+    let (out, found) = found_with(Some("version: v1beta1\nbreaking:\n  use: [WIRE]\n"));
+    assert_code(&out, 1);
+    assert_eq!(found, vec![loc("a.proto", 3, 79, "FIELD_SAME_TYPE")]);
+    // v1 has neither the rules added with v2 nor the CSR category: buf refuses them.
+    for (yaml, name) in [
+        ("version: v1\nbreaking:\n  use: [CSR]\n", "CSR"),
+        (
+            "version: v1\nbreaking:\n  use: [EXTENSION_NO_DELETE]\n",
+            "EXTENSION_NO_DELETE",
+        ),
+        (
+            "version: v1\nbreaking:\n  ignore_only:\n    FIELD_SAME_DEFAULT: [a.proto]\n",
+            "FIELD_SAME_DEFAULT",
+        ),
+    ] {
+        let (out, _) = found_with(Some(yaml));
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains(&format!("\"{name}\"")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // buf refuses a buf.yaml without a version.
+    for yaml in ["", "breaking:\n  use: [FILE]\n"] {
+        let (out, _) = found_with(Some(yaml));
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains("\"version\" is not set"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn rules_says_how_to_get_the_v2_default_set() {
+    let out = run(Path::new(env!("CARGO_MANIFEST_DIR")), &["rules"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    for id in ["EXTENSION_NO_DELETE", "FIELD_SAME_DEFAULT"] {
+        let line = text.lines().find(|l| l.starts_with(id)).unwrap();
+        assert!(line.ends_with("v2 only"), "{line}");
+    }
+    assert!(text.contains("`version: v2`"), "{text}");
+}
+
+#[test]
+fn an_import_from_an_include_dir_may_start_with_a_byte_order_mark() {
+    let t = trees(
+        &[(
+            "a.proto",
+            "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage M { dep.D d = 1; int32 x = 2; }\n",
+        )],
+        &[(
+            "a.proto",
+            "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage M { dep.D d = 1; int64 x = 2; }\n",
+        )],
+    );
+    write(
+        t.path(),
+        "inc/dep.proto",
+        "\u{feff}syntax = \"proto3\";\npackage dep;\nmessage D {}\n",
+    );
+    let out = check_in_new(&t, &["-I", "../inc", "--format", "json"]);
+    assert_code(&out, 1);
+    assert_eq!(
+        located(&out),
+        vec![loc("a.proto", 3, 26, "FIELD_SAME_TYPE")]
+    );
+}

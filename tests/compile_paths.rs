@@ -27,7 +27,6 @@ fn tree() -> SourceSet {
                 key: git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).unwrap(),
                 display: format!("tree/{name}"),
                 module_root: ".".into(),
-                origin: None,
             },
         );
     }

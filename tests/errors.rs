@@ -630,3 +630,73 @@ fn config_flag_errors() {
     let out = check(t.path(), &["--config", "nope.yaml"]);
     assert_error(&out, "nope.yaml", "No such file or directory");
 }
+
+#[test]
+fn refused_import_paths_say_what_buf_says() {
+    // (import path, buf 1.75's first line for it, at the literal or at the statement).
+    let cases = [
+        (
+            "../x.proto",
+            "3:12",
+            "import path must not refer to parent directory",
+        ),
+        (
+            "sub/../../x.proto",
+            "3:3",
+            "could not open imported file: ../x.proto: is outside the context directory",
+        ),
+        ("/x.proto", "3:12", "import path must be relative"),
+        (
+            "./x.proto",
+            "3:12",
+            "import path must not contain `.`, `..`, or repeated separators",
+        ),
+        (
+            "a//b.proto",
+            "3:12",
+            "import path must not contain `.`, `..`, or repeated separators",
+        ),
+    ];
+    for (path, place, why) in cases {
+        let t = tree();
+        write(
+            t.path(),
+            "new/sub/y.proto",
+            format!("syntax = \"proto3\";\npackage y;\n  import   \"{path}\";\nmessage Y {{}}\n"),
+        );
+        let line = error_line(&check(t.path(), &[]));
+        assert_eq!(
+            line,
+            format!("protoguard: new/sub/y.proto:{place}: {why}"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_byte_order_mark_counts_in_error_columns_on_line_one() {
+    let t = tree();
+    // buf: a.proto:1:45:unexpected `;` in definition (error columns count bytes, the
+    // mark's three too); a finding's column would not count it.
+    write(
+        t.path(),
+        "new/a.proto",
+        "\u{feff}syntax = \"proto3\"; message M { int32 a = ; }\n",
+    );
+    assert_error(
+        &check(t.path(), &[]),
+        "new/a.proto:1:45",
+        "expected an integer",
+    );
+    // Further lines are unaffected.
+    write(
+        t.path(),
+        "new/a.proto",
+        "\u{feff}syntax = \"proto3\";\nmessage M {\n    int32 x = ;\n}\n",
+    );
+    assert_error(
+        &check(t.path(), &[]),
+        "new/a.proto:3:15",
+        "expected an integer",
+    );
+}

@@ -41,7 +41,7 @@ fn fixture() -> Vec<Annotation> {
             renamed_to: None,
             affects: Vec::new(),
             notes: Vec::new(),
-            origin: None,
+            source: None,
         },
         Annotation {
             path: Some("acme/v1/order.proto".into()),
@@ -58,7 +58,7 @@ fn fixture() -> Vec<Annotation> {
             renamed_to: None,
             affects: Vec::new(),
             notes: Vec::new(),
-            origin: None,
+            source: None,
         },
         Annotation {
             path: Some("acme/v1/odd dir,x/a:b%.proto".into()),
@@ -75,7 +75,7 @@ fn fixture() -> Vec<Annotation> {
             renamed_to: None,
             affects: Vec::new(),
             notes: Vec::new(),
-            origin: None,
+            source: None,
         },
     ]
 }
@@ -175,7 +175,7 @@ fn buf_findings(case: &str) -> Vec<Annotation> {
                 renamed_to: None,
                 affects: Vec::new(),
                 notes: Vec::new(),
-                origin: None,
+                source: None,
             }
         })
         .collect()
@@ -292,7 +292,7 @@ fn fileless() -> Annotation {
         renamed_to: None,
         affects: Vec::new(),
         notes: Vec::new(),
-        origin: None,
+        source: None,
     }
 }
 

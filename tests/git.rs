@@ -1365,3 +1365,141 @@ fn symbolic_links_read_the_same_on_both_sides() {
         &["proto/acme/out.proto", "outside the import root"],
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Locations: a git side is located from the text it was compiled from, like a directory.
+
+/// A proto2 message with defaults, before the change.
+const DEFAULTS_OLD: &str = "syntax = \"proto2\";
+package acme.v1;
+
+message Limits {
+  optional int32 max = 1 [default = 10];
+  optional string unit = 2 [default = \"s\"];
+  optional int64 span = 3;
+}
+";
+
+/// Defaults changed after tabs and wide characters, a `json_name` added, a type changed
+/// after an emoji, and a byte-order mark in front.
+const DEFAULTS_NEW: &str = "\u{feff}syntax = \"proto2\";
+package acme.v1;
+
+message Limits {
+\toptional int32 max = 1 [default\t=\t20];
+  /*中*/\toptional string unit = 2 [json_name = \"u\", default = \"ms\"];
+  /*😀*/ optional int32 span = 3;
+}
+";
+
+/// Every finding of a run, as JSON lines with buf's keys.
+fn findings_json(out: &Output) -> Vec<String> {
+    let mut lines: Vec<String> = stdout(out).lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn git_new_side_is_located_like_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    commit(&repo, &[(FILE, DEFAULTS_OLD)], "defaults");
+    commit(&repo, &[(FILE, DEFAULTS_NEW)], "change them");
+    let json = ["--format", "json", "--use", "FILE"];
+    let from_dir = run(
+        &root,
+        &[
+            &["check", "proto", "--against", ".git#ref=HEAD~1"][..],
+            &json,
+        ]
+        .concat(),
+    );
+    assert_code(&from_dir, 1, "directory NEW");
+    let from_dir = findings_json(&from_dir);
+    // Four findings: two defaults, the JSON name and the type, at buf 1.75's columns.
+    assert_eq!(from_dir.len(), 4, "{from_dir:#?}");
+    for (rule, line, column) in [
+        ("FIELD_SAME_DEFAULT", 5, 29),
+        ("FIELD_SAME_DEFAULT", 6, 56),
+        ("FIELD_SAME_JSON_NAME", 6, 39),
+        ("FIELD_SAME_TYPE", 7, 19),
+    ] {
+        let want = format!("\"start_line\":{line},\"start_column\":{column},");
+        assert!(
+            from_dir
+                .iter()
+                .any(|l| l.contains(rule) && l.contains(&want)),
+            "{rule} at {line}:{column}: {from_dir:#?}"
+        );
+    }
+    let from_git = run(
+        &root,
+        &[
+            &[
+                "check",
+                ".git#ref=HEAD,subdir=proto",
+                "--against",
+                ".git#ref=HEAD~1,subdir=proto",
+            ][..],
+            &json,
+        ]
+        .concat(),
+    );
+    assert_code(&from_git, 1, "git NEW");
+    assert_eq!(findings_json(&from_git), from_dir);
+
+    // The same change staged, for the pre-commit hook.
+    let dir2 = tempfile::tempdir().unwrap();
+    let root2 = dir2.path().join("repo");
+    let repo2 = init(&root2);
+    commit(&repo2, &[(FILE, DEFAULTS_OLD)], "defaults");
+    write(&root2, FILE, DEFAULTS_NEW);
+    stage_all(&repo2);
+    // The work tree then differs from the index: only the index is read.
+    write(&root2, FILE, DEFAULTS_OLD);
+    let staged = run(
+        &root2,
+        &[&["check", "proto", "--staged"][..], &json].concat(),
+    );
+    assert_code(&staged, 1, "--staged");
+    assert_eq!(findings_json(&staged), from_dir);
+}
+
+/// `--staged` selects rules from the buf.yaml of NEW's directory, as a directory NEW does;
+/// without one, buf's no-config default (v1's, without FIELD_SAME_DEFAULT) applies.
+#[test]
+fn staged_reads_the_work_tree_buf_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let repo = init(&root);
+    commit(&repo, &[(FILE, DEFAULTS_OLD)], "defaults");
+    write(&root, FILE, DEFAULTS_NEW);
+    stage_all(&repo);
+    let rules = |out: &Output| -> Vec<String> {
+        let mut r: Vec<String> = findings_json(out)
+            .iter()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["type"].as_str().unwrap().to_string()
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    let out = run(&root, &["check", "proto", "--staged", "--format", "json"]);
+    assert_code(&out, 1, "--staged without buf.yaml");
+    assert_eq!(rules(&out), ["FIELD_SAME_JSON_NAME", "FIELD_SAME_TYPE"]);
+    write(&root, "proto/buf.yaml", "version: v2\n");
+    let out = run(&root, &["check", "proto", "--staged", "--format", "json"]);
+    assert_code(&out, 1, "--staged with a v2 buf.yaml");
+    assert_eq!(
+        rules(&out),
+        [
+            "FIELD_SAME_DEFAULT",
+            "FIELD_SAME_DEFAULT",
+            "FIELD_SAME_JSON_NAME",
+            "FIELD_SAME_TYPE"
+        ]
+    );
+}

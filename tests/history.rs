@@ -441,6 +441,8 @@ fn files_that_do_not_parse_are_skipped_and_said() {
     let repo = init(&root);
     let c1 = commit(&repo, &[(FILE, V1_0), ("broken.proto", "message {")], "one");
     tag(&repo, "v1.0.0", c1);
+    // Only the old release is broken: the baseline and the work tree compile.
+    std::fs::remove_file(root.join("broken.proto")).unwrap();
     let c2 = commit(&repo, &[(FILE, V1_1)], "two");
     tag(&repo, "v1.1.0", c2);
     let spec = protoguard::git::GitSpec::parse(&format!("{}/.git#tag=v1.1.0", root.display()))
@@ -629,6 +631,8 @@ fn unparsable_history_files_are_said_without_verbose() {
     let repo = init(&root);
     let c1 = commit(&repo, &[(FILE, V1_0), ("broken.proto", "message {")], "one");
     tag(&repo, "v1.0.0", c1);
+    // Only the old release is broken: the baseline and the work tree compile.
+    std::fs::remove_file(root.join("broken.proto")).unwrap();
     let c2 = commit(&repo, &[(FILE, V1_1)], "two");
     tag(&repo, "v1.1.0", c2);
     write(&root, FILE, WORK);

@@ -10,8 +10,7 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::text::{kind_name, scalar, typed};
 use super::wire::{
-    accepts, default_val, encode, field_wire_type, implicit_presence, is_zero, wire_type_name, Msg,
-    Reader, Slot, Val,
+    accepts, default_val, encode, field_wire_type, is_zero, wire_type_name, Msg, Reader, Slot, Val,
 };
 use super::Side;
 
@@ -28,6 +27,9 @@ pub struct Diff {
 pub struct Cmp<'s, 'a> {
     pub writer: &'s Side<'a>,
     pub reader: &'s Side<'a>,
+    /// Pair fields by JSON key instead of number: through the JSON mapping a writer's field
+    /// reaches the reader's field whose JSON name, or proto name, is the key it printed.
+    pub by_json_name: bool,
 }
 
 /// A field's contents, shaped for comparison.
@@ -93,6 +95,9 @@ impl Cmp<'_, '_> {
         path: &str,
         out: &mut Vec<Diff>,
     ) {
+        if self.by_json_name {
+            return self.messages_by_json_name(wd, w, rd, r, path, out);
+        }
         let numbers: BTreeSet<u32> = wd
             .fields()
             .map(|f| f.number())
@@ -110,6 +115,61 @@ impl Cmp<'_, '_> {
                     reader_field: Some((rd.full_name().to_string(), n)),
                 }),
                 _ => {}
+            }
+        }
+    }
+
+    /// [`Self::messages`] through the JSON mapping: each writer field is read by the reader
+    /// field that accepts its JSON key (`json_name`, or the proto name, as JSON parsers
+    /// accept both); a reader field no key reaches must hold nothing.
+    fn messages_by_json_name(
+        &self,
+        wd: &MessageDescriptor,
+        w: &Msg,
+        rd: &MessageDescriptor,
+        r: &Msg,
+        path: &str,
+        out: &mut Vec<Diff>,
+    ) {
+        let mut reached: BTreeSet<u32> = BTreeSet::new();
+        for wf in wd.fields() {
+            let key = wf.json_name();
+            let Some(rf) = rd
+                .fields()
+                .find(|rf| rf.json_name() == key || rf.name() == key)
+            else {
+                // The reader ignores a key it does not know. That loses nothing it declares,
+                // unless it declares the same data (the field's number) under another name.
+                if let (Some(rf), Some(slot)) =
+                    (rd.get_field(wf.number()), w.fields.get(&wf.number()))
+                {
+                    out.push(Diff {
+                        text: format!(
+                            "{}: {} read as missing: the reader ignores the JSON key \"{key}\" (its field {} is \"{}\")",
+                            super::wire::join_path(path, wf.name()),
+                            describe(self.writer, &wf, &shape(&wf, Some(slot))),
+                            rf.name(),
+                            rf.json_name()
+                        ),
+                        writer_field: Some((wd.full_name().to_string(), wf.number())),
+                        reader_field: Some((rd.full_name().to_string(), rf.number())),
+                    });
+                }
+                continue;
+            };
+            reached.insert(rf.number());
+            self.field(wd, &wf, w, rd, &rf, r, path, out);
+        }
+        for rf in rd.fields() {
+            if !reached.contains(&rf.number()) && r.fields.contains_key(&rf.number()) {
+                out.push(Diff {
+                    text: format!(
+                        "{}: the reader sees a value the writer never wrote",
+                        super::wire::join_path(path, rf.name())
+                    ),
+                    writer_field: None,
+                    reader_field: Some((rd.full_name().to_string(), rf.number())),
+                });
             }
         }
     }
@@ -134,15 +194,15 @@ impl Cmp<'_, '_> {
             String::new()
         };
         let ws = shape(wf, w.fields.get(&n));
-        let rs = shape(rf, r.fields.get(&n));
+        let rs = shape(rf, r.fields.get(&rf.number()));
         let (wk, rk) = (entry_kind(wf), entry_kind(rf));
         let before = out.len();
         let whole = |out: &mut Vec<Diff>| {
             out.push(Diff {
                 text: format!(
                     "{fpath}: {} read as {label}{}{}",
-                    describe(wf, &ws),
-                    describe(rf, &rs),
+                    describe(self.writer, wf, &ws),
+                    describe(self.reader, rf, &rs),
                     self.unknown_note(wf, rf, r)
                 ),
                 writer_field: None,
@@ -152,31 +212,40 @@ impl Cmp<'_, '_> {
         match (&ws, &rs) {
             (Shape::One(wv), Shape::One(rv)) => match (wv, rv) {
                 (None, None) => {
+                    // An unset field reads as its declared default: every scalar kind
+                    // (strings and bytes too) must default to the same value.
                     let (dw, dr) = (default_val(wf), default_val(rf));
-                    if let (Some(a), Some(b)) = (num(&dw), num(&dr)) {
-                        if !num_eq(&a, &b) {
-                            out.push(Diff {
-                                text: format!(
-                                    "{fpath}: unset, default {} read as {label}unset, default {}",
-                                    typed(&dw, &wk),
-                                    typed(&dr, &rk)
-                                ),
-                                writer_field: None,
-                                reader_field: None,
-                            });
-                        }
+                    // (Defaults of unrelated kinds, a number and a string, say nothing: the
+                    // type change shows when the field is set.)
+                    let comparable = (num(&dw).is_some() && num(&dr).is_some())
+                        || matches!(
+                            (&dw, &dr),
+                            (Val::Str(_) | Val::Bytes(_), Val::Str(_) | Val::Bytes(_))
+                        );
+                    if comparable && !self.scalars_eq(&dw, &wk, &dr, &rk) {
+                        out.push(Diff {
+                            text: format!(
+                                "{fpath}: unset, default {} read as {label}unset, default {}",
+                                typed(&dw, &wk),
+                                typed(&dr, &rk)
+                            ),
+                            writer_field: None,
+                            reader_field: None,
+                        });
                     }
                 }
                 (Some(v), None) => {
                     let dr = default_val(rf);
-                    let zero_ok = implicit_presence(rf) && self.scalars_eq(v, &wk, &dr, &rk);
+                    let zero_ok =
+                        self.reader.implicit_presence(rf) && self.scalars_eq(v, &wk, &dr, &rk);
                     if !zero_ok {
                         whole(out);
                     }
                 }
                 (None, Some(v)) => {
                     let dw = default_val(wf);
-                    let zero_ok = implicit_presence(wf) && self.scalars_eq(&dw, &wk, v, &rk);
+                    let zero_ok =
+                        self.writer.implicit_presence(wf) && self.scalars_eq(&dw, &wk, v, &rk);
                     if !zero_ok {
                         whole(out);
                     }
@@ -200,7 +269,8 @@ impl Cmp<'_, '_> {
                     ([], None) => true,
                     ([a], Some(b)) => self.value(a, &wk, b, &rk, &fpath, &label, out),
                     ([a], None) => {
-                        implicit_presence(rf) && self.scalars_eq(a, &wk, &default_val(rf), &rk)
+                        self.reader.implicit_presence(rf)
+                            && self.scalars_eq(a, &wk, &default_val(rf), &rk)
                     }
                     _ => false,
                 };
@@ -251,8 +321,8 @@ impl Cmp<'_, '_> {
             }
             // A map on one side, repeated entries (or a single one) on the other.
             _ => {
-                let we = entries(wf, &ws);
-                let re = entries(rf, &rs);
+                let we = entries(self.writer, wf, &ws);
+                let re = entries(self.reader, rf, &rs);
                 let ok = we.len() == re.len()
                     && we.iter().all(|a| {
                         re.iter()
@@ -268,7 +338,7 @@ impl Cmp<'_, '_> {
                 d.writer_field = Some((wd.full_name().to_string(), n));
             }
             if d.reader_field.is_none() {
-                d.reader_field = Some((rd.full_name().to_string(), n));
+                d.reader_field = Some((rd.full_name().to_string(), rf.number()));
             }
         }
     }
@@ -354,6 +424,7 @@ impl Cmp<'_, '_> {
                         let same = Cmp {
                             writer: self.writer,
                             reader: self.writer,
+                            by_json_name: false,
                         };
                         let mut scratch = Vec::new();
                         same.messages(md, m, md, &back, "", &mut scratch);
@@ -363,7 +434,9 @@ impl Cmp<'_, '_> {
                 }
             }
             // Bytes read as a message: the same only if the reader writes them back unchanged.
-            (Val::Bytes(x) | Val::Str(x), _, Val::Msg(m), Kind::Message(md)) => encode(md, m) == *x,
+            (Val::Bytes(x) | Val::Str(x), _, Val::Msg(m), Kind::Message(md)) => {
+                encode(self.reader, md, m) == *x
+            }
             _ => false,
         }
     }
@@ -371,7 +444,7 @@ impl Cmp<'_, '_> {
 
 /// A map's entries (or a list's elements) as messages, for comparing a map with repeated
 /// entry messages.
-fn entries<'v>(f: &FieldDescriptor, s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
+fn entries<'v>(side: &Side, f: &FieldDescriptor, s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, Val>> {
     use std::borrow::Cow;
     let entry_fields = match f.kind() {
         Kind::Message(e) if f.is_map() => {
@@ -392,7 +465,7 @@ fn entries<'v>(f: &FieldDescriptor, s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, V
                     (1, k, entry_fields.as_ref().map(|p| &p.0)),
                     (2, v, entry_fields.as_ref().map(|p| &p.1)),
                 ] {
-                    if !(ef.is_some_and(implicit_presence) && is_zero(x)) {
+                    if !(ef.is_some_and(|f| side.implicit_presence(f)) && is_zero(x)) {
                         e.fields.insert(number, Slot::One(x.clone()));
                     }
                 }
@@ -403,11 +476,11 @@ fn entries<'v>(f: &FieldDescriptor, s: &Shape<'v>) -> Vec<std::borrow::Cow<'v, V
 }
 
 /// A field's contents with its declared type, as a counterexample shows them.
-fn describe(f: &FieldDescriptor, s: &Shape) -> String {
+fn describe(side: &Side, f: &FieldDescriptor, s: &Shape) -> String {
     let k = f.kind();
     match s {
         // Without presence an unset field reads as its zero.
-        Shape::One(None) if implicit_presence(f) => typed(&default_val(f), &k),
+        Shape::One(None) if side.implicit_presence(f) => typed(&default_val(f), &k),
         Shape::One(None) => format!("unset ({})", kind_name(&k)),
         Shape::One(Some(v)) => typed(v, &k),
         Shape::Many(l) => format!(

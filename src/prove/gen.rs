@@ -3,7 +3,7 @@
 //! and non-ASCII strings, invalid UTF-8 in bytes, enum numbers only the other side declares).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -14,8 +14,6 @@ use prost_reflect::{EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor};
 use super::wire::{default_val, Msg, Slot, Val};
 use super::Side;
 
-/// How deep generated messages nest (recursive types stop there).
-pub const DEPTH: u32 = 3;
 /// Most elements in a generated repeated field or map.
 const MAX_ELEMS: usize = 3;
 
@@ -26,14 +24,18 @@ type Part = BoxedStrategy<Option<(u32, Slot)>>;
 pub struct Gen<'s, 'a> {
     pub writer: &'s Side<'a>,
     pub other: &'s Side<'a>,
+    /// Types that differ between the sides, or reach one that does: message fields of these
+    /// types are set more often, so that random messages reach the change however deep.
+    hot: &'s HashSet<String>,
     memo: RefCell<HashMap<(String, u32), BoxedStrategy<Msg>>>,
 }
 
 impl<'s, 'a> Gen<'s, 'a> {
-    pub fn new(writer: &'s Side<'a>, other: &'s Side<'a>) -> Self {
+    pub fn new(writer: &'s Side<'a>, other: &'s Side<'a>, hot: &'s HashSet<String>) -> Self {
         Gen {
             writer,
             other,
+            hot,
             memo: RefCell::new(HashMap::new()),
         }
     }
@@ -48,10 +50,14 @@ impl<'s, 'a> Gen<'s, 'a> {
         // Wide messages set fewer of their fields per case (about a dozen on average), so
         // that a case of a type with hundreds of fields nested three deep stays small.
         let scale = (12.0 / desc.fields().len().max(1) as f64).min(1.0);
+        // Hot message fields are each set often enough that a chain of them is likely, but
+        // together about once and a half per message, so recursive types stay small.
+        let hot = desc.fields().filter(|f| self.leads_to_change(f)).count();
+        let hot_p = (1.5 / hot.max(1) as f64).min(0.9);
         for f in desc.fields() {
             match f.containing_oneof() {
                 Some(o) if !o.is_synthetic() => continue,
-                _ => parts.push(self.field(&f, depth, scale)),
+                _ => parts.push(self.field(&f, depth, scale, hot_p)),
             }
         }
         for o in desc.oneofs().filter(|o| !o.is_synthetic()) {
@@ -75,9 +81,25 @@ impl<'s, 'a> Gen<'s, 'a> {
         s
     }
 
-    /// One field outside a oneof: absent, or a value, a list or a map.
-    fn field(&self, f: &FieldDescriptor, depth: u32, scale: f64) -> Part {
+    /// Whether `f` holds messages of a type that differs between the sides or reaches one.
+    fn leads_to_change(&self, f: &FieldDescriptor) -> bool {
+        let Kind::Message(m) = f.kind() else {
+            return false;
+        };
+        if f.is_map() {
+            return matches!(m.map_entry_value_field().kind(), Kind::Message(v) if self.hot.contains(v.full_name()));
+        }
+        self.hot.contains(m.full_name())
+    }
+
+    /// One field outside a oneof: absent, or a value, a list or a map; `hot_p`, how often a
+    /// field leading to a change is set.
+    fn field(&self, f: &FieldDescriptor, depth: u32, scale: f64, hot_p: f64) -> Part {
         let n = f.number();
+        let hot = self.leads_to_change(f);
+        // How often the field is set: hot message fields by `hot_p`, others less in wide
+        // messages.
+        let weight = |p: f64| if hot { hot_p } else { (p * scale).max(0.02) };
         if f.is_map() {
             let Kind::Message(entry) = f.kind() else {
                 return Just(None).boxed();
@@ -88,12 +110,12 @@ impl<'s, 'a> Gen<'s, 'a> {
             let value = self
                 .element(&vf, depth)
                 .unwrap_or_else(|| Just(minimal_val(&vf, 0)).boxed());
-            let max = if matches!(vf.kind(), Kind::Message(_)) && depth < DEPTH {
+            let max = if matches!(vf.kind(), Kind::Message(_)) {
                 2
             } else {
                 MAX_ELEMS
             };
-            return proptest::option::weighted((0.8 * scale).max(0.02), vec((key, value), 0..=max))
+            return proptest::option::weighted(weight(0.8), vec((key, value), 0..=max))
                 .prop_map(move |entries| {
                     let mut out: Vec<(Val, Val)> = Vec::new();
                     for (k, v) in entries.unwrap_or_default() {
@@ -114,14 +136,10 @@ impl<'s, 'a> Gen<'s, 'a> {
             };
         };
         let is_msg = matches!(f.kind(), Kind::Message(_));
-        // Messages nest: fewer of them deeper down keeps recursive types small.
-        let max = if is_msg && depth < DEPTH {
-            2
-        } else {
-            MAX_ELEMS
-        };
+        // Messages nest: fewer of them keeps recursive types small.
+        let max = if is_msg { 2 } else { MAX_ELEMS };
         if f.is_list() {
-            return proptest::option::weighted((0.8 * scale).max(0.02), vec(elem, 0..=max))
+            return proptest::option::weighted(weight(0.8), vec(elem, 0..=max))
                 .prop_map(move |items| {
                     let items = items.unwrap_or_default();
                     (!items.is_empty()).then_some((n, Slot::List(items)))
@@ -131,12 +149,8 @@ impl<'s, 'a> Gen<'s, 'a> {
         if f.is_required() {
             return elem.prop_map(move |v| Some((n, Slot::One(v)))).boxed();
         }
-        let p = match (is_msg, depth == DEPTH) {
-            (false, _) => 0.6,
-            (true, true) => 0.5,
-            (true, false) => 0.3,
-        };
-        proptest::option::weighted(p * scale, elem)
+        let p = if is_msg { weight(0.3) } else { 0.6 * scale };
+        proptest::option::weighted(p, elem)
             .prop_map(move |v| v.map(|v| (n, Slot::One(v))))
             .boxed()
     }
@@ -162,7 +176,7 @@ impl<'s, 'a> Gen<'s, 'a> {
     }
 
     /// The numbers the writer can send for an enum field: its own values, and when the enum
-    /// is open also the other side's values and one neither side declares.
+    /// is open also the other side's values and undeclared ones, negative and extreme.
     fn enum_numbers(&self, f: &FieldDescriptor, e: &EnumDescriptor) -> BoxedStrategy<Val> {
         let mut numbers: Vec<i32> = Vec::new();
         fn add(numbers: &mut Vec<i32>, n: i32) {
@@ -192,8 +206,13 @@ impl<'s, 'a> Gen<'s, 'a> {
                     add(&mut numbers, v.number());
                 }
             }
+            // An open enum field carries any int32: a number neither side declares, and
+            // the edges a reader of another type sees differently (-1 is written as ten
+            // bytes, which a uint64 reader takes for 18446744073709551615).
             let max = numbers.iter().copied().max().unwrap_or(0);
-            add(&mut numbers, max.saturating_add(1));
+            for n in [max.saturating_add(1), -1, i32::MIN, i32::MAX] {
+                add(&mut numbers, n);
+            }
         }
         select(numbers).prop_map(Val::Enum).boxed()
     }

@@ -15,36 +15,44 @@
 //!   message that JSON cannot carry (a string holding invalid UTF-8) is not a JSON case.
 //!
 //! Readers are modelled on the reference implementations ([`wire`]), not on prost-reflect's
-//! decoder: mismatched wire types go to unknown fields, closed (proto2) enums move numbers
-//! they do not declare to unknown fields, proto3 strings must be UTF-8, required fields must
-//! be present. prost-reflect supplies the descriptors; it cannot load editions files, whose
-//! types are reported as skipped.
+//! decoder: mismatched wire types go to unknown fields, closed enums move numbers they do not
+//! declare to unknown fields (and a JSON reader rejects them), strings that validate UTF-8
+//! must hold UTF-8, required fields must be present, implicit-presence fields drop zeros.
+//!
+//! **Editions.** prost-reflect 0.16 cannot load editions descriptors, so it supplies names
+//! and shapes only: an editions file is lowered to proto2 ([`lower`]) with its delimited,
+//! required and packing features written into the descriptors, while presence, closedness
+//! and UTF-8 validation are always read from our own model's resolved features
+//! ([`crate::features`], via the index). Dropping prost-reflect altogether would also mean
+//! rewriting the proto3 JSON mapping; lowering keeps one reader model for every syntax.
+//!
+//! **Coverage.** Types whose declarations (and everything they reach) are identical are not
+//! run; generated messages nest as deep as the farthest changed type a proved type reaches
+//! ([`reach`], `--depth` overrides and a shallower one is reported), and fields leading to a
+//! change are set more often. A run that skips a type or proves nothing is
+//! [incomplete](ProveReport::incomplete), which the CLI turns into exit 2.
 
 mod compare;
 mod gen;
+mod lower;
+mod reach;
+mod report;
+mod run;
+mod side;
 mod text;
 mod wire;
 
-use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
+use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use prost::Message as _;
-use prost_reflect::{
-    DescriptorPool, DeserializeOptions, DynamicMessage, EnumDescriptor, FieldDescriptor,
-    MessageDescriptor, SerializeOptions, Syntax,
-};
-
-use crate::features;
 use crate::index::{Index, Site};
 use crate::rules::Finding;
 
-use compare::{Cmp, Diff};
-use wire::Reader;
+pub use report::{render_json, render_text};
+use run::{Ran, Run};
+use side::Side;
 
 /// What to prove and how hard.
 #[derive(Clone, Debug)]
@@ -57,6 +65,9 @@ pub struct ProveOptions {
     pub message: Option<String>,
     /// Also through the proto3 JSON mapping.
     pub json: bool,
+    /// How many message levels generated messages nest. `None`: as deep as the farthest
+    /// changed type each proved type reaches, at least [`reach::DEFAULT_DEPTH`].
+    pub depth: Option<u32>,
 }
 
 impl Default for ProveOptions {
@@ -66,6 +77,7 @@ impl Default for ProveOptions {
             seed: None,
             message: None,
             json: false,
+            depth: None,
         }
     }
 }
@@ -131,7 +143,15 @@ pub struct ProveReport {
     /// Types whose declarations, and those of every type they reach, are identical on both
     /// sides: every message reads the same, nothing to run (unless `--message` names one).
     pub types_unchanged: usize,
+    /// Random cases generated and judged (shrinking steps not counted). Without a
+    /// counterexample, `cases` per type and direction; a direction stops at its first.
     pub cases_run: u64,
+    /// `--cases`: random messages per type and direction.
+    pub cases_per_direction: u32,
+    /// Type-directions that stopped early at their first counterexample.
+    pub directions_stopped: usize,
+    /// Things the reader of the report should know (a changed type deeper than `--depth`).
+    pub notes: Vec<String>,
     /// Types that could not be checked, and why.
     pub skipped: Vec<(String, String)>,
     pub counterexamples: Vec<Counterexample>,
@@ -145,126 +165,8 @@ pub enum ProveError {
     Descriptors { side: &'static str, reason: String },
     #[error("message type `{0}` is not declared on both sides")]
     UnknownMessage(String),
-}
-
-/// One side of the comparison: its descriptors, loaded file by file, and its index.
-pub(crate) struct Side<'a> {
-    pub pool: DescriptorPool,
-    pub index: &'a Index,
-    /// Files that could not be loaded, and why.
-    pub failed: BTreeMap<String, String>,
-}
-
-impl Side<'_> {
-    fn load<'a>(fds: &[u8], index: &'a Index, side: &'static str) -> Result<Side<'a>, ProveError> {
-        let set =
-            prost_types::FileDescriptorSet::decode(fds).map_err(|e| ProveError::Descriptors {
-                side,
-                reason: e.to_string(),
-            })?;
-        // prost-reflect reads proto2 and proto3 only (and panics building its error for an
-        // editions file): such files, and the files importing them, are left out.
-        let mut failed: BTreeMap<String, String> = BTreeMap::new();
-        let mut loadable = Vec::new();
-        for file in set.file {
-            let name = file.name().to_string();
-            if let Some(dep) = file.dependency.iter().find(|d| failed.contains_key(*d)) {
-                failed.insert(name, format!("it imports {dep}, which cannot be loaded"));
-            } else if !matches!(file.syntax(), "" | "proto2" | "proto3") {
-                failed.insert(
-                    name.clone(),
-                    format!(
-                        "{name} is an editions file, which the prover cannot load yet \
-                         (prost-reflect reads proto2 and proto3 only)"
-                    ),
-                );
-            } else {
-                loadable.push(file);
-            }
-        }
-        let add = |pool: &mut DescriptorPool, files: Vec<prost_types::FileDescriptorProto>| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                pool.add_file_descriptor_protos(files)
-            }))
-            .map_err(|_| "prost-reflect panicked loading it".to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()))
-        };
-        let mut pool = DescriptorPool::new();
-        let whole = failed.is_empty()
-            && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                pool.decode_file_descriptor_set(fds)
-            }))
-            .is_ok_and(|r| r.is_ok());
-        if whole {
-            return Ok(Side {
-                pool,
-                index,
-                failed,
-            });
-        }
-        // Some file cannot be loaded: load the others one by one.
-        pool = DescriptorPool::new();
-        for file in loadable {
-            let name = file.name().to_string();
-            if let Some(dep) = file.dependency.iter().find(|d| failed.contains_key(*d)) {
-                failed.insert(name, format!("it imports {dep}, which cannot be loaded"));
-                continue;
-            }
-            if let Err(e) = add(&mut pool, vec![file]) {
-                failed.insert(name.clone(), format!("{name}: {e}"));
-            }
-        }
-        Ok(Side {
-            pool,
-            index,
-            failed,
-        })
-    }
-
-    /// Closed enums (proto2, or `enum_type = CLOSED`) keep undeclared numbers out of fields.
-    pub fn enum_closed(&self, e: &EnumDescriptor) -> bool {
-        match self.index.enum_(e.full_name()) {
-            Some(ie) => ie.is_closed(),
-            None => e.parent_file().syntax() == Syntax::Proto2,
-        }
-    }
-
-    /// Whether a reader rejects a string field holding invalid UTF-8 (proto3, or
-    /// `utf8_validation = VERIFY`).
-    pub fn utf8_verified(&self, f: &FieldDescriptor) -> bool {
-        match self
-            .index
-            .message(f.parent_message().full_name())
-            .and_then(|m| m.field_by_number(f.number() as i32))
-        {
-            Some(field) => field.features.utf8_validation == features::UTF8_VERIFY,
-            None => f.parent_file().syntax() == Syntax::Proto3,
-        }
-    }
-
-    pub fn syntax_of(&self, f: &FieldDescriptor) -> &'static str {
-        match f.parent_file().syntax() {
-            Syntax::Proto2 => "proto2",
-            Syntax::Proto3 => "proto3",
-        }
-    }
-
-    /// Why a message type of this side cannot be checked, if it cannot.
-    fn unavailable(&self, name: &str) -> Option<String> {
-        if self.pool.get_message_by_name(name).is_some() {
-            return None;
-        }
-        let file = self
-            .index
-            .message(name)
-            .map(|m| self.index.files[m.file].name.clone())?;
-        Some(
-            self.failed
-                .get(&file)
-                .cloned()
-                .unwrap_or_else(|| format!("{file} could not be loaded")),
-        )
-    }
+    #[error("--cases must be at least 1: with no cases nothing is proved")]
+    NoCases,
 }
 
 /// Runs the prover over every message type declared on both sides (or `opts.message`).
@@ -279,6 +181,9 @@ pub fn prove(
     new: &Index,
     opts: &ProveOptions,
 ) -> Result<ProveReport, ProveError> {
+    if opts.cases == 0 {
+        return Err(ProveError::NoCases);
+    }
     let old_side = Side::load(old_fds, old, "old")?;
     let new_side = Side::load(new_fds, new, "new")?;
     let seed = opts.seed.unwrap_or_else(random_seed);
@@ -316,10 +221,11 @@ pub fn prove(
 
     let mut report = ProveReport {
         seed,
+        cases_per_direction: opts.cases,
         ..ProveReport::default()
     };
-    let mut same = Sameness::default();
-    let mut work: Vec<(usize, &String)> = Vec::new();
+    let reach = reach::Reach::new(&old_side, &new_side);
+    let mut work: Vec<(usize, &String, u32)> = Vec::new();
     for name in &names {
         let why = old_side
             .unavailable(name)
@@ -329,16 +235,39 @@ pub fn prove(
             report.skipped.push((name.clone(), why));
             continue;
         }
-        if opts.message.is_none() && same.closure_unchanged(&old_side.pool, &new_side.pool, name) {
+        if opts.message.is_none() && !reach.is_hot(name) {
             report.types_unchanged += 1;
             continue;
         }
-        work.push((work.len(), name));
+        let (needed, farthest) = reach.depth_needed(name);
+        let depth = match opts.depth {
+            Some(d) => {
+                if let (true, Some((deep, at))) = (needed > d, farthest) {
+                    report.notes.push(format!(
+                        "{name}: --depth {d} does not reach every change below it: the changed \
+                         type {deep}, {at} level{} down, needs depth {needed}",
+                        if at == 1 { "" } else { "s" }
+                    ));
+                }
+                d
+            }
+            None => {
+                if needed > reach::MAX_AUTO_DEPTH {
+                    report.notes.push(format!(
+                        "{name}: changed types lie {needed} levels deep; messages nest at most \
+                         {} levels unless --depth says more",
+                        reach::MAX_AUTO_DEPTH
+                    ));
+                }
+                needed.clamp(reach::DEFAULT_DEPTH, reach::MAX_AUTO_DEPTH)
+            }
+        };
+        work.push((work.len(), name, depth));
     }
 
     // Types are independent: prove them on every core, each worker with its own generators
     // (strategies are memoized per worker), results put back in name order.
-    type Outcome = Result<(u64, Vec<Counterexample>), String>;
+    type Outcome = Result<(Ran, Vec<Counterexample>), String>;
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; work.len()]);
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -347,11 +276,11 @@ pub fn prove(
         .min(work.len())
         .max(1);
     let worker = || {
-        let new_writes = gen::Gen::new(&new_side, &old_side);
-        let old_writes = gen::Gen::new(&old_side, &new_side);
+        let new_writes = gen::Gen::new(&new_side, &old_side, reach.hot());
+        let old_writes = gen::Gen::new(&old_side, &new_side, reach.hot());
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&(slot, name)) = work.get(i) else {
+            let Some(&(slot, name, depth)) = work.get(i) else {
                 break;
             };
             let (Some(od), Some(nd)) = (
@@ -360,7 +289,7 @@ pub fn prove(
             ) else {
                 continue;
             };
-            let mut outcome: Outcome = Ok((0, Vec::new()));
+            let mut outcome: Outcome = Ok((Ran::default(), Vec::new()));
             let dirs = [Direction::OldReadersNewData, Direction::NewReadersOldData];
             let json_dirs: &[Direction] = if opts.json { &dirs } else { &[] };
             let runs = dirs
@@ -386,11 +315,12 @@ pub fn prove(
                     &attribution
                 };
                 match (
-                    run.prove(generator, name, seed, opts.cases, attribution),
+                    run.prove(generator, name, seed, opts.cases, depth, attribution),
                     &mut outcome,
                 ) {
                     (Ok((cases, found)), Ok((total, all))) => {
-                        *total += cases;
+                        total.cases += cases;
+                        total.stopped += found.is_some() as usize;
                         all.extend(found);
                     }
                     (Err(why), _) => outcome = Err(why),
@@ -407,11 +337,12 @@ pub fn prove(
         worker();
     });
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    for ((_, name), outcome) in work.iter().zip(results) {
+    for ((_, name, _), outcome) in work.iter().zip(results) {
         match outcome {
-            Some(Ok((cases, found))) => {
+            Some(Ok((ran, found))) => {
                 report.types_checked += 1;
-                report.cases_run += cases;
+                report.cases_run += ran.cases;
+                report.directions_stopped += ran.stopped;
                 report.counterexamples.extend(found);
             }
             Some(Err(why)) => report.skipped.push(((*name).clone(), why)),
@@ -422,73 +353,6 @@ pub fn prove(
     }
     report.skipped.sort();
     Ok(report)
-}
-
-/// Whether types read the same on both sides because their declarations are identical.
-#[derive(Default)]
-struct Sameness {
-    /// Type full name → whether its own declaration (and file syntax) is identical.
-    own: HashMap<String, bool>,
-}
-
-impl Sameness {
-    /// A message's declaration without its nested declarations (they are compared when a
-    /// field reaches them), with its file's syntax; an enum's likewise.
-    fn fingerprint(pool: &DescriptorPool, name: &str) -> Option<Vec<u8>> {
-        if let Some(m) = pool.get_message_by_name(name) {
-            let mut proto = m.descriptor_proto().clone();
-            proto.nested_type.clear();
-            proto.enum_type.clear();
-            let mut out = proto.encode_to_vec();
-            out.push(m.parent_file().syntax() as u8);
-            return Some(out);
-        }
-        let e = pool.get_enum_by_name(name)?;
-        let mut out = e.enum_descriptor_proto().encode_to_vec();
-        out.push(e.parent_file().syntax() as u8);
-        Some(out)
-    }
-
-    fn own_unchanged(&mut self, old: &DescriptorPool, new: &DescriptorPool, name: &str) -> bool {
-        if let Some(&same) = self.own.get(name) {
-            return same;
-        }
-        let same = match (Self::fingerprint(old, name), Self::fingerprint(new, name)) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        };
-        self.own.insert(name.to_string(), same);
-        same
-    }
-
-    /// Whether the message and every type it reaches through fields are identical.
-    fn closure_unchanged(
-        &mut self,
-        old: &DescriptorPool,
-        new: &DescriptorPool,
-        name: &str,
-    ) -> bool {
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut stack = vec![name.to_string()];
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
-                continue;
-            }
-            if !self.own_unchanged(old, new, &n) {
-                return false;
-            }
-            if let Some(m) = new.get_message_by_name(&n) {
-                for f in m.fields() {
-                    match f.kind() {
-                        prost_reflect::Kind::Message(t) => stack.push(t.full_name().to_string()),
-                        prost_reflect::Kind::Enum(t) => stack.push(t.full_name().to_string()),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        true
-    }
 }
 
 /// Message types declared on both sides, outside imported files, map entries excluded.
@@ -507,307 +371,6 @@ fn types_to_check(old: &Index, new: &Index) -> Vec<String> {
         out.insert(m.full_name.clone());
     }
     out.into_iter().collect()
-}
-
-/// One direction of one type.
-struct Run<'s, 'a> {
-    writer: &'s Side<'a>,
-    reader: &'s Side<'a>,
-    wd: &'s MessageDescriptor,
-    rd: &'s MessageDescriptor,
-    direction: Direction,
-    /// Through the proto3 JSON mapping instead of the binary encoding.
-    json: bool,
-}
-
-/// What one message did to a reader.
-struct Outcome {
-    bytes: Vec<u8>,
-    diffs: Vec<Diff>,
-    relay: bool,
-    /// The JSON text written, through the JSON mapping.
-    json: Option<String>,
-}
-
-const COUNTEREXAMPLE: &str = "counterexample";
-
-impl Run<'_, '_> {
-    /// Runs `cases` random messages; returns how many ran and the shrunk counterexample, or
-    /// why the type could not be checked (an internal error).
-    fn prove(
-        &self,
-        generator: &gen::Gen,
-        name: &str,
-        seed: u64,
-        cases: u32,
-        attribution: &Attribution,
-    ) -> Result<(u64, Option<Counterexample>), String> {
-        let strategy = generator.message(self.wd, gen::DEPTH);
-        let mut config = Config::with_cases(cases);
-        config.failure_persistence = None;
-        config.max_shrink_iters = 2048;
-        config.max_local_rejects = 0;
-        config.max_global_rejects = 0;
-        config.verbose = 0;
-        config.rng_algorithm = RngAlgorithm::ChaCha;
-        let rng = TestRng::from_seed(
-            RngAlgorithm::ChaCha,
-            &seed_bytes(seed, name, self.direction, self.json),
-        );
-        let mut runner = TestRunner::new_with_rng(config, rng);
-        let ran = Cell::new(0u64);
-        let result = runner.run(&strategy, |msg| {
-            ran.set(ran.get() + 1);
-            match self.evaluate(&msg) {
-                Ok(o) if o.diffs.is_empty() => Ok(()),
-                Ok(_) => Err(TestCaseError::fail(COUNTEREXAMPLE)),
-                Err(e) => Err(TestCaseError::fail(format!("internal: {e}"))),
-            }
-        });
-        let cases_run = ran.get();
-        match result {
-            Ok(()) => Ok((cases_run, None)),
-            Err(TestError::Fail(reason, msg)) if reason.message() == COUNTEREXAMPLE => {
-                let outcome = self.evaluate(&msg)?;
-                Ok((
-                    cases_run,
-                    Some(self.counterexample(name, &msg, outcome, attribution)),
-                ))
-            }
-            Err(TestError::Fail(reason, _)) => Err(format!(
-                "internal error while proving {}: {}",
-                self.direction.describe(),
-                reason.message()
-            )),
-            Err(TestError::Abort(reason)) => Err(format!(
-                "proving {} was aborted: {}",
-                self.direction.describe(),
-                reason.message()
-            )),
-        }
-    }
-
-    /// Writes `msg` with the writer's declarations, reads it with the reader's, compares;
-    /// if the reader saw the same, has it re-write the message and the writer's side read
-    /// it back. `Err` is a bug of the prover (the writer cannot read its own bytes).
-    fn evaluate(&self, msg: &wire::Msg) -> Result<Outcome, String> {
-        if self.json {
-            return self.evaluate_json(msg);
-        }
-        let bytes = wire::encode(self.wd, msg);
-        let own = Reader { side: self.writer };
-        let written = own
-            .decode(self.wd, &bytes)
-            .map_err(|e| format!("the writer cannot read its own message: {}", e.reason))?;
-        let reader = Reader { side: self.reader };
-        let read = match reader.decode(self.rd, &bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                return Ok(Outcome {
-                    bytes,
-                    diffs: vec![parse_failure(&e, "")],
-                    relay: false,
-                    json: None,
-                })
-            }
-        };
-        let cmp = Cmp {
-            writer: self.writer,
-            reader: self.reader,
-        };
-        let mut diffs = Vec::new();
-        cmp.messages(self.wd, &written, self.rd, &read, "", &mut diffs);
-        if !diffs.is_empty() {
-            return Ok(Outcome {
-                bytes,
-                diffs,
-                relay: false,
-                json: None,
-            });
-        }
-        // The relay: the reader writes back what it read, unknown fields included.
-        let relayed = wire::encode(self.rd, &read);
-        let back = match own.decode(self.wd, &relayed) {
-            Ok(m) => m,
-            Err(e) => {
-                return Ok(Outcome {
-                    bytes,
-                    diffs: vec![parse_failure(&e, &relayed_hex(&relayed))],
-                    relay: true,
-                    json: None,
-                })
-            }
-        };
-        let same = Cmp {
-            writer: self.writer,
-            reader: self.writer,
-        };
-        same.messages(self.wd, &written, self.wd, &back, "", &mut diffs);
-        for d in &mut diffs {
-            // The usual cause: the relaying reader's field has no presence and dropped a
-            // zero the writer had set explicitly.
-            let Some((m, n)) = &d.writer_field else {
-                continue;
-            };
-            let dropped_zero = self
-                .reader
-                .pool
-                .get_message_by_name(m)
-                .and_then(|rm| rm.get_field(*n))
-                .is_some_and(|rf| wire::implicit_presence(&rf))
-                && self
-                    .writer
-                    .pool
-                    .get_message_by_name(m)
-                    .and_then(|wm| wm.get_field(*n))
-                    .is_some_and(|wf| wf.supports_presence());
-            if dropped_zero {
-                d.text.push_str(
-                    " (the relaying reader's field has no presence: it dropped a value set to zero)",
-                );
-            }
-        }
-        if !diffs.is_empty() {
-            diffs.push(Diff {
-                text: format!("relayed bytes: {}", relayed_hex(&relayed)),
-                writer_field: None,
-                reader_field: None,
-            });
-        }
-        Ok(Outcome {
-            bytes,
-            diffs,
-            relay: true,
-            json: None,
-        })
-    }
-
-    /// The same through the proto3 JSON mapping: the writer prints its message as JSON, the
-    /// reader parses it ignoring unknown keys; both views are read back through the binary
-    /// readers (closed enums, UTF-8) and compared. Messages JSON cannot carry pass.
-    fn evaluate_json(&self, msg: &wire::Msg) -> Result<Outcome, String> {
-        let bytes = wire::encode(self.wd, msg);
-        let pass = |bytes: Vec<u8>| {
-            Ok(Outcome {
-                bytes,
-                diffs: Vec::new(),
-                relay: false,
-                json: None,
-            })
-        };
-        // prost-reflect holds strings as `String`: invalid UTF-8 has no JSON form.
-        let Ok(dynamic) = DynamicMessage::decode(self.wd.clone(), bytes.as_slice()) else {
-            return pass(bytes);
-        };
-        let mut out = Vec::new();
-        let mut ser = serde_json::Serializer::new(&mut out);
-        if dynamic
-            .serialize_with_options(&mut ser, &SerializeOptions::new())
-            .is_err()
-        {
-            return pass(bytes);
-        }
-        let json = String::from_utf8_lossy(&out).into_owned();
-        let parse = |desc: &MessageDescriptor, side: &Side| -> Result<wire::Msg, String> {
-            let mut de = serde_json::Deserializer::from_str(&json);
-            let m = DynamicMessage::deserialize_with_options(
-                desc.clone(),
-                &mut de,
-                &DeserializeOptions::new().deny_unknown_fields(false),
-            )
-            .map_err(|e| e.to_string())?;
-            Reader { side }
-                .decode(desc, &m.encode_to_vec())
-                .map_err(|e| e.reason)
-        };
-        // The writer's own view of its JSON (what JSON can say of the message).
-        let Ok(written) = parse(self.wd, self.writer) else {
-            return pass(bytes);
-        };
-        let diffs = match parse(self.rd, self.reader) {
-            Ok(read) => {
-                let cmp = Cmp {
-                    writer: self.writer,
-                    reader: self.reader,
-                };
-                let mut diffs = Vec::new();
-                cmp.messages(self.wd, &written, self.rd, &read, "", &mut diffs);
-                diffs
-            }
-            Err(reason) => vec![Diff {
-                text: format!("the reader fails to parse the JSON: {reason}"),
-                writer_field: None,
-                reader_field: None,
-            }],
-        };
-        Ok(Outcome {
-            bytes,
-            diffs,
-            relay: false,
-            json: Some(json),
-        })
-    }
-
-    fn counterexample(
-        &self,
-        name: &str,
-        msg: &wire::Msg,
-        outcome: Outcome,
-        attribution: &Attribution,
-    ) -> Counterexample {
-        // Show the message as the writer holds it (zero values it does not write dropped).
-        let own = Reader { side: self.writer };
-        let shown = own
-            .decode(self.wd, &outcome.bytes)
-            .unwrap_or_else(|_| msg.clone());
-        let (old_fields, new_fields): (Vec<_>, Vec<_>) = {
-            let w = outcome.diffs.iter().filter_map(|d| d.writer_field.clone());
-            let r = outcome.diffs.iter().filter_map(|d| d.reader_field.clone());
-            match self.direction {
-                Direction::OldReadersNewData => (r.collect(), w.collect()),
-                Direction::NewReadersOldData => (w.collect(), r.collect()),
-            }
-        };
-        let mut input = text::message(self.wd, &shown);
-        if input.is_empty() {
-            input = "(empty message)".into();
-        }
-        Counterexample {
-            message: name.to_string(),
-            direction: self.direction,
-            relay: outcome.relay,
-            input,
-            bytes_hex: text::hex(&outcome.bytes),
-            json: outcome.json.clone(),
-            seen: outcome.diffs.iter().map(|d| d.text.clone()).collect(),
-            rules: attribution.rules_for(name, &old_fields, &new_fields),
-        }
-    }
-}
-
-fn relayed_hex(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        "(none)".into()
-    } else {
-        text::hex(bytes)
-    }
-}
-
-fn parse_failure(e: &wire::ParseError, relayed_hex: &str) -> Diff {
-    let at = if e.path.is_empty() {
-        String::new()
-    } else {
-        format!(" at {}", e.path)
-    };
-    let relayed = match relayed_hex {
-        "" => String::new(),
-        hex => format!(" (relayed bytes: {hex})"),
-    };
-    Diff {
-        text: format!("the reader fails to parse it{at}: {}{relayed}", e.reason),
-        writer_field: None,
-        reader_field: e.field.clone(),
-    }
 }
 
 /// Matches counterexamples with the WIRE findings on the elements they involve.
@@ -925,64 +488,5 @@ fn seed_bytes(seed: u64, name: &str, direction: Direction, json: bool) -> [u8; 3
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
     }
-    out
-}
-
-/// The report for a terminal: each counterexample in a few lines, then skipped types and a
-/// one-line summary with the seed.
-pub fn render_text(report: &ProveReport) -> String {
-    let mut out = String::new();
-    for c in &report.counterexamples {
-        let relay = if c.relay {
-            ", after a relay (the reader re-wrote what it read; the writer's side read that back)"
-        } else {
-            ""
-        };
-        let _ = writeln!(out, "{} — {}{relay}", c.message, c.describe_direction());
-        let _ = writeln!(out, "  wrote:  {}", c.input);
-        if let Some(json) = &c.json {
-            let _ = writeln!(out, "  json:   {json}");
-        } else {
-            let _ = writeln!(
-                out,
-                "  bytes:  {}",
-                if c.bytes_hex.is_empty() {
-                    "(none)"
-                } else {
-                    &c.bytes_hex
-                }
-            );
-        }
-        for (i, s) in c.seen.iter().enumerate() {
-            let _ = writeln!(out, "  {} {s}", if i == 0 { "saw:   " } else { "       " });
-        }
-        let rules = if c.rules.is_empty() {
-            "none (no WIRE rule predicted this)".to_string()
-        } else {
-            c.rules.join(", ")
-        };
-        let _ = writeln!(out, "  rules:  {rules}");
-        out.push('\n');
-    }
-    for (name, why) in &report.skipped {
-        let _ = writeln!(out, "skipped {name}: {why}");
-    }
-    let unchanged = match report.types_unchanged {
-        0 => String::new(),
-        n => format!(" ({n} more unchanged)"),
-    };
-    let _ = writeln!(
-        out,
-        "{} type{} checked{unchanged}, {} cases, seed {}: {}",
-        report.types_checked,
-        if report.types_checked == 1 { "" } else { "s" },
-        report.cases_run,
-        report.seed,
-        match report.counterexamples.len() {
-            0 => "no counterexample".to_string(),
-            1 => "1 counterexample (reproduce with --seed)".to_string(),
-            n => format!("{n} counterexamples (reproduce with --seed)"),
-        }
-    );
     out
 }

@@ -164,7 +164,8 @@ pub fn is_zero(v: &Val) -> bool {
     }
 }
 
-/// A singular field without presence: its zero value is not written and reads as unset.
+/// A singular field without presence by prost-reflect's account (proto3 without `optional`);
+/// [`Side::implicit_presence`] adds editions fields with `field_presence = IMPLICIT`.
 pub fn implicit_presence(f: &FieldDescriptor) -> bool {
     !f.is_list() && !f.is_map() && !f.supports_presence() && !f.is_required()
 }
@@ -192,23 +193,23 @@ fn put_len(out: &mut Vec<u8>, number: u32, data: &[u8]) {
 /// Writes `msg` as a writer declaring `desc` does: known fields in number order (implicit
 /// zero values omitted, repeated scalars packed where the declaration says so, map entries
 /// with both key and value), then the unknown fields it kept, in the order it read them.
-pub fn encode(desc: &MessageDescriptor, msg: &Msg) -> Vec<u8> {
+pub fn encode(side: &Side, desc: &MessageDescriptor, msg: &Msg) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_into(desc, msg, &mut out);
+    encode_into(side, desc, msg, &mut out);
     out
 }
 
-fn encode_into(desc: &MessageDescriptor, msg: &Msg, out: &mut Vec<u8>) {
+fn encode_into(side: &Side, desc: &MessageDescriptor, msg: &Msg, out: &mut Vec<u8>) {
     for (&number, slot) in &msg.fields {
         let Some(f) = desc.get_field(number) else {
             continue;
         };
         match slot {
             Slot::One(v) => {
-                if implicit_presence(&f) && is_zero(v) {
+                if side.implicit_presence(&f) && is_zero(v) {
                     continue;
                 }
-                encode_value(&f, number, v, out);
+                encode_value(side, &f, number, v, out);
             }
             Slot::List(items) => {
                 if items.is_empty() {
@@ -222,7 +223,7 @@ fn encode_into(desc: &MessageDescriptor, msg: &Msg, out: &mut Vec<u8>) {
                     put_len(out, number, &body);
                 } else {
                     for v in items {
-                        encode_value(&f, number, v, out);
+                        encode_value(side, &f, number, v, out);
                     }
                 }
             }
@@ -233,8 +234,8 @@ fn encode_into(desc: &MessageDescriptor, msg: &Msg, out: &mut Vec<u8>) {
                 let (kf, vf) = (entry.map_entry_key_field(), entry.map_entry_value_field());
                 for (k, v) in entries {
                     let mut body = Vec::new();
-                    encode_value(&kf, 1, k, &mut body);
-                    encode_value(&vf, 2, v, &mut body);
+                    encode_value(side, &kf, 1, k, &mut body);
+                    encode_value(side, &vf, 2, v, &mut body);
                     put_len(out, number, &body);
                 }
             }
@@ -265,16 +266,16 @@ fn encode_unknown(u: &Unknown, out: &mut Vec<u8>) {
 }
 
 /// One value with its tag.
-fn encode_value(f: &FieldDescriptor, number: u32, v: &Val, out: &mut Vec<u8>) {
+fn encode_value(side: &Side, f: &FieldDescriptor, number: u32, v: &Val, out: &mut Vec<u8>) {
     let kind = f.kind();
     match (v, &kind) {
         (Val::Msg(m), Kind::Message(d)) => {
             if f.is_group() {
                 put_tag(out, number, 3);
-                encode_into(d, m, out);
+                encode_into(side, d, m, out);
                 put_tag(out, number, 4);
             } else {
-                put_len(out, number, &encode(d, m));
+                put_len(out, number, &encode(side, d, m));
             }
         }
         (Val::Str(b) | Val::Bytes(b), _) => put_len(out, number, b),
@@ -565,7 +566,7 @@ impl Reader<'_, '_> {
                 let mut sc = Cursor { buf: bytes, pos: 0 };
                 self.merge(sub, &mut m, &mut sc, None, depth + 1, &sub_path)?;
             }
-            set(f, msg, Val::Msg(m));
+            set(self.side, f, msg, Val::Msg(m));
             return Ok(());
         }
         if matches!(kind, Kind::String | Kind::Bytes) {
@@ -582,7 +583,7 @@ impl Reader<'_, '_> {
             } else {
                 Val::Bytes(bytes)
             };
-            set(f, msg, v);
+            set(self.side, f, msg, v);
             return Ok(());
         }
         // Numeric scalars and enums, one value or a packed run.
@@ -603,7 +604,7 @@ impl Reader<'_, '_> {
                     continue;
                 }
             }
-            set(f, msg, v);
+            set(self.side, f, msg, v);
         }
         Ok(())
     }
@@ -655,7 +656,7 @@ fn read_scalar(kind: &Kind, wt: u8, c: &mut Cursor) -> Result<(Val, Raw), String
 
 /// Stores a value read for `f`: appended to a list, else replacing the field (and the other
 /// members of its oneof); an implicit-presence zero reads as unset.
-fn set(f: &FieldDescriptor, msg: &mut Msg, v: Val) {
+fn set(side: &Side, f: &FieldDescriptor, msg: &mut Msg, v: Val) {
     let number = f.number();
     if f.is_list() {
         match msg
@@ -675,7 +676,7 @@ fn set(f: &FieldDescriptor, msg: &mut Msg, v: Val) {
             }
         }
     }
-    if implicit_presence(f) && is_zero(&v) {
+    if side.implicit_presence(f) && is_zero(&v) {
         msg.fields.remove(&number);
     } else {
         msg.fields.insert(number, Slot::One(v));
@@ -737,7 +738,8 @@ mod tests {
     use super::*;
     use crate::index::Index;
     use crate::prove::compare::Cmp;
-    use crate::prove::gen::{Gen, DEPTH};
+    use crate::prove::gen::Gen;
+    use crate::prove::reach::DEFAULT_DEPTH;
 
     const SCHEMA: &[(&str, &str)] = &[
         (
@@ -790,11 +792,14 @@ mod tests {
             pool: pool(),
             index: &index,
             failed: Default::default(),
+            editions: Default::default(),
+            implicit: Default::default(),
         };
         for name in ["t.All", "t2.Old"] {
             let desc = side.pool.get_message_by_name(name).unwrap();
-            let gen = Gen::new(&side, &side);
-            let strategy = gen.message(&desc, DEPTH);
+            let hot = Default::default();
+            let gen = Gen::new(&side, &side, &hot);
+            let strategy = gen.message(&desc, DEFAULT_DEPTH);
             let mut runner = TestRunner::new(Config {
                 cases: 100,
                 failure_persistence: None,
@@ -802,7 +807,7 @@ mod tests {
             });
             runner
                 .run(&strategy, |msg| {
-                    let bytes = encode(&desc, &msg);
+                    let bytes = encode(&side, &desc, &msg);
                     let dm = DynamicMessage::decode(desc.clone(), bytes.as_slice())
                         .map_err(|e| TestCaseError::fail(format!("prost-reflect: {e}")))?;
                     let back = dm.encode_to_vec();
@@ -816,6 +821,7 @@ mod tests {
                     let cmp = Cmp {
                         writer: &side,
                         reader: &side,
+                        by_json_name: false,
                     };
                     let mut diffs = Vec::new();
                     cmp.messages(&desc, &ours, &desc, &theirs, "", &mut diffs);
@@ -836,6 +842,8 @@ mod tests {
             pool: pool(),
             index: &index,
             failed: Default::default(),
+            editions: Default::default(),
+            implicit: Default::default(),
         };
         let reader = Reader { side: &side };
         let old = side.pool.get_message_by_name("t2.Old").unwrap();
@@ -857,7 +865,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(encode(&old, &m), bytes);
+        assert_eq!(encode(&side, &old, &m), bytes);
         // Missing required field.
         assert!(reader.decode(&old, &[0x38, 0x01]).is_err());
         // proto3 string with invalid UTF-8 fails; bytes-typed data does not.

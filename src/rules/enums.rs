@@ -1,6 +1,7 @@
 //! Enum rules: deleted and renamed values, reserved ranges and names, open/closed semantics
 //! and JSON support.
 
+use crate::quote::q;
 use std::collections::BTreeMap;
 
 use super::ranges::{collapse, missing, range_string, ENUM_MAX};
@@ -63,8 +64,8 @@ fn value_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
                 element(pair.new, &ne.site),
                 element(pair.old, &oe.site),
                 format!(
-                    "Previously present enum value \"{number}\" on enum {:?} was deleted{suffix}.",
-                    ne.name
+                    "Previously present enum value \"{number}\" on enum {} was deleted{suffix}.",
+                    q(&ne.name)
                 ),
             );
         }
@@ -114,8 +115,8 @@ pub fn enum_value_same_name(pair: &Pair, out: &mut Findings) {
                     element(pair.new, &v.site.child(&[2])),
                     old_site,
                     format!(
-                        "Enum value \"{number}\" on enum {:?} changed name{s} from {} to {}.",
-                        ne.name,
+                        "Enum value \"{number}\" on enum {} changed name{s} from {} to {}.",
+                        q(&ne.name),
                         quoted_list(&old_names),
                         quoted_list(&names)
                     ),
@@ -139,7 +140,7 @@ pub fn enum_same_type(pair: &Pair, out: &mut Findings) {
         out.add(
             backup(pair.new, &[ne.site.child(&[3, 7, 2]), ne.site.clone()]),
             backup(pair.old, &[oe.site.child(&[3, 7, 2]), oe.site.clone()]),
-            format!("Enum {:?} changed from {was} to {now}.", ne.name),
+            format!("Enum {} changed from {was} to {now}.", q(&ne.name)),
         );
     }
 }
@@ -153,8 +154,8 @@ pub fn enum_same_json_format(pair: &Pair, out: &mut Findings) {
                 backup(pair.new, &[ne.site.child(&[3, 7, 6]), ne.site.clone()]),
                 backup(pair.old, &[oe.site.child(&[3, 7, 6]), oe.site.clone()]),
                 format!(
-                    "Enum {:?} JSON format support changed from {} to {}.",
-                    ne.name,
+                    "Enum {} JSON format support changed from {} to {}.",
+                    q(&ne.name),
                     json_format_name(was),
                     json_format_name(now)
                 ),
@@ -181,9 +182,9 @@ pub fn reserved_enum_no_delete(pair: &Pair, out: &mut Findings) {
                     element(pair.new, &ne.site),
                     element(pair.old, &oe.site),
                     format!(
-                        "Previously present reserved range {:?} on enum {:?} is missing values: {} were removed.",
-                        range_string(s, e, ENUM_MAX),
-                        ne.name,
+                        "Previously present reserved range {} on enum {} is missing values: {} were removed.",
+                        q(&range_string(s, e, ENUM_MAX)),
+                        q(&ne.name),
                         lost.join(", ")
                     ),
                 );
@@ -195,8 +196,9 @@ pub fn reserved_enum_no_delete(pair: &Pair, out: &mut Findings) {
                     element(pair.new, &ne.site),
                     element(pair.old, &oe.site),
                     format!(
-                        "Previously present reserved name {name:?} on enum {:?} was deleted.",
-                        ne.name
+                        "Previously present reserved name {name} on enum {} was deleted.",
+                        q(&ne.name),
+                        name = q(name)
                     ),
                 );
             }

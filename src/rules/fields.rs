@@ -5,6 +5,7 @@ use super::{backup, element, field_description, field_description_with_name, Fin
 use crate::features::{cpp_string_type_name, utf8_validation_name, CPP_STRING_STRING};
 use crate::features::{CPP_STRING_CORD, JAVA_UTF8_VERIFY, UTF8_VERIFY};
 use crate::index::{Cardinality, Field, Index, Syntax, WireKind};
+use crate::quote::q;
 
 // ---- cardinality ----------------------------------------------------------------------
 
@@ -19,10 +20,10 @@ fn cardinality_rule(pair: &Pair, out: &mut Findings, group: fn(Cardinality) -> u
                 element(pair.new, &nf.site),
                 element(pair.old, &of.site),
                 format!(
-                    "{} changed cardinality from {:?} to {:?}.",
+                    "{} changed cardinality from {} to {}.",
                     field_description(nf),
-                    of.cardinality.describe(),
-                    nf.cardinality.describe()
+                    q(of.cardinality.describe()),
+                    q(nf.cardinality.describe())
                 ),
             );
         }
@@ -83,10 +84,10 @@ fn changed_kind(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field, extra: 
         element(pair.new, &nf.part(type_path(nf))),
         element(pair.old, &of.part(type_path(of))),
         format!(
-            "{} changed type from {:?} to {:?}.{extra}",
+            "{} changed type from {} to {}.{extra}",
             field_description(nf),
-            pretty_kind(pair.old, of),
-            pretty_kind(pair.new, nf)
+            q(pretty_kind(pair.old, of)),
+            q(pretty_kind(pair.new, nf))
         ),
     );
 }
@@ -96,10 +97,10 @@ fn changed_type_name(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
         element(pair.new, &nf.part(type_path(nf))),
         element(pair.old, &of.part(type_path(of))),
         format!(
-            "{} changed type from {:?} to {:?}.",
+            "{} changed type from {} to {}.",
             field_description(nf),
-            of.type_name.trim_start_matches('.'),
-            nf.type_name.trim_start_matches('.')
+            q(of.type_name.trim_start_matches('.')),
+            q(nf.type_name.trim_start_matches('.'))
         ),
     );
 }
@@ -227,8 +228,10 @@ pub fn field_same_name(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nf.part(&[1])),
                 element(pair.old, &of.part(&[1])),
                 format!(
-                    "{} changed name from {was:?} to {now:?}.",
-                    field_description_with_name(nf, "")
+                    "{} changed name from {was} to {now}.",
+                    field_description_with_name(nf, ""),
+                    was = q(was),
+                    now = q(now)
                 ),
             );
         }
@@ -246,10 +249,10 @@ pub fn field_same_json_name(pair: &Pair, out: &mut Findings) {
                 backup(pair.new, &[nf.part(&[10]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[10]), of.site.clone()]),
                 format!(
-                    "{} changed option \"json_name\" from {:?} to {:?}.",
+                    "{} changed option \"json_name\" from {} to {}.",
                     field_description(nf),
-                    of.json_name,
-                    nf.json_name
+                    q(&of.json_name),
+                    q(&nf.json_name)
                 ),
             );
         }
@@ -281,8 +284,10 @@ pub fn field_same_oneof(pair: &Pair, out: &mut Findings) {
             // buf 1.75 prints a stray `q` after the description here; we print what it prints
             // so that tools matching buf's messages keep working.
             (Some(a), Some(b)) => format!(
-                "{}q moved from oneof {a:?} to oneof {b:?}.",
-                field_description(nf)
+                "{}q moved from oneof {a} to oneof {b}.",
+                field_description(nf),
+                a = q(a),
+                b = q(b)
             ),
             (Some(_), None) => format!(
                 "{} moved from inside to outside a oneof.",
@@ -358,10 +363,10 @@ pub fn field_same_cpp_string_type(pair: &Pair, out: &mut Findings) {
                 ],
             ),
             format!(
-                "{} changed C++ string type from {:?} to {:?}.",
+                "{} changed C++ string type from {} to {}.",
                 field_description(nf),
-                name(was, was_piece),
-                name(now, now_piece)
+                q(name(was, was_piece)),
+                q(name(now, now_piece))
             ),
         );
     }
@@ -405,10 +410,10 @@ pub fn field_same_java_utf8_validation(pair: &Pair, out: &mut Findings) {
                     &[file_opt(of), of.part(&[8, 21, 1001, 2]), of.site.clone()],
                 ),
                 format!(
-                    "{} changed Java string UTF8 validation from {:?} to {:?}.",
+                    "{} changed Java string UTF8 validation from {} to {}.",
                     field_description(nf),
-                    utf8_validation_name(was),
-                    utf8_validation_name(now)
+                    q(utf8_validation_name(was)),
+                    q(utf8_validation_name(now))
                 ),
             );
         }
@@ -454,10 +459,10 @@ pub fn field_same_jstype(pair: &Pair, out: &mut Findings) {
                 backup(pair.new, &[nf.part(&[8, 6]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[8, 6]), of.site.clone()]),
                 format!(
-                    "{} changed option \"jstype\" from {:?} to {:?}.",
+                    "{} changed option \"jstype\" from {} to {}.",
                     field_description(nf),
-                    name(of.jstype),
-                    name(nf.jstype)
+                    q(name(of.jstype)),
+                    q(name(nf.jstype))
                 ),
             );
         }
@@ -515,7 +520,7 @@ fn default_of(index: &Index, f: &Field) -> (DefaultValue, String) {
     match f.kind {
         WireKind::String => {
             let s = raw.unwrap_or("");
-            (DefaultValue::Text(s.as_bytes().to_vec()), format!("{s:?}"))
+            (DefaultValue::Text(s.as_bytes().to_vec()), q(s))
         }
         WireKind::Bytes => {
             let b = unescape_bytes(raw.unwrap_or(""));

@@ -3,6 +3,7 @@
 
 use super::{locate, Findings, Pair};
 use crate::index::{File, Index, Site, Syntax};
+use crate::quote::q;
 
 /// FILE_NO_DELETE: every file of the old schema still exists at the same path.
 pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
@@ -13,7 +14,7 @@ pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
         out.add(
             None,
             Some(Site::file(id)),
-            format!("Previously present file {:?} was deleted.", old.name),
+            format!("Previously present file {} was deleted.", q(&old.name)),
         );
     }
 }
@@ -35,7 +36,7 @@ fn same_value(
             out.add(
                 locate(pair.new, new_id, &[option_path]),
                 locate(pair.old, old_id, &[option_path]),
-                format!("File {what} changed from {a:?} to {b:?}."),
+                format!("File {what} changed from {a} to {b}.", a = q(&a), b = q(&b)),
             );
         }
     }

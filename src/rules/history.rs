@@ -6,6 +6,7 @@
 //! already released is history), and an earlier element still in the baseline at that
 //! number is left to the ordinary rules (FIELD_SAME_TYPE, ENUM_VALUE_SAME_NAME...).
 
+use crate::quote::q;
 use std::collections::BTreeMap;
 
 use super::{element, field_description, Findings, Pair};
@@ -109,7 +110,7 @@ fn latest_by_declaration<'a>(
 fn until_list(ledger: &Ledger, items: &[(String, usize)]) -> String {
     let parts: Vec<String> = items
         .iter()
-        .map(|(what, last)| format!("{what:?} until {}", ledger.label(*last)))
+        .map(|(what, last)| format!("{what} until {}", ledger.label(*last), what = q(what)))
         .collect();
     match parts.as_slice() {
         [] => String::new(),
@@ -190,7 +191,7 @@ pub fn field_name_reused(pair: &Pair, out: &mut Findings) {
                 let records =
                     latest_by_declaration(history.at(n).iter().filter(|r| r.name == nf.name));
                 if let Some(r) = records.iter().max_by_key(|r| r.last) {
-                    items.push((format!("field {n} ({:?})", r.declaration()), r.last, n));
+                    items.push((format!("field {n} ({})", q(&r.declaration())), r.last, n));
                 }
             }
             if items.is_empty() {
@@ -205,14 +206,14 @@ pub fn field_name_reused(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nf.site),
                 None,
                 format!(
-                    "{} reuses the name of {}: {:?} was {}.",
+                    "{} reuses the name of {}: {} was {}.",
                     field_description(nf),
                     if items.len() == 1 {
                         "a deleted field"
                     } else {
                         "deleted fields"
                     },
-                    nf.name,
+                    q(&nf.name),
                     join_and(&parts)
                 ),
             );
@@ -238,8 +239,9 @@ fn has_value(e: Option<&Enum>, name: &str, number: i32) -> bool {
 
 fn value_description(e: &Enum, name: &str, number: i32) -> String {
     format!(
-        "Enum value \"{number}\" with name {name:?} on enum {:?}",
-        e.name
+        "Enum value \"{number}\" with name {name} on enum {}",
+        q(&e.name),
+        name = q(name)
     )
 }
 
@@ -346,14 +348,14 @@ pub fn enum_value_name_reused(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nv.site),
                 None,
                 format!(
-                    "{} reuses the name of {}: {:?} was {}.",
+                    "{} reuses the name of {}: {} was {}.",
                     value_description(ne, &nv.name, nv.number),
                     if items.len() == 1 {
                         "a deleted value"
                     } else {
                         "deleted values"
                     },
-                    nv.name,
+                    q(&nv.name),
                     join_and(&parts)
                 ),
             );

@@ -5,6 +5,7 @@ use super::ranges::{collapse, missing, range_string, MESSAGE_MAX, MESSAGE_SET_MA
 use super::{backup, element, field_description, Findings, Pair};
 use crate::features::{json_format_name, JSON_ALLOW};
 use crate::index::Message;
+use crate::quote::q;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Allow {
@@ -31,7 +32,7 @@ fn field_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
                 Allow::IfNumberReserved => {
                     format!(" without reserving the number \"{}\"", of.number)
                 }
-                Allow::IfNameReserved => format!(" without reserving the name {:?}", of.name),
+                Allow::IfNameReserved => format!(" without reserving the name {}", q(&of.name)),
             };
             let description = field_description(of);
             let description = lower_first(&description);
@@ -78,8 +79,9 @@ pub fn oneof_no_delete(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
-                    "Previously present oneof {:?} on message {:?} was deleted.",
-                    oo.name, nm.name
+                    "Previously present oneof {} on message {} was deleted.",
+                    q(&oo.name),
+                    q(&nm.name)
                 ),
             );
         }
@@ -115,9 +117,9 @@ fn check_ranges(
             element(pair.new, &nm.site),
             element(pair.old, &om.site),
             format!(
-                "Previously present {kind} range {:?} on message {:?} is missing values: {} were removed.",
-                range_string(s, e, max),
-                nm.name,
+                "Previously present {kind} range {} on message {} is missing values: {} were removed.",
+                q(&range_string(s, e, max)),
+                q(&nm.name),
                 lost.join(", ")
             ),
         );
@@ -157,8 +159,9 @@ pub fn reserved_message_no_delete(pair: &Pair, out: &mut Findings) {
                     element(pair.new, &nm.site),
                     element(pair.old, &om.site),
                     format!(
-                        "Previously present reserved name {name:?} on message {:?} was deleted.",
-                        nm.name
+                        "Previously present reserved name {name} on message {} was deleted.",
+                        q(&nm.name),
+                        name = q(name)
                     ),
                 );
             }
@@ -187,8 +190,8 @@ pub fn message_same_required_fields(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
-                    "Message {:?} had required field \"{n}\" deleted. {WHY}",
-                    om.name
+                    "Message {} had required field \"{n}\" deleted. {WHY}",
+                    q(&om.name)
                 ),
             );
         }
@@ -201,8 +204,9 @@ pub fn message_same_required_fields(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &f.site),
                 None,
                 format!(
-                    "Message {:?} had required field \"{}\" added. {WHY}",
-                    nm.name, f.number
+                    "Message {} had required field \"{}\" added. {WHY}",
+                    q(&nm.name),
+                    f.number
                 ),
             );
         }
@@ -234,8 +238,8 @@ pub fn message_same_json_format(pair: &Pair, out: &mut Findings) {
                 backup(pair.new, &[nm.site.child(&[7, 12, 6]), nm.site.clone()]),
                 backup(pair.old, &[om.site.child(&[7, 12, 6]), om.site.clone()]),
                 format!(
-                    "Message {:?} JSON format support changed from {} to {}.",
-                    nm.name,
+                    "Message {} JSON format support changed from {} to {}.",
+                    q(&nm.name),
                     json_format_name(was),
                     json_format_name(now)
                 ),

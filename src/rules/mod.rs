@@ -15,6 +15,7 @@ mod ranges;
 mod services;
 
 use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
+use crate::quote::q;
 
 /// One breaking change: which rule, what changed, where in the new and the old schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -396,11 +397,7 @@ pub fn element(index: &Index, site: &Site) -> Option<Site> {
 
 /// Joins names as `"a", "b"` the way buf quotes lists.
 pub fn quoted_list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ")
 }
 
 /// buf's description of a field: `Field "1" with name "foo" on message "Bar"`, or for an
@@ -418,19 +415,21 @@ pub fn field_description_with_name(f: &Field, name: &str) -> String {
     let name = if name.is_empty() {
         String::new()
     } else {
-        format!(" with name {name:?}")
+        format!(" with name {name}", name = q(name))
     };
     if f.is_extension() {
         format!(
-            "Extension \"{}\"{} on message {:?}",
+            "Extension \"{}\"{} on message {}",
             f.number,
             name,
-            f.extendee.trim_start_matches('.')
+            q(f.extendee.trim_start_matches('.'))
         )
     } else {
         format!(
-            "Field \"{}\"{} on message {:?}",
-            f.number, name, f.parent_name
+            "Field \"{}\"{} on message {}",
+            f.number,
+            name,
+            q(&f.parent_name)
         )
     }
 }

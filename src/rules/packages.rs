@@ -2,6 +2,7 @@
 //! per package (PACKAGE_*_NO_DELETE, which allow moving an element between files of its
 //! package).
 
+use crate::quote::q;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{element, Findings, Pair};
@@ -67,8 +68,14 @@ impl Kind {
 }
 
 /// buf's location for a deleted nested element: the innermost enclosing message that still
-/// exists in the new file, else the new file as a whole.
-fn deleted_element_site(new: &Index, file: FileId, nested_name: &str) -> Option<Site> {
+/// exists in the new file (or, with `in_package`, anywhere in the new package: buf looks a
+/// deleted message's parents up in the package), else the new file as a whole.
+fn deleted_element_site(
+    new: &Index,
+    file: FileId,
+    nested_name: &str,
+    in_package: bool,
+) -> Option<Site> {
     let parts: Vec<&str> = nested_name.split('.').collect();
     let f = &new.files[file];
     for i in (1..parts.len()).rev() {
@@ -78,7 +85,14 @@ fn deleted_element_site(new: &Index, file: FileId, nested_name: &str) -> Option<
         } else {
             format!("{}.{}", f.package, parent)
         };
-        if let Some(m) = new.message(&full).filter(|m| m.file == file) {
+        let found = new.message(&full).filter(|m| {
+            if in_package {
+                !new.files[m.file].is_import
+            } else {
+                m.file == file
+            }
+        });
+        if let Some(m) = found {
             return element(new, &m.site);
         }
     }
@@ -100,11 +114,12 @@ fn no_delete_in_file(pair: &Pair, out: &mut Findings, kind: Kind) {
         for (name, old_site) in kind.nested_names(pair.old, old_id) {
             if !new_names.contains_key(&name) {
                 out.add(
-                    deleted_element_site(pair.new, new_id, &name),
+                    deleted_element_site(pair.new, new_id, &name, false),
                     element(pair.old, &old_site),
                     format!(
-                        "Previously present {} {name:?} was deleted from file.",
-                        kind.word()
+                        "Previously present {} {name} was deleted from file.",
+                        kind.word(),
+                        name = q(&name)
                     ),
                 );
             }
@@ -151,8 +166,8 @@ pub fn service_no_delete(pair: &Pair, out: &mut Findings) {
                     Some(Site::file(new_id)),
                     element(pair.old, &s.site).or(Some(Site::file(old_id))),
                     format!(
-                        "Previously present service {:?} was deleted from file.",
-                        s.name
+                        "Previously present service {} was deleted from file.",
+                        q(&s.name)
                     ),
                 );
             }
@@ -166,8 +181,9 @@ fn packages(index: &Index) -> BTreeSet<&str> {
 }
 
 fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
-    let new_packages = packages(pair.new);
-    // package -> nested names declared anywhere in that package, on the new side.
+    // package -> nested names declared anywhere in that package, on the new side. buf
+    // knows a package here only if it still declares something of this kind: a package
+    // whose every enum (message, extension) is gone is not checked by this rule.
     let mut new_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for (id, f) in pair
         .new
@@ -176,10 +192,13 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
         .enumerate()
         .filter(|(_, f)| !f.is_import)
     {
-        new_names
-            .entry(f.package.as_str())
-            .or_default()
-            .extend(kind.nested_names(pair.new, id).into_keys());
+        let names = kind.nested_names(pair.new, id);
+        if !names.is_empty() {
+            new_names
+                .entry(f.package.as_str())
+                .or_default()
+                .extend(names.into_keys());
+        }
     }
     for (old_id, old_file) in pair
         .old
@@ -188,25 +207,27 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
         .enumerate()
         .filter(|(_, f)| !f.is_import && !f.unchanged)
     {
-        if !new_packages.contains(old_file.package.as_str()) {
+        let Some(present) = new_names.get(old_file.package.as_str()) else {
             continue;
-        }
-        let present = new_names.get(old_file.package.as_str());
+        };
         for (name, old_site) in kind.nested_names(pair.old, old_id) {
-            if present.is_some_and(|p| p.contains(&name)) {
+            if present.contains(&name) {
                 continue;
             }
+            // Located from the new file of the same path (no path when it is gone).
+            let in_package = matches!(kind, Kind::Message);
             let new_site = pair
                 .new
                 .file_id(&old_file.name)
-                .and_then(|new_id| deleted_element_site(pair.new, new_id, &name));
+                .and_then(|new_id| deleted_element_site(pair.new, new_id, &name, in_package));
             out.add(
                 new_site,
                 element(pair.old, &old_site),
                 format!(
-                    "Previously present {} {name:?} was deleted from package {:?}.",
+                    "Previously present {} {name} was deleted from package {}.",
                     kind.word(),
-                    old_file.package
+                    q(&old_file.package),
+                    name = q(&name)
                 ),
             );
         }
@@ -252,8 +273,9 @@ pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
             new_site,
             element(pair.old, &s.site),
             format!(
-                "Previously present service {:?} was deleted from package {:?}.",
-                s.name, old_file.package
+                "Previously present service {} was deleted from package {}.",
+                q(&s.name),
+                q(&old_file.package)
             ),
         );
     }
@@ -267,7 +289,7 @@ pub fn package_no_delete(pair: &Pair, out: &mut Findings) {
             out.add(
                 None,
                 None,
-                format!("Previously present package {p:?} was deleted."),
+                format!("Previously present package {p} was deleted.", p = q(p)),
             );
         }
     }

@@ -3,6 +3,7 @@
 
 use super::{element, Findings, Pair};
 use crate::index::Method;
+use crate::quote::q;
 
 /// RPC_NO_DELETE: no RPC disappears from a service.
 pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
@@ -13,8 +14,9 @@ pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
                     element(pair.new, &ns.site),
                     element(pair.old, &os.site),
                     format!(
-                        "Previously present RPC {:?} on service {:?} was deleted.",
-                        om.name, ns.name
+                        "Previously present RPC {} on service {} was deleted.",
+                        q(&om.name),
+                        q(&ns.name)
                     ),
                 );
             }
@@ -34,8 +36,9 @@ fn streaming(pair: &Pair, out: &mut Findings, side: &str, get: fn(&Method) -> bo
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
-                    "RPC {:?} on service {:?} changed from {side} {was} to {side} {now}.",
-                    nm.name, ns.name
+                    "RPC {} on service {} changed from {side} {was} to {side} {now}.",
+                    q(&nm.name),
+                    q(&ns.name)
                 ),
             );
         }
@@ -60,11 +63,11 @@ pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nm.site.child(&[2])),
                 element(pair.old, &om.site.child(&[2])),
                 format!(
-                    "RPC {:?} on service {:?} changed request type from {:?} to {:?}.",
-                    nm.name,
-                    ns.name,
-                    om.input_type.trim_start_matches('.'),
-                    nm.input_type.trim_start_matches('.')
+                    "RPC {} on service {} changed request type from {} to {}.",
+                    q(&nm.name),
+                    q(&ns.name),
+                    q(om.input_type.trim_start_matches('.')),
+                    q(nm.input_type.trim_start_matches('.'))
                 ),
             );
         }
@@ -79,11 +82,11 @@ pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
                 element(pair.new, &nm.site.child(&[3])),
                 element(pair.old, &om.site.child(&[3])),
                 format!(
-                    "RPC {:?} on service {:?} changed response type from {:?} to {:?}.",
-                    nm.name,
-                    ns.name,
-                    om.output_type.trim_start_matches('.'),
-                    nm.output_type.trim_start_matches('.')
+                    "RPC {} on service {} changed response type from {} to {}.",
+                    q(&nm.name),
+                    q(&ns.name),
+                    q(om.output_type.trim_start_matches('.')),
+                    q(nm.output_type.trim_start_matches('.'))
                 ),
             );
         }
@@ -109,11 +112,11 @@ pub fn rpc_same_idempotency_level(pair: &Pair, out: &mut Findings) {
                 new,
                 element(pair.old, &om.site.child(&[4, 34])),
                 format!(
-                    "RPC {:?} on service {:?} changed option \"idempotency_level\" from {:?} to {:?}.",
-                    nm.name,
-                    ns.name,
-                    idempotency_name(om.idempotency_level),
-                    idempotency_name(nm.idempotency_level)
+                    "RPC {} on service {} changed option \"idempotency_level\" from {} to {}.",
+                    q(&nm.name),
+                    q(&ns.name),
+                    q(idempotency_name(om.idempotency_level)),
+                    q(idempotency_name(nm.idempotency_level))
                 ),
             );
         }

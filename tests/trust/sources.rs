@@ -1,0 +1,322 @@
+//! Crashes, hangs, silent passes and unclear answers on `.proto` trees and command lines.
+
+use std::process::Command;
+
+use super::support::*;
+
+// ---------------------------------------------------------------------------------------
+// Crashes and hangs
+
+#[test]
+fn deeply_nested_option_value_is_a_located_error_in_every_command() {
+    let t = Tree::new();
+    t.both("deep.proto", &nested_option(1100));
+    for args in [
+        vec!["check", "new", "--against", "old"],
+        vec!["check", "new", "--against", "old", "--full"],
+        vec!["prove", "new", "--against", "old"],
+        vec!["semver", "new", "--against", "old"],
+    ] {
+        // buf: deep.proto:5:526:expression nesting depth must be at most 100
+        assert_error(
+            &t.run(&args),
+            "old/deep.proto:5:526",
+            "expression nesting depth must be at most 100",
+        );
+    }
+}
+
+#[test]
+fn option_values_as_deep_as_buf_allows_compile() {
+    let t = Tree::new();
+    t.both("deep.proto", &nested_option(100));
+    for extra in [&[][..], &["--full"][..]] {
+        let out = t.check(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn deep_message_nesting_is_a_located_error() {
+    let t = Tree::new();
+    let mut deep = String::from("syntax = \"proto3\";\n");
+    for i in 0..40 {
+        deep.push_str(&format!("message A{i} {{\n"));
+    }
+    deep.push_str(&"}\n".repeat(40));
+    t.both("deep.proto", &deep);
+    assert_same_as_full(&t, &[]);
+    // buf: deep.proto:33:9:message nesting depth must be less than 32
+    assert_error(
+        &t.check(&[]),
+        "old/deep.proto:33:9",
+        "message nesting depth must be less than 32",
+    );
+}
+
+#[test]
+fn devices_and_fifos_are_refused_not_read() {
+    let t = Tree::new();
+    let fifo = t.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    for (args, place) in [
+        (vec!["--config", "/dev/zero"], "/dev/zero"),
+        (vec!["--config", "fifo"], "fifo"),
+    ] {
+        let mut all = vec!["check", "new", "--against", "old"];
+        all.extend(args);
+        assert_error(&t.run(&all), place, "not a regular file");
+    }
+    assert_error(
+        &t.run(&["check", "new", "--against", "/dev/zero"]),
+        "/dev/zero",
+        "not a regular file (a character device)",
+    );
+    assert_error(
+        &t.run(&["check", "new", "--against", "fifo"]),
+        "fifo",
+        "not a regular file (a named pipe)",
+    );
+    // A FIFO among the .proto files of a tree.
+    assert!(Command::new("mkfifo")
+        .arg(t.path().join("new/b.proto"))
+        .status()
+        .expect("mkfifo")
+        .success());
+    assert_error(&t.check(&[]), "new/b.proto", "not a regular file");
+}
+
+#[test]
+fn fifo_imported_from_an_include_root_is_refused_not_read() {
+    let t = Tree::new();
+    let importer =
+        "syntax = \"proto3\";\npackage a;\nimport \"dep.proto\";\nmessage U {\n  D d = 1;\n}\n";
+    t.both("u.proto", importer);
+    std::fs::create_dir_all(t.path().join("lib")).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(t.path().join("lib/dep.proto"))
+        .status()
+        .expect("mkfifo")
+        .success());
+    assert_error(
+        &t.check(&["-I", "lib"]),
+        "lib/dep.proto",
+        "not a regular file (a named pipe)",
+    );
+}
+
+#[test]
+fn oversized_config_is_refused_with_the_limit() {
+    let t = Tree::new();
+    let big = format!("version: v1\n# {}\n", "x".repeat(2 << 20));
+    t.write("big.yaml", big);
+    assert_error(&t.check(&["--config", "big.yaml"]), "big.yaml", "too large");
+}
+
+// ---------------------------------------------------------------------------------------
+// Silent passes
+
+#[test]
+fn unchanged_file_that_does_not_compile_fails_as_in_full_mode() {
+    let t = Tree::new();
+    t.both(
+        "bad.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage U {\n  Nope n = 1;\n}\n",
+    );
+    t.write(
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage M {\n  string x = 1;\n}\n",
+    );
+    let out = assert_same_as_full(&t, &[]);
+    assert_error(&out, "old/bad.proto:4:3", "name 'Nope' is not defined");
+    // Failures are not remembered: the second run fails the same way.
+    assert_error(&t.check(&[]), "old/bad.proto:4:3", "is not defined");
+}
+
+#[test]
+fn nothing_changed_still_compiles_everything_once() {
+    let t = Tree::new();
+    t.both(
+        "bad.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage U {\n  Nope n = 1;\n}\n",
+    );
+    assert_same_as_full(&t, &[]);
+    assert_eq!(t.check(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn unchanged_files_that_compiled_are_remembered() {
+    let t = Tree::new();
+    t.both(
+        "b.proto",
+        "syntax = \"proto3\";\npackage a;\nimport \"a.proto\";\nmessage B {\n  M m = 1;\n}\n",
+    );
+    t.both(
+        "c.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage C {}\n",
+    );
+    t.write(
+        "new/c.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage C { int32 y = 1; }\n",
+    );
+    assert_eq!(t.check(&[]).status.code(), Some(0));
+    let verified = t.cache.path().join("protoguard/verified");
+    let remembered = std::fs::read_dir(&verified).map(|d| d.count()).unwrap_or(0);
+    // a.proto and b.proto are unchanged (c.proto changed): two closures compiled.
+    assert_eq!(remembered, 2, "entries under {}", verified.display());
+    assert_eq!(t.check(&[]).status.code(), Some(0));
+}
+
+#[test]
+fn new_package_that_clashes_with_an_unchanged_message_is_an_error() {
+    let t = Tree::new();
+    // Package `a.M` of a new file against message `M` of package `a` (unchanged).
+    t.write(
+        "new/m.proto",
+        "syntax = \"proto3\";\npackage a.M;\nmessage Inner {}\n",
+    );
+    let out = assert_same_as_full(&t, &[]);
+    assert_error(&out, "new/m.proto:2:1", "already defined");
+}
+
+#[test]
+fn new_enum_value_that_clashes_with_an_unchanged_message_is_an_error() {
+    let t = Tree::new();
+    // Enum values live beside their enum: `a.M` is already the message of a.proto.
+    t.write(
+        "new/e.proto",
+        "syntax = \"proto3\";\npackage a;\nenum E {\n  E_UNSPECIFIED = 0;\n  M = 1;\n}\n",
+    );
+    let out = assert_same_as_full(&t, &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input gets a clear answer
+
+#[test]
+fn dangling_symlinks_that_are_not_proto_files_do_not_matter() {
+    let t = Tree::new();
+    std::os::unix::fs::symlink("nowhere", t.path().join("new/README.md")).unwrap();
+    std::fs::create_dir_all(t.path().join("new/docs")).unwrap();
+    std::os::unix::fs::symlink("../gone", t.path().join("new/docs/link")).unwrap();
+    let out = t.check(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A .proto link to nothing is a file we cannot read: say so.
+    std::os::unix::fs::symlink("gone.proto", t.path().join("new/b.proto")).unwrap();
+    assert_error(&t.check(&[]), "new/b.proto", "symbolic link to nothing");
+}
+
+#[test]
+fn non_utf8_file_name_is_named_not_missing() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = Tree::new();
+    let name = std::ffi::OsStr::from_bytes(b"new/\xffx.proto");
+    std::fs::write(t.path().join(name), GOOD).unwrap();
+    let line = assert_error(&t.check(&[]), "new/\\xffx.proto", "not valid UTF-8");
+    assert!(!line.contains("No such file"), "{line}");
+}
+
+#[test]
+fn file_names_cannot_forge_output_lines() {
+    let t = Tree::new();
+    let name = "x\n::warning file=evil::owned\n.proto";
+    t.write(
+        &format!("old/{name}"),
+        "syntax = \"proto3\";\npackage b;\nmessage N {\n  int32 y = 1;\n}\n",
+    );
+    t.write(
+        &format!("new/{name}"),
+        "syntax = \"proto3\";\npackage b;\nmessage N {\n  string y = 1;\n}\n",
+    );
+    for format in ["text", "msvs", "github-actions"] {
+        let out = t.check(&["--format", format]);
+        assert_eq!(out.status.code(), Some(1));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.lines().all(|l| !l.starts_with("::warning")),
+            "{format}: {stdout}"
+        );
+        assert_eq!(stdout.lines().count(), 1, "{format}: {stdout}");
+    }
+}
+
+#[test]
+fn empty_path_says_so() {
+    let t = Tree::new();
+    assert_error(
+        &t.run(&["check", "", "--against", "old"]),
+        "an empty path names nothing",
+        "give a directory",
+    );
+    assert_error(
+        &t.run(&["check", "new", "--against", ""]),
+        "an empty path names nothing",
+        "give a directory",
+    );
+}
+
+#[test]
+fn long_identifiers_are_not_echoed_whole() {
+    let t = Tree::new();
+    let long = "X".repeat(200_000);
+    t.write(
+        "new/a.proto",
+        format!("syntax = \"proto3\";\npackage a;\nmessage M {{\n  {long} x = 1;\n}}\n"),
+    );
+    let line = assert_error(&t.check(&[]), "new/a.proto:4:3", "is not defined");
+    assert!(line.len() < 1000, "{} bytes echoed", line.len());
+    // One argument may hold at most 128 KiB.
+    let line = error_line(&t.check(&["--use", &long[..100_000]]));
+    assert!(line.len() < 1000, "{} bytes echoed", line.len());
+}
+
+#[test]
+fn corrupt_or_missing_git_index_file_is_named() {
+    let t = Tree::new();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(t.path().join("new"))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+    };
+    git(&["init", "-q"]).expect("git is needed for this test");
+    git(&["add", "."]).unwrap();
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "x",
+    ])
+    .unwrap();
+    t.write("new/bad.idx", b"DIRC\0\0\0\x02\0\0\0\x01garbage");
+    let run = |index: &str| {
+        t.command(&["check", "new", "--staged"])
+            .env("GIT_INDEX_FILE", index)
+            .output()
+            .unwrap()
+    };
+    let line = error_line(&run("new/bad.idx"));
+    assert!(line.contains("corrupt or truncated"), "{line}");
+    assert!(!line.contains("no longer exists"), "{line}");
+    let line = error_line(&run("new/missing.idx"));
+    assert!(line.contains("no such index file"), "{line}");
+}

@@ -184,17 +184,17 @@ pub fn compile_set_encoded(
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
     // Editions files need protoc (see `crate::protoc`); proto2/proto3 sets stay with protox.
-    let (decoded, bytes) = if crate::protoc::needs_protoc(set, names) {
+    let (decoded, bytes) = if crate::protoc::needs_protoc(set, names)? {
         crate::protoc::compile(set, names)?
     } else {
         match compile_with_protox(set, names) {
             Ok(compiled) => compiled,
             // An editions file reached only through an import root on disk (`-I`) is seen
             // first by protox, which cannot read it.
-            Err(_) if crate::protoc::closure_has_editions(set, names) => {
-                crate::protoc::compile(set, names)?
-            }
-            Err(e) => return Err(e),
+            Err(e) => match crate::protoc::closure_has_editions(set, names) {
+                Ok(true) => crate::protoc::compile(set, names)?,
+                _ => return Err(e),
+            },
         }
     };
     Ok((inputs_of(set, decoded), bytes))

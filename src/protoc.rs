@@ -82,23 +82,50 @@ pub fn ships(name: &str) -> bool {
         .is_some_and(|dir| dir.join(name).is_file())
 }
 
-/// The text of a file this side can see: its own, under its roots, or shipped with protoc.
+/// The bytes of a file this side can see: its own, under one of its roots, or shipped with
+/// protoc. A file on disk is read only when it is a regular file of bounded size (a named pipe
+/// under `-I` would block), as the protox path reads it.
+fn read_visible(set: &SourceSet, name: &str) -> Result<Option<Vec<u8>>, LoadError> {
+    if let Some(f) = set.files.get(name) {
+        return Ok(Some(f.text.as_bytes().to_vec()));
+    }
+    for root in &set.roots {
+        let path = root.path.join(name);
+        if path.symlink_metadata().is_err() {
+            continue;
+        }
+        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).map_err(
+            |reason| LoadError::Unreadable {
+                path: crate::compile::display_path(&root.display, name),
+                reason,
+            },
+        )?;
+        let bom = "\u{feff}".as_bytes();
+        return Ok(Some(bytes.strip_prefix(bom).unwrap_or(&bytes).to_vec()));
+    }
+    Ok(read_included(name))
+}
+
+/// The text of a file this side can see, when it can be read.
 fn text_of(set: &SourceSet, name: &str) -> Option<Vec<u8>> {
-    set.read(name).or_else(|| read_included(name))
+    read_visible(set, name).ok().flatten()
 }
 
 /// Whether the closure of `names` (their transitive imports included) holds an editions file.
 /// Cheap when no file of the set mentions `edition` at all, which is every proto2/proto3 tree
 /// whose imports are its own files.
-pub fn needs_protoc(set: &SourceSet, names: &[String]) -> bool {
+pub fn needs_protoc(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
     if !set.files.values().any(|f| f.text.contains("edition")) {
-        return false;
+        return Ok(false);
     }
     closure_has_editions(set, names)
 }
 
-/// Walks the imports of `names`, reading each file once, and says whether one is an editions file.
-pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> bool {
+/// Walks the imports of `names`, reading each file once, and says whether one is an editions
+/// file; a file of the closure that may not be read (not a regular file, too large) is the
+/// error. The whole closure is walked, so that protoc is never handed a named pipe to open.
+pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
+    let mut editions = false;
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: Vec<String> = names.to_vec();
     while let Some(name) = queue.pop() {
@@ -107,17 +134,15 @@ pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> bool {
         }
         let header = match set.files.get(&name) {
             Some(f) => crate::plan::scan(&f.text),
-            None => match text_of(set, &name).map(String::from_utf8) {
+            None => match read_visible(set, &name)?.map(String::from_utf8) {
                 Some(Ok(text)) => crate::plan::scan(&text),
                 _ => continue,
             },
         };
-        if header.edition.is_some() {
-            return true;
-        }
+        editions |= header.edition.is_some();
         queue.extend(header.imports);
     }
-    false
+    Ok(editions)
 }
 
 /// A private directory, removed when dropped.

@@ -399,3 +399,41 @@ fn semver_sees_no_change_in_a_proto2_file_compiled_by_the_other_compiler() {
         "nothing changed in l.proto:\n{text}"
     );
 }
+
+#[test]
+fn a_named_pipe_under_an_include_root_is_refused_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let importer =
+        "edition = \"2023\";\npackage a;\nimport \"dep.proto\";\nmessage U {\n  D d = 1;\n}\n";
+    write(root, "old/u.proto", importer);
+    write(root, "new/u.proto", importer);
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(root.join("lib/dep.proto"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    // Reading the pipe would block for ever: the run must end by itself, refusing it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_protoguard"))
+        .args(["check", "new", "--against", "old", "-I", "lib"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("protoguard blocked on the named pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("lib/dep.proto"), "{err}");
+    assert!(err.contains("not a regular file (a named pipe)"), "{err}");
+}

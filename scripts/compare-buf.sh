@@ -7,7 +7,9 @@
 #   scripts/compare-buf.sh fixtures [FIXTURE_DIR...]
 #       Every proto_fixtures/<dir> (or the ones named). Rules come from <dir>/use.txt (one per
 #       line), else the upper-cased dir name. With old.binpb/new.binpb both tools compare the
-#       images from inside <dir>; otherwise both run from inside <dir>/new as
+#       images from inside <dir>, and, when the fixture keeps its sources in src_old/ and
+#       src_new/, also those sources from inside <dir>/src_new (reported as "<dir> (sources)");
+#       otherwise both run from inside <dir>/new as
 #       `buf breaking . --against ../old --config '{"version":"v2","breaking":{"use":[...]}}'`
 #       and `protoguard check . --against ../old --use ... --format json`.
 #       Prints agree/differ per fixture, then
@@ -201,46 +203,56 @@ mode_fixtures() {
     d=$(cd "$d" && pwd)
     local name rules cfg bufrc pgrc
     name=$(basename "$d")
+    # History fixtures test protoguard's own rules, which buf does not have.
+    if [ -d "$d/history" ]; then echo "$name: skipped (history fixture)"; continue; fi
     if [ -f "$d/use.txt" ]; then
       rules=$(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$d/use.txt" | paste -sd, -)
     else
       rules=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     fi
     cfg="{\"version\":\"v2\",\"breaking\":{\"use\":$(rules_json "$rules")}}"
-    local run_dir new_arg old_arg
+    local forms=()
     if [ -f "$d/new.binpb" ] && [ -f "$d/old.binpb" ]; then
-      run_dir=$d new_arg=new.binpb old_arg=old.binpb
+      forms+=("$name|$d|new.binpb|old.binpb")
+      # The sources of an image fixture, compiled by each tool.
+      if [ -d "$d/src_new" ] && [ -d "$d/src_old" ]; then
+        forms+=("$name (sources)|$d/src_new|.|../src_old")
+      fi
     elif [ -d "$d/new" ] && [ -d "$d/old" ]; then
-      run_dir=$d/new new_arg=. old_arg=../old
+      forms+=("$name|$d/new|.|../old")
     else
       echo "$name: skipped (no old/new dirs or images)"
       continue
     fi
-    bufrc=0 pgrc=0
-    (cd "$run_dir" && "$BUF" breaking "$new_arg" --against "$old_arg" --config "$cfg" --error-format json) \
-      >"$work/buf.json" 2>"$work/buf.err" || bufrc=$?
-    (cd "$run_dir" && "$PROTOGUARD" check "$new_arg" --against "$old_arg" --use "$rules" --format json) \
-      >"$work/pg.json" 2>"$work/pg.err" || pgrc=$?
-    compare "$work/buf.json" "$work/pg.json" brief >"$work/cmp"
-    read -r s b p bad <"$work/cmp"
-    same=$((same + s)) onlyb=$((onlyb + b)) onlyp=$((onlyp + p))
-    local problems=()
-    [ "$bufrc" = 0 ] || [ "$bufrc" = 100 ] || problems+=("buf exited $bufrc: $(head -c 300 "$work/buf.err" | tr '\n' ' ')")
-    [ "$pgrc" = 0 ] || [ "$pgrc" = 1 ] || problems+=("protoguard exited $pgrc: $(head -c 300 "$work/pg.err" | tr '\n' ' ')")
-    [ "$bad" = 0 ] || problems+=("$bad output line(s) not JSON")
-    if [ "$b" = 0 ] && [ "$p" = 0 ] && [ ${#problems[@]} = 0 ]; then
-      # Exit codes must agree too: buf's 100 means findings, as protoguard's 1 does.
-      if { [ "$bufrc" = 100 ] && [ "$pgrc" = 1 ]; } || { [ "$bufrc" = 0 ] && [ "$pgrc" = 0 ]; }; then
-        agree=$((agree + 1))
-        echo "$name: agree ($s finding(s); $rules)"
-        continue
+    local form label run_dir new_arg old_arg
+    for form in "${forms[@]}"; do
+      IFS='|' read -r label run_dir new_arg old_arg <<<"$form"
+      bufrc=0 pgrc=0
+      (cd "$run_dir" && "$BUF" breaking "$new_arg" --against "$old_arg" --config "$cfg" --error-format json) \
+        >"$work/buf.json" 2>"$work/buf.err" || bufrc=$?
+      (cd "$run_dir" && "$PROTOGUARD" check "$new_arg" --against "$old_arg" --use "$rules" --format json) \
+        >"$work/pg.json" 2>"$work/pg.err" || pgrc=$?
+      compare "$work/buf.json" "$work/pg.json" brief >"$work/cmp"
+      read -r s b p bad <"$work/cmp"
+      same=$((same + s)) onlyb=$((onlyb + b)) onlyp=$((onlyp + p))
+      local problems=()
+      [ "$bufrc" = 0 ] || [ "$bufrc" = 100 ] || problems+=("buf exited $bufrc: $(head -c 300 "$work/buf.err" | tr '\n' ' ')")
+      [ "$pgrc" = 0 ] || [ "$pgrc" = 1 ] || problems+=("protoguard exited $pgrc: $(head -c 300 "$work/pg.err" | tr '\n' ' ')")
+      [ "$bad" = 0 ] || problems+=("$bad output line(s) not JSON")
+      if [ "$b" = 0 ] && [ "$p" = 0 ] && [ ${#problems[@]} = 0 ]; then
+        # Exit codes must agree too: buf's 100 means findings, as protoguard's 1 does.
+        if { [ "$bufrc" = 100 ] && [ "$pgrc" = 1 ]; } || { [ "$bufrc" = 0 ] && [ "$pgrc" = 0 ]; }; then
+          agree=$((agree + 1))
+          echo "$label: agree ($s finding(s); $rules)"
+          continue
+        fi
+        problems+=("exit codes disagree: buf $bufrc, protoguard $pgrc")
       fi
-      problems+=("exit codes disagree: buf $bufrc, protoguard $pgrc")
-    fi
-    differ=$((differ + 1))
-    echo "$name: DIFFER ($s identical, $b only buf, $p only protoguard; $rules)"
-    for m in "${problems[@]}"; do echo "    $m"; done
-    tail -n +2 "$work/cmp"
+      differ=$((differ + 1))
+      echo "$label: DIFFER ($s identical, $b only buf, $p only protoguard; $rules)"
+      for m in "${problems[@]}"; do echo "    $m"; done
+      tail -n +2 "$work/cmp"
+    done
   done
   echo "fixtures: $agree agree, $differ differ; findings: $same identical, $onlyb only buf, $onlyp only protoguard"
   [ "$differ" = 0 ]

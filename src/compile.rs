@@ -1,4 +1,5 @@
-//! Compiling `.proto` sources with protox into descriptors with source info.
+//! Compiling `.proto` sources into descriptors with source info: with protox, or, when the
+//! files compiled reach an editions file, with protoc ([`crate::protoc`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,7 +51,7 @@ impl SourceSet {
 
     /// The bytes of a file this side can see, as the compiler read them (without a
     /// byte-order mark).
-    fn read(&self, name: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {
         if let Some(f) = self.files.get(name) {
             return Some(f.text.as_bytes().to_vec());
         }
@@ -80,7 +81,7 @@ impl SourceSet {
     }
 
     /// The path a user sees for a file.
-    fn shown(&self, name: &str) -> String {
+    pub(crate) fn shown(&self, name: &str) -> String {
         if let Some(f) = self.files.get(name) {
             return f.display.clone();
         }
@@ -182,6 +183,28 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
+    // Editions files need protoc (see `crate::protoc`); proto2/proto3 sets stay with protox.
+    let (decoded, bytes) = if crate::protoc::needs_protoc(set, names)? {
+        crate::protoc::compile(set, names)?
+    } else {
+        match compile_with_protox(set, names) {
+            Ok(compiled) => compiled,
+            // An editions file reached only through an import root on disk (`-I`) is seen
+            // first by protox, which cannot read it.
+            Err(e) => match crate::protoc::closure_has_editions(set, names) {
+                Ok(true) => crate::protoc::compile(set, names)?,
+                _ => return Err(e),
+            },
+        }
+    };
+    Ok((inputs_of(set, decoded), bytes))
+}
+
+/// Compiles `names` with protox: the decoded descriptors and their encoding.
+fn compile_with_protox(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
     let refused = Refused::default();
     let files = set
         .files
@@ -217,7 +240,12 @@ pub fn compile_set_encoded(
         source_code: None,
         span: None,
     })?;
-    let files = decoded
+    Ok((decoded, bytes))
+}
+
+/// The compiled files of a side, each with how it is shown and whether it is an import.
+fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
+    decoded
         .file
         .into_iter()
         .map(|proto| {
@@ -246,8 +274,7 @@ pub fn compile_set_encoded(
                 }
             }
         })
-        .collect();
-    Ok((files, bytes))
+        .collect()
 }
 
 /// The UTF-8 byte-order mark.

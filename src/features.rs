@@ -32,6 +32,15 @@ pub const EDITION_PROTO3: i32 = 999;
 pub const EDITION_2023: i32 = 1000;
 pub const EDITION_2024: i32 = 1001;
 
+/// The `google.protobuf.Edition` number of an `edition = "..."` statement's value.
+pub fn edition_number(edition: &str) -> Option<i32> {
+    match edition {
+        "2023" => Some(EDITION_2023),
+        "2024" => Some(EDITION_2024),
+        _ => None,
+    }
+}
+
 /// The resolved value of every feature a rule reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Features {

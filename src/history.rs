@@ -7,9 +7,9 @@
 //! that touched a `.proto` file ([`from_git`] with `all_commits`), or plain directories
 //! ([`from_dirs`], for fixtures and tests).
 //!
-//! Files are only *parsed* (`protox_parse::parse`: no import resolution, nothing compiled),
-//! so a release that does not compile any more still contributes what it declared. What a
-//! file declares is summarised once per blob id and cached in memory and on disk under
+//! Files are only *parsed* (`protox_parse::parse`: no import resolution, nothing compiled;
+//! editions files through [`crate::editions_text`]), so a release that does not compile any
+//! more still contributes what it declared. What a file declares is summarised once per blob id and cached in memory and on disk under
 //! `$XDG_CACHE_HOME/protoguard/` (else `~/.cache/protoguard/`), never inside the repository:
 //! re-runs and long histories read and parse only blobs never seen before. Releases are
 //! compared tree by tree (identical subtrees are skipped by id), so each release costs only
@@ -389,7 +389,10 @@ struct EntryRef<'a> {
 pub fn summarize(name: &str, text: &str) -> Summary {
     // A leading byte-order mark is accepted, as buf and protoc accept it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match protox_parse::parse(name, text) {
+    // protox-parse knows proto2 and proto3 only: an editions file is read as the proto3 file
+    // that declares the same fields and values.
+    let rewritten = crate::editions_text::as_proto3(text);
+    match protox_parse::parse(name, rewritten.as_deref().unwrap_or(text)) {
         Ok(file) => {
             let mut out = Summary::default();
             let package = file.package.clone().unwrap_or_default();
@@ -1213,6 +1216,40 @@ message B {}
         assert!(s.messages.iter().any(|(n, _)| n == "p.A.N"));
         assert!(!s.messages.iter().any(|(n, _)| n.ends_with("Entry")));
         assert_eq!(s.enums[0].0, "p.A.E");
+    }
+
+    #[test]
+    fn editions_files_are_summarised() {
+        let s = summarize(
+            "e.proto",
+            r#"edition = "2024";
+package p;
+import option "google/protobuf/cpp_features.proto";
+export message A {
+  string s = 1 [default = "x", features.field_presence = LEGACY_REQUIRED];
+  repeated int32 ids = 2;
+  reserved gone;
+  reserved 7;
+  local enum E { E_ZERO = 0; E_ONE = 1; }
+}
+"#,
+        );
+        assert_eq!(s.error, None);
+        let a = &s.messages.iter().find(|(n, _)| n == "p.A").unwrap().1;
+        assert_eq!(
+            a,
+            &[
+                (1, "s".into(), "string".into(), String::new()),
+                (2, "ids".into(), "int32".into(), "repeated".into())
+            ]
+        );
+        assert_eq!(
+            s.enums[0],
+            (
+                "p.A.E".into(),
+                vec![(0, "E_ZERO".into()), (1, "E_ONE".into())]
+            )
+        );
     }
 
     #[test]

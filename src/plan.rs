@@ -96,7 +96,8 @@ pub fn scan(text: &str) -> Header {
                     header.package = name;
                 }
                 "import" => {
-                    tokens.next_if(|t| matches!(t, Token::Word("public" | "weak")));
+                    // `option`: edition 2024's imports of option definitions only.
+                    tokens.next_if(|t| matches!(t, Token::Word("public" | "weak" | "option")));
                     if let Some(Token::Str(s)) = tokens.next_if(|t| matches!(t, Token::Str(_))) {
                         header.imports.push(s.to_string());
                     }
@@ -313,6 +314,7 @@ syntax = "proto3";
 package acme . v1;
 import public "a/b.proto";
 import weak 'c.proto';
+import option "opts.proto";
 option go_package = "x";
 message M { string package = 1; }
 import "late.proto";
@@ -320,7 +322,10 @@ import "late.proto";
         );
         assert_eq!(h.syntax.as_deref(), Some("proto3"));
         assert_eq!(h.package, "acme.v1");
-        assert_eq!(h.imports, vec!["a/b.proto", "c.proto", "late.proto"]);
+        assert_eq!(
+            h.imports,
+            vec!["a/b.proto", "c.proto", "opts.proto", "late.proto"]
+        );
         assert_eq!(h.decls, vec!["M"]);
     }
 

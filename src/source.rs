@@ -220,7 +220,14 @@ impl Schema {
                         proto: crate::descriptor::FileDescriptorProto {
                             name: Some(name.clone()),
                             package: Some(header.package.clone()).filter(|p| !p.is_empty()),
-                            syntax: header.syntax.clone(),
+                            syntax: match header.edition {
+                                Some(_) => Some("editions".to_string()),
+                                None => header.syntax.clone(),
+                            },
+                            edition: header
+                                .edition
+                                .as_deref()
+                                .and_then(crate::features::edition_number),
                             ..Default::default()
                         },
                         display: f.display.clone(),
@@ -336,7 +343,7 @@ fn resolvable(set: &SourceSet, import: &str) -> bool {
         || is_well_known(import)
 }
 
-/// The files protox ships (`google/protobuf/*.proto`), asked once each.
+/// The files the compilers ship (`google/protobuf/*.proto`), asked once each.
 fn is_well_known(import: &str) -> bool {
     use protox::file::FileResolver;
     use std::sync::{Mutex, OnceLock};
@@ -350,10 +357,12 @@ fn is_well_known(import: &str) -> bool {
     {
         return k;
     }
+    // protoc, which compiles editions sets, also ships the language feature files.
     let k = import.starts_with("google/protobuf/")
-        && protox::file::GoogleFileResolver::new()
+        && (protox::file::GoogleFileResolver::new()
             .open_file(import)
-            .is_ok();
+            .is_ok()
+            || crate::protoc::ships(import));
     if let Ok(mut m) = known.lock() {
         m.insert(import.to_string(), k);
     }

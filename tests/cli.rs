@@ -868,7 +868,7 @@ fn image_text_output_and_identity() {
 }
 
 /// `protoc -I DIR --include_imports --include_source_info -o OUT FILES`, with the protoc
-/// that the `protoc-bin-vendored` dev-dependency carries (always there: no test skips).
+/// that the `protoc-bin-vendored` dependency carries (always there: no test skips).
 fn protoc_image(dir: &Path, files: &[&str], out: &Path) {
     let protoc = protoc_bin_vendored::protoc_bin_path().expect("vendored protoc");
     let well_known = protoc_bin_vendored::include_path().expect("vendored includes");

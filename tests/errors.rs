@@ -156,14 +156,26 @@ fn columns_count_bytes_like_buf() {
 }
 
 #[test]
-fn editions_source_is_an_error_not_a_panic() {
+fn editions_source_compiles_and_its_mistakes_are_errors() {
     let t = tree();
     write(
         t.path(),
         "new/a.proto",
         "edition = \"2023\";\npackage a;\nmessage M {\n  int32 x = 1;\n}\n",
     );
-    assert_error(&check(t.path(), &[]), "new/a.proto:1:1", "edition");
+    // Compiled (by protoc): proto3 -> editions is a finding, not an error.
+    assert_eq!(check(t.path(), &[]).status.code(), Some(1));
+    write(
+        t.path(),
+        "new/a.proto",
+        "edition = \"2023\";\npackage a;\nmessage M {\n\toptional int32 x = 1;\n}\n",
+    );
+    // buf: a.proto:4:2:unexpected `optional` (the column counts the tab as one byte).
+    assert_error(
+        &check(t.path(), &[]),
+        "new/a.proto:4:2",
+        "Label \"optional\" is not supported in editions",
+    );
 }
 
 #[test]

@@ -151,12 +151,20 @@ pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, 
     compile_set_encoded(set, names).map(|(files, _)| files)
 }
 
-/// As [`compile_set`], also returning the encoded `FileDescriptorSet` (imports and source
-/// info included) for tools that need real descriptors, such as the prover.
-pub fn compile_set_encoded(
+/// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without
+/// producing descriptors: for files whose descriptors nobody reads.
+pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
+    // Errors are located from the parse; only a full load (which reports any error in
+    // planned mode) needs source info.
+    open_all(set, names, false).map(drop)
+}
+
+/// A compiler that has opened (parsed, resolved and checked) `names` and their imports.
+fn open_all(
     set: &SourceSet,
     names: &[String],
-) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
+    source_info: bool,
+) -> Result<protox::Compiler, LoadError> {
     use protox::file::{ChainFileResolver, GoogleFileResolver};
     let refused = Refused::default();
     let files = set
@@ -177,7 +185,9 @@ pub fn compile_set_encoded(
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
-    compiler.include_imports(true).include_source_info(true);
+    compiler
+        .include_imports(true)
+        .include_source_info(source_info);
     for name in names {
         if let Err(e) = compiler.open_file(name) {
             return Err(match refused.borrow_mut().take() {
@@ -186,6 +196,16 @@ pub fn compile_set_encoded(
             });
         }
     }
+    Ok(compiler)
+}
+
+/// As [`compile_set`], also returning the encoded `FileDescriptorSet` (imports and source
+/// info included) for tools that need real descriptors, such as the prover.
+pub fn compile_set_encoded(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
+    let compiler = open_all(set, names, true)?;
     let bytes = compiler.encode_file_descriptor_set();
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
         location: set.display_root.clone(),

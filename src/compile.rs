@@ -200,11 +200,46 @@ pub fn compile_set_encoded(
     Ok((inputs_of(set, decoded), bytes))
 }
 
+/// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without
+/// producing descriptors: for files whose descriptors nobody reads.
+pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
+    if crate::protoc::needs_protoc(set, names)? {
+        return crate::protoc::compile(set, names).map(drop);
+    }
+    // Errors are located from the parse; only a full load (which reports any error in
+    // planned mode) needs source info.
+    match open_all(set, names, false) {
+        Ok(_) => Ok(()),
+        Err(e) => match crate::protoc::closure_has_editions(set, names) {
+            Ok(true) => crate::protoc::compile(set, names).map(drop),
+            _ => Err(e),
+        },
+    }
+}
+
 /// Compiles `names` with protox: the decoded descriptors and their encoding.
 fn compile_with_protox(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
+    let compiler = open_all(set, names, true)?;
+    let bytes = compiler.encode_file_descriptor_set();
+    let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
+        location: set.display_root.clone(),
+        reason: format!("internal: cannot decode compiled descriptors: {e}"),
+        source_code: None,
+        span: None,
+    })?;
+    Ok((decoded, bytes))
+}
+
+/// A protox compiler that has opened (parsed, resolved and checked) `names` and their
+/// imports.
+fn open_all(
+    set: &SourceSet,
+    names: &[String],
+    source_info: bool,
+) -> Result<protox::Compiler, LoadError> {
     let refused = Refused::default();
     let files = set
         .files
@@ -224,7 +259,9 @@ fn compile_with_protox(
     }
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
-    compiler.include_imports(true).include_source_info(true);
+    compiler
+        .include_imports(true)
+        .include_source_info(source_info);
     for name in names {
         if let Err(e) = compiler.open_file(name) {
             return Err(match refused.borrow_mut().take() {
@@ -233,14 +270,7 @@ fn compile_with_protox(
             });
         }
     }
-    let bytes = compiler.encode_file_descriptor_set();
-    let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
-        location: set.display_root.clone(),
-        reason: format!("internal: cannot decode compiled descriptors: {e}"),
-        source_code: None,
-        span: None,
-    })?;
-    Ok((decoded, bytes))
+    Ok(compiler)
 }
 
 /// The compiled files of a side, each with how it is shown and whether it is an import.

@@ -259,7 +259,7 @@ impl Schema {
         let pending = crate::verified::pending(old_set, &old_headers, &clean, is_well_known);
         let verify = || -> Result<(), LoadError> {
             if !pending.names.is_empty() {
-                compile::compile_set(old_set, &pending.names)?;
+                compile::verify_set(old_set, &pending.names)?;
                 pending.record();
             }
             Ok(())

@@ -3,7 +3,7 @@
 //! check, semver or prove), judged by oracles that need no expected output:
 //!
 //! - `planned-vs-full`: the planned load's verdict (exit 0/1/2) and findings equal `--full`'s;
-//! - `nondeterministic`: a second run prints exactly the same;
+//! - `nondeterministic`: a second run (of every third case) prints exactly the same;
 //! - `self-check`: identical sides have no finding, no change (bump NONE), no counterexample;
 //! - `compile-error-without-location`: a compile error names `path:line:col`;
 //! - `invalid-image-accepted`: an image that prost-reflect cannot link is not checked as if
@@ -189,8 +189,10 @@ pub fn execute(case: &Case, dir: &Path) -> Result<Outcome, Failure> {
                     format!("planned:\n{}\n--full:\n{}", show(&planned), show(&full)),
                 );
             }
-            let again = check(case, &old, &new, Mode::Planned).unwrap_or_else(exit2);
-            same(&planned, &again)?;
+            if rechecked(case) {
+                let again = check(case, &old, &new, Mode::Planned).unwrap_or_else(exit2);
+                same(&planned, &again)?;
+            }
             planned
         }
         Entry::Semver => {
@@ -199,7 +201,9 @@ pub fn execute(case: &Case, dir: &Path) -> Result<Outcome, Failure> {
                 Err(f) => (exit2(f), None),
             };
             let (first, bump) = run();
-            same(&first, &run().0)?;
+            if rechecked(case) {
+                same(&first, &run().0)?;
+            }
             if case.identical && bump.is_some_and(|b| b != versioning::Bump::None) {
                 return fail(
                     "self-check",
@@ -211,7 +215,9 @@ pub fn execute(case: &Case, dir: &Path) -> Result<Outcome, Failure> {
         Entry::Prove => {
             let run = || run_prove(case, &old, &new).unwrap_or_else(|f| (exit2(f), 0));
             let (first, found) = run();
-            same(&first, &run().0)?;
+            if rechecked(case) {
+                same(&first, &run().0)?;
+            }
             if case.identical && found > 0 {
                 return fail(
                     "self-check",
@@ -260,6 +266,12 @@ fn judging<R>(f: impl FnOnce() -> R) -> Option<R> {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
     JUDGING.with(|j| j.set(false));
     r
+}
+
+/// Every third case is run a second time for the determinism oracle (a second run costs as
+/// much as the first; inputs vary enough that a third of them still covers every shape).
+fn rechecked(case: &Case) -> bool {
+    case.index % 3 == 0
 }
 
 /// A compile error must name `path:line:col`.

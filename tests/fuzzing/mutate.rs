@@ -11,6 +11,9 @@ use super::rng::Rng;
 pub const DEEP_AGGREGATE: &str = "deep-aggregate-nesting";
 pub const DEEP_MESSAGES: &str = "deep-message-nesting";
 pub const DEEP_OPTION_BRACES: &str = "deep-option-braces";
+/// A prove case whose schema has a message that requires itself (through required fields):
+/// no finite message of that type exists.
+pub const PROVE_REQUIRED_CYCLE: &str = "prove-required-cycle";
 
 /// Splits text into tokens: words, numbers, strings, single punctuation, runs of space.
 fn tokens(text: &str) -> Vec<&str> {

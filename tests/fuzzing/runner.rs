@@ -104,12 +104,14 @@ fn worker_loop(spec: &WorkerSpec) {
     let stdout = std::io::stdout();
     let dir = spec.scratch.join("case");
     for index in spec.from..spec.to {
-        let case = case::generate(spec.seed, index, &spec.skip);
+        // Begun before the case is generated: generating compiles images, which can crash too.
         {
             let mut out = stdout.lock();
             let _ = writeln!(out, "\n@@begin {index}");
             let _ = out.flush();
         }
+        let _ = std::fs::remove_dir_all(&dir);
+        let case = case::generate(spec.seed, index, &spec.skip);
         *PANIC_MESSAGE.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let fault = spec
             .faults
@@ -129,6 +131,9 @@ fn worker_loop(spec: &WorkerSpec) {
             exec::execute(&case, &dir)
         });
         let micros = start.elapsed().as_micros();
+        if std::env::var_os("FUZZ_PROFILE").is_some() {
+            eprintln!("profile {:?} {micros}", case.entry);
+        }
         let (exit, status, detail) = match result {
             Ok(Ok(outcome)) => (outcome.exit, "ok", String::new()),
             Ok(Err(failure)) => (9, failure.class, failure.detail),
@@ -193,7 +198,12 @@ pub fn save(
     }
     let dest = parent.join(format!("{seed}-{index}"));
     let _ = std::fs::remove_dir_all(&dest);
-    copy_tree(case_dir, &dest).ok()?;
+    // A case that crashed while being generated has no files: the reason (and replay) remain.
+    if case_dir.is_dir() {
+        copy_tree(case_dir, &dest).ok()?;
+    } else {
+        std::fs::create_dir_all(&dest).ok()?;
+    }
     std::fs::write(dest.join("reason.txt"), why).ok()?;
     Some(dest)
 }
@@ -502,6 +512,7 @@ fn run_range(
             // The worker died between cases (or never started): count it as a crash of the
             // next index, so that the run cannot loop.
             let mut sum = shared.summary.lock().unwrap();
+            sum.execs += 1;
             sum.findings.push(Finding {
                 kind: "crash".into(),
                 index: next,

@@ -599,3 +599,54 @@ fn gen_service(rng: &mut Rng, name: &str, types: &[(String, bool)]) -> Service {
     }
     s
 }
+
+/// Whether some message reaches itself through required fields (by simple type name, an
+/// over-approximation across packages), or through legacy-required fields in editions files.
+/// No finite message of such a type is valid.
+pub fn required_cycle(schema: &Schema) -> bool {
+    use std::collections::BTreeMap;
+    fn simple(name: &str) -> &str {
+        name.rsplit('.').next().unwrap_or(name)
+    }
+    fn collect<'a>(m: &'a Message, edges: &mut BTreeMap<&'a str, Vec<&'a str>>) {
+        let e = edges.entry(m.name.as_str()).or_default();
+        for f in &m.fields {
+            let required = f.label == Label::Required
+                || f.options.iter().any(|o| o.contains("LEGACY_REQUIRED"));
+            if let (true, Type::Named(t)) = (required, &f.ty) {
+                e.push(simple(t));
+            }
+        }
+        for n in &m.messages {
+            collect(n, edges);
+        }
+    }
+    fn reaches<'a>(
+        from: &'a str,
+        target: &str,
+        edges: &BTreeMap<&'a str, Vec<&'a str>>,
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
+        for &next in edges.get(from).map(Vec::as_slice).unwrap_or(&[]) {
+            if next == target {
+                return true;
+            }
+            if !seen.contains(&next) {
+                seen.push(next);
+                if reaches(next, target, edges, seen) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+    let mut edges = BTreeMap::new();
+    for f in &schema.files {
+        for m in &f.messages {
+            collect(m, &mut edges);
+        }
+    }
+    edges
+        .keys()
+        .any(|&m| reaches(m, m, &edges, &mut Vec::new()))
+}

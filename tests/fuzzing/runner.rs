@@ -378,9 +378,21 @@ pub fn run(cfg: &RunConfig, command: &(dyn Fn(&WorkerSpec) -> Command + Sync)) -
         }
         finished.store(true, Ordering::SeqCst);
     });
+    let _ = std::fs::remove_dir_all(scratch_root(cfg));
     let mut summary = std::mem::take(&mut *shared.summary.lock().unwrap());
     summary.elapsed = start.elapsed();
     summary
+}
+
+/// Where workers write their current case: in memory (`/dev/shm`) when there is one, as the
+/// files of every execution are written and removed again.
+fn scratch_root(cfg: &RunConfig) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.join(format!("protoguard-fuzz-{}", std::process::id()))
+    } else {
+        cfg.out.join("work")
+    }
 }
 
 fn run_range(
@@ -391,7 +403,7 @@ fn run_range(
     to: u64,
     shared: &Shared,
 ) {
-    let scratch = cfg.out.join("work").join(format!("worker-{slot}"));
+    let scratch = scratch_root(cfg).join(format!("worker-{slot}"));
     let mut next = from;
     while next < to {
         let spec = WorkerSpec {

@@ -42,14 +42,18 @@ pub struct Case {
     pub classes: Vec<&'static str>,
     /// What was done to make this case, for the saved reproducer.
     pub notes: Vec<String>,
+    /// The classes the run skipped (a case is regenerated until it has none of them, so the
+    /// replay needs the same list).
+    pub skip: Vec<String>,
 }
 
 /// Case `index` of a run, skipping input classes listed in `skip`.
 pub fn generate(seed: u64, index: u64, skip: &[String]) -> Case {
     for salt in 0u64.. {
         let mut rng = Rng::for_case(seed ^ salt.wrapping_mul(0x51_7CC1_B727_220A), index);
-        let case = generate_with(&mut rng, seed, index);
+        let mut case = generate_with(&mut rng, seed, index);
         if !case.classes.iter().any(|c| skip.iter().any(|s| s == c)) {
+            case.skip = skip.to_vec();
             return case;
         }
     }
@@ -180,6 +184,7 @@ fn generate_with(rng: &mut Rng, seed: u64, index: u64) -> Case {
         identical,
         classes,
         notes,
+        skip: Vec::new(),
     }
 }
 
@@ -316,8 +321,13 @@ pub fn describe(case: &Case) -> String {
     for n in &case.notes {
         s.push_str(&format!("note {n}\n"));
     }
+    let skip = if case.skip.is_empty() {
+        String::new()
+    } else {
+        format!(" --skip {}", case.skip.join(","))
+    };
     s.push_str(&format!(
-        "replay: cargo run --release --example fuzz -- --seed {} --replay {}\n",
+        "replay: cargo run --release --example fuzz -- --seed {} --replay {}{skip}\n",
         case.seed, case.index
     ));
     s

@@ -84,7 +84,7 @@ fn step(schema: &mut Schema, rng: &mut Rng) -> Option<String> {
             format!("renumber field {}.{}", m.name, m.fields[fi].name)
         }
         4 | 5 if nfields > 0 => {
-            m.fields[fi].ty = Type::Scalar(*rng.pick(SCALARS));
+            m.fields[fi].ty = Type::Scalar(rng.pick_str(SCALARS));
             format!("retype field {}.{}", m.name, m.fields[fi].name)
         }
         6 if nfields > 0 => {
@@ -110,7 +110,7 @@ fn step(schema: &mut Schema, rng: &mut Rng) -> Option<String> {
                 } else {
                     Label::Plain
                 },
-                ty: Type::Scalar(*rng.pick(SCALARS)),
+                ty: Type::Scalar(rng.pick_str(SCALARS)),
                 name: format!("added{number}"),
                 number,
                 options: Vec::new(),

@@ -119,6 +119,10 @@ fn worker_loop(spec: &WorkerSpec) {
             .find(|(i, _)| *i == index)
             .map(|(_, k)| k.as_str());
         let start = Instant::now();
+        if fault.is_some() {
+            // An injected fault strikes where a real one would: with the case on disk.
+            let _ = case::materialize(&case, &dir);
+        }
         let result = std::panic::catch_unwind(|| {
             match fault {
                 Some("abort") => std::process::abort(),
@@ -385,11 +389,18 @@ pub fn run(cfg: &RunConfig, command: &(dyn Fn(&WorkerSpec) -> Command + Sync)) -
 }
 
 /// Where workers write their current case: in memory (`/dev/shm`) when there is one, as the
-/// files of every execution are written and removed again.
+/// files of every execution are written and removed again. Runs in one process (tests run in parallel) each get their own, named after the output.
 fn scratch_root(cfg: &RunConfig) -> PathBuf {
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
-        shm.join(format!("protoguard-fuzz-{}", std::process::id()))
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        cfg.out.hash(&mut h);
+        shm.join(format!(
+            "protoguard-fuzz-{}-{:x}",
+            std::process::id(),
+            h.finish()
+        ))
     } else {
         cfg.out.join("work")
     }
@@ -468,7 +479,7 @@ fn run_range(
                                 sum.exits[exit] += 1;
                             }
                             if status != "ok" {
-                                if cfg.skip.iter().any(|k| *k == status) {
+                                if cfg.skip.contains(&status) {
                                     sum.known += 1;
                                 } else {
                                     sum.findings.push(Finding {

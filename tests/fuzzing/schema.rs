@@ -232,7 +232,7 @@ pub fn generate(rng: &mut Rng) -> Schema {
                     extendee: m.name.clone(),
                     fields: vec![Field {
                         label: Label::Optional,
-                        ty: Type::Scalar(*rng.pick(SCALARS)),
+                        ty: Type::Scalar(rng.pick_str(SCALARS)),
                         name: format!("ext_{i}"),
                         number: 100 + rng.range(0, 99),
                         options: Vec::new(),
@@ -419,15 +419,15 @@ fn gen_label(rng: &mut Rng, syntax: Syntax) -> Label {
 
 pub fn gen_type(rng: &mut Rng, types: &[(String, bool)], allow_map: bool) -> Type {
     match rng.below(20) {
-        0..=12 => Type::Scalar(*rng.pick(SCALARS)),
+        0..=12 => Type::Scalar(rng.pick_str(SCALARS)),
         13..=17 if !types.is_empty() => Type::Named(rng.pick(types).0.clone()),
         _ if allow_map => {
             let value = if !types.is_empty() && rng.chance(40) {
                 Type::Named(rng.pick(types).0.clone())
             } else {
-                Type::Scalar(*rng.pick(SCALARS))
+                Type::Scalar(rng.pick_str(SCALARS))
             };
-            Type::Map(*rng.pick(MAP_KEYS), Box::new(value))
+            Type::Map(rng.pick_str(MAP_KEYS), Box::new(value))
         }
         _ => Type::Scalar("string"),
     }

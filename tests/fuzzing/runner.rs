@@ -107,8 +107,13 @@ fn worker_loop(spec: &WorkerSpec) {
         // Begun before the case is generated: generating compiles images, which can crash too.
         {
             let mut out = stdout.lock();
-            let _ = writeln!(out, "\n@@begin {index}");
-            let _ = out.flush();
+            // The parent is gone (its end of the pipe closed): stop, do not run on unseen.
+            if writeln!(out, "\n@@begin {index}")
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return;
+            }
         }
         let _ = std::fs::remove_dir_all(&dir);
         let case = case::generate(spec.seed, index, &spec.skip);

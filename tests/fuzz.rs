@@ -19,8 +19,8 @@ const SPEC_ENV: &str = "PROTOGUARD_FUZZ_WORKER";
 const KNOWN_OPEN: &[&str] = &[
     // Input: aggregate option values nested ~1,000+ levels overflow the stack (protox parser).
     fuzzing::mutate::DEEP_AGGREGATE,
-    // Input: `prove` on a proto2 message that requires itself (`required M m = 1;` in M)
-    // does not finish: no finite message of that type exists.
+    // Input: `prove` on a proto2 message that requires itself (`required M a = 1; required
+    // M b = 2;` in M; no finite message of that type exists) takes seconds to minutes.
     fuzzing::mutate::PROVE_REQUIRED_CYCLE,
     // Oracle: an image that does not link (bad oneof or import index, unknown type...) is
     // checked and gives ordinary findings or exit 0 instead of exit 2.
@@ -28,8 +28,9 @@ const KNOWN_OPEN: &[&str] = &[
     // Oracle: a file that does not compile but is the same on both sides is never compiled in
     // planned mode, so the run passes (exit 0/1) where --full exits 2.
     "planned-misses-compile-error",
-    // Oracle: some compile errors name only the file (an undefined name in an added file,
-    // an unterminated comment at the end of a file), not path:line:col.
+    // Oracle: some compile errors name only the file, not path:line:col: an undefined type
+    // as a map value (`map<string, Missing> m = 1;`), and every "reached end of file" error
+    // (an unterminated comment or message). buf gives the position of both.
     "compile-error-without-location",
 ];
 

@@ -12,7 +12,7 @@ pub const DEEP_AGGREGATE: &str = "deep-aggregate-nesting";
 pub const DEEP_MESSAGES: &str = "deep-message-nesting";
 pub const DEEP_OPTION_BRACES: &str = "deep-option-braces";
 /// A prove case whose schema has a message that requires itself (through required fields):
-/// no finite message of that type exists.
+/// no finite message of that type exists, and the prover takes seconds to minutes.
 pub const PROVE_REQUIRED_CYCLE: &str = "prove-required-cycle";
 
 /// Splits text into tokens: words, numbers, strings, single punctuation, runs of space.

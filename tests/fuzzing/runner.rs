@@ -117,6 +117,17 @@ fn worker_loop(spec: &WorkerSpec) {
         }
         let _ = std::fs::remove_dir_all(&dir);
         let case = case::generate(spec.seed, index, &spec.skip);
+        {
+            // The input classes, so that the parent can name them if this case kills us.
+            let mut out = stdout.lock();
+            let classes = if case.classes.is_empty() {
+                "-".to_string()
+            } else {
+                case.classes.join(",")
+            };
+            let _ = writeln!(out, "@@case {index} {classes}");
+            let _ = out.flush();
+        }
         *PANIC_MESSAGE.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let fault = spec
             .faults
@@ -143,7 +154,9 @@ fn worker_loop(spec: &WorkerSpec) {
         if std::env::var_os("FUZZ_PROFILE").is_some() {
             eprintln!("profile {:?} {micros}", case.entry);
         }
+        let slow = micros > u128::from(spec.slow_ms) * 1000;
         let (exit, status, detail) = match result {
+            Ok(Ok(outcome)) if slow => (outcome.exit, "slow", String::new()),
             Ok(Ok(outcome)) => (outcome.exit, "ok", String::new()),
             Ok(Err(failure)) => (9, failure.class, failure.detail),
             Err(_) => {
@@ -155,9 +168,12 @@ fn worker_loop(spec: &WorkerSpec) {
                 (9, "panic", msg)
             }
         };
-        let saved = if status != "ok" && spec.skip.iter().any(|k| k == status) {
+        let saved = if status == "ok" || spec.skip.iter().any(|k| k == status) {
             None
-        } else if status != "ok" {
+        } else if status == "slow" {
+            let why = format!("slow: {} ms\n", micros / 1000);
+            save(&dir, &spec.out, "slow", spec.seed, index, &why)
+        } else {
             let kind = if status == "panic" {
                 "panics".to_string()
             } else {
@@ -171,11 +187,6 @@ fn worker_loop(spec: &WorkerSpec) {
                 index,
                 &format!("{status}\n{detail}\n"),
             )
-        } else if micros > u128::from(spec.slow_ms) * 1000 {
-            let why = format!("slow: {} ms\n", micros / 1000);
-            save(&dir, &spec.out, "slow", spec.seed, index, &why)
-        } else {
-            None
         };
         let mut out = stdout.lock();
         let _ = writeln!(
@@ -252,6 +263,8 @@ pub struct Finding {
     pub kind: String,
     pub index: u64,
     pub path: Option<PathBuf>,
+    /// The input classes of the case (`-` for none), to tell known bugs from new ones.
+    pub classes: String,
 }
 
 #[derive(Debug, Default)]
@@ -312,7 +325,17 @@ impl Summary {
         kinds.dedup();
         for kind in kinds {
             let of_kind: Vec<&Finding> = self.findings.iter().filter(|f| f.kind == kind).collect();
-            s.push_str(&format!("  {kind}: {}\n", of_kind.len()));
+            // By input class: a known bug's class next to "-" (none) shows what is new.
+            let mut by_class: std::collections::BTreeMap<&str, usize> = Default::default();
+            for f in &of_kind {
+                *by_class.entry(f.classes.as_str()).or_default() += 1;
+            }
+            let by_class: Vec<String> = by_class.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            s.push_str(&format!(
+                "  {kind}: {} (input classes: {})\n",
+                of_kind.len(),
+                by_class.join(", ")
+            ));
             for f in of_kind.iter().filter(|f| f.path.is_some()).take(5) {
                 let p = f
                     .path
@@ -458,6 +481,7 @@ fn run_range(
             lines[lines.len().saturating_sub(12)..].join("\n")
         });
         let mut current: Option<u64> = None;
+        let mut classes = String::from("-");
         let mut hung = false;
         loop {
             let wait = if current.is_some() {
@@ -469,7 +493,13 @@ fn run_range(
                 Ok(line) => {
                     let mut words = line.split(' ');
                     match words.next() {
-                        Some("begin") => current = words.next().and_then(|w| w.parse().ok()),
+                        Some("begin") => {
+                            current = words.next().and_then(|w| w.parse().ok());
+                            classes = "-".into();
+                        }
+                        Some("case") => {
+                            classes = words.nth(1).unwrap_or("-").to_string();
+                        }
                         Some("done") => {
                             let index: u64 =
                                 words.next().and_then(|w| w.parse().ok()).unwrap_or(next);
@@ -483,21 +513,14 @@ fn run_range(
                             if exit < 3 {
                                 sum.exits[exit] += 1;
                             }
-                            if status != "ok" {
-                                if cfg.skip.contains(&status) {
-                                    sum.known += 1;
-                                } else {
-                                    sum.findings.push(Finding {
-                                        kind: status,
-                                        index,
-                                        path: path.clone(),
-                                    });
-                                }
-                            } else if let Some(p) = path {
+                            if cfg.skip.contains(&status) {
+                                sum.known += 1;
+                            } else if status != "ok" {
                                 sum.findings.push(Finding {
-                                    kind: "slow".into(),
+                                    kind: status,
                                     index,
-                                    path: Some(p),
+                                    path,
+                                    classes: classes.clone(),
                                 });
                             }
                             current = None;
@@ -534,6 +557,7 @@ fn run_range(
                 kind: kind.into(),
                 index,
                 path,
+                classes: classes.clone(),
             });
             next = index + 1;
         } else if next < to {
@@ -545,6 +569,7 @@ fn run_range(
                 kind: "crash".into(),
                 index: next,
                 path: None,
+                classes: "-".into(),
             });
             eprintln!(
                 "fuzz: worker died outside a case: {:?}\n{tail}",

@@ -34,6 +34,13 @@ const KNOWN_OPEN: &[&str] = &[
     "compile-error-without-location",
 ];
 
+// Found by the long run and open, but not reached by this seed (so not skipped):
+// - two extensions of google.protobuf.FieldOptions with one number (50001), the first of a
+//   message type, and a field using the second (`[(level) = 3]`): protox panics while
+//   compiling (prost-reflect dynamic/message.rs: "mismatch between DynamicMessage value
+//   I32(3) and type Agg"), exit 101 instead of exit 2 (buf: "field number 50001 used more
+//   than once").
+
 fn worker_command(spec: &WorkerSpec) -> Command {
     let mut c = Command::new(std::env::current_exe().expect("test binary"));
     c.args([

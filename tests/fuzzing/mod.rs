@@ -6,6 +6,8 @@
 //! Shared by the bounded run in `cargo test` (`tests/fuzz.rs`) and the long run
 //! (`examples/fuzz.rs`, `scripts/fuzz.sh`); it is not part of the library.
 
+// Each of the two crates that include this module uses part of it (the test never replays,
+// the example never injects faults).
 #![allow(dead_code)]
 
 pub mod bufyaml;

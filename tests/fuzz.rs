@@ -1,0 +1,131 @@
+//! The bounded fuzz run: a thousand structure-aware inputs with a fixed seed through the
+//! check, semver and prove entry points, in worker processes (this test binary again, running
+//! the ignored `fuzz_worker` test), failing on any crash, hang, panic or oracle failure
+//! outside the named known-open bug classes below. The long run is `scripts/fuzz.sh`.
+
+#[path = "fuzzing/mod.rs"]
+mod fuzzing;
+
+use std::process::Command;
+use std::time::Duration;
+
+use fuzzing::runner::{self, RunConfig, WorkerSpec};
+
+/// Where a worker finds its spec.
+const SPEC_ENV: &str = "PROTOGUARD_FUZZ_WORKER";
+
+/// Bug classes that are known and open; remove an entry once its bug is fixed, so that the
+/// run guards the fix. Input classes are not generated; oracle classes are counted, not failed.
+const KNOWN_OPEN: &[&str] = &[
+    // Input: aggregate option values nested ~1,000+ levels overflow the stack (protox parser).
+    fuzzing::mutate::DEEP_AGGREGATE,
+    // Input: `prove` on a proto2 message that requires itself (`required M a = 1; required
+    // M b = 2;` in M; no finite message of that type exists) takes seconds to minutes.
+    fuzzing::mutate::PROVE_REQUIRED_CYCLE,
+    // Oracle: an image that does not link (bad oneof or import index, unknown type...) is
+    // checked and gives ordinary findings or exit 0 instead of exit 2.
+    "invalid-image-accepted",
+    // Oracle: a file that does not compile but is the same on both sides is never compiled in
+    // planned mode, so the run passes (exit 0/1) where --full exits 2.
+    "planned-misses-compile-error",
+    // Oracle: some compile errors name only the file, not path:line:col: an undefined type
+    // as a map value (`map<string, Missing> m = 1;`), and every "reached end of file" error
+    // (an unterminated comment or message). buf gives the position of both.
+    "compile-error-without-location",
+];
+
+// Found by the long run and open, but not reached by this seed (so not skipped):
+// - two extensions of google.protobuf.FieldOptions with one number (50001), the first of a
+//   message type, and a field using the second (`[(level) = 3]`): protox panics while
+//   compiling (prost-reflect dynamic/message.rs: "mismatch between DynamicMessage value
+//   I32(3) and type Agg"), exit 101 instead of exit 2 (buf: "field number 50001 used more
+//   than once").
+// - `prove` on an image whose map entry message has lost its key field (a byte mutation):
+//   prost-reflect panics in prove::gen ("map entry should have key field"), exit 101; the
+//   long run's seed 2, case 169418 (`--seed 2 --replay 169418`).
+
+fn worker_command(spec: &WorkerSpec) -> Command {
+    let mut c = Command::new(std::env::current_exe().expect("test binary"));
+    c.args([
+        "fuzz_worker",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(SPEC_ENV, spec.encode());
+    c
+}
+
+fn config(execs: u64, out: &std::path::Path) -> RunConfig {
+    RunConfig {
+        seed: 20_261_130,
+        execs,
+        workers: 1,
+        timeout: Duration::from_secs(30),
+        slow_ms: 10_000,
+        out: out.to_path_buf(),
+        skip: KNOWN_OPEN.iter().map(|s| s.to_string()).collect(),
+        faults: Vec::new(),
+        progress: None,
+    }
+}
+
+#[test]
+#[ignore = "a worker process of the fuzz runs, started by them with its spec in the environment"]
+fn fuzz_worker() {
+    let spec = std::env::var(SPEC_ENV).expect("started by a fuzz run");
+    runner::worker_main(WorkerSpec::decode(&spec));
+}
+
+#[test]
+fn bounded_fuzz_run_finds_no_crash_hang_panic_or_oracle_failure() {
+    let out = tempfile::tempdir().unwrap();
+    let cfg = config(1_000, out.path());
+    let summary = runner::run(&cfg, &worker_command);
+    let report = summary.render(&cfg);
+    println!("{report}");
+    assert_eq!(summary.execs, cfg.execs, "{report}");
+    // The generator must reach the rules, not only the parser.
+    assert!(
+        summary.exits[1] > cfg.execs / 10,
+        "too few inputs with findings:\n{report}"
+    );
+    assert!(summary.failures().is_empty(), "{report}");
+}
+
+/// The harness itself: an abort, a hang and a panic injected into three executions are each
+/// caught, counted and saved with their input, and the run goes on past them.
+#[test]
+fn harness_catches_crashes_hangs_and_panics() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(12, out.path());
+    cfg.timeout = Duration::from_secs(3);
+    cfg.faults = vec![(2, "abort".into()), (5, "hang".into()), (8, "panic".into())];
+    let summary = runner::run(&cfg, &worker_command);
+    let report = summary.render(&cfg);
+    assert_eq!(summary.execs, 12, "{report}");
+    for (kind, index, dir) in [
+        ("crash", 2, "crashes"),
+        ("hang", 5, "hangs"),
+        ("panic", 8, "panics"),
+    ] {
+        let found: Vec<_> = summary.findings.iter().filter(|f| f.kind == kind).collect();
+        assert_eq!(found.len(), 1, "{kind}:\n{report}");
+        assert_eq!(found[0].index, index, "{report}");
+        let saved = found[0].path.as_ref().expect("saved");
+        assert!(saved.starts_with(out.path().join(dir)), "{report}");
+        assert!(saved.join("case.txt").is_file(), "{report}");
+        assert!(saved.join("reason.txt").is_file(), "{report}");
+    }
+}
+
+/// A case is a pure function of (seed, index): replaying an index gives the same input.
+#[test]
+fn cases_are_reproducible_from_seed_and_index() {
+    for index in 0..200 {
+        let a = fuzzing::case::generate(7, index, &[]);
+        let b = fuzzing::case::generate(7, index, &[]);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "case {index}");
+    }
+}

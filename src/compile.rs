@@ -263,7 +263,19 @@ fn open_all(
         .include_imports(true)
         .include_source_info(source_info);
     for name in names {
-        if let Err(e) = compiler.open_file(name) {
+        // protox's checker builds on prost-reflect, which panics on a few schemas it should
+        // refuse (two extensions of one message with the same number, one of them used as
+        // an option): a schema the compiler could not judge is an error, never a crash.
+        let opened =
+            crate::threads::guarded(|| compiler.open_file(name).map(drop)).map_err(|panic| {
+                LoadError::Compile {
+                    location: set.shown(name),
+                    reason: format!("the compiler could not check this file (protox: {panic})"),
+                    source_code: None,
+                    span: None,
+                }
+            })?;
+        if let Err(e) = opened {
             return Err(match refused.borrow_mut().take() {
                 Some(refused) => refused,
                 None => compile_error(e, set),

@@ -484,7 +484,18 @@ fn check_with_pool(
             }
         }
     }
-    let Err(err) = prost_reflect::DescriptorPool::from_file_descriptor_set(set) else {
+    // prost-reflect panics on some descriptors it cannot link (an index out of bounds while
+    // describing the error): that is a broken image too.
+    let pool =
+        crate::threads::guarded(|| prost_reflect::DescriptorPool::from_file_descriptor_set(set))
+            .map_err(|panic| {
+                (
+                    String::new(),
+                    String::new(),
+                    format!("the descriptors do not link (prost-reflect: {panic})"),
+                )
+            })?;
+    let Err(err) = pool else {
         return Ok(());
     };
     let file = err.file().unwrap_or("").to_string();

@@ -167,6 +167,9 @@ pub enum ProveError {
     UnknownMessage(String),
     #[error("--cases must be at least 1: with no cases nothing is proved")]
     NoCases,
+    /// A crate the prover builds on (prost-reflect) panicked on these descriptors.
+    #[error("the prover cannot handle these descriptors: {0}")]
+    Internal(String),
 }
 
 /// Runs the prover over every message type declared on both sides (or `opts.message`).
@@ -184,6 +187,18 @@ pub fn prove(
     if opts.cases == 0 {
         return Err(ProveError::NoCases);
     }
+    crate::threads::guarded(|| prove_unguarded(old_fds, new_fds, old, new, opts))
+        .map_err(ProveError::Internal)?
+}
+
+/// [`prove`], with a panic of prost-reflect on malformed descriptors left to the caller.
+fn prove_unguarded(
+    old_fds: &[u8],
+    new_fds: &[u8],
+    old: &Index,
+    new: &Index,
+    opts: &ProveOptions,
+) -> Result<ProveReport, ProveError> {
     let old_side = Side::load(old_fds, old, "old")?;
     let new_side = Side::load(new_fds, new, "new")?;
     let seed = opts.seed.unwrap_or_else(random_seed);

@@ -143,6 +143,7 @@ fn run_prove(case: &Case, old: &str, new: &str) -> Result<(Outcome, usize), Load
         seed: Some(case.index),
         message: None,
         json: case.index % 2 == 0,
+        depth: None,
     };
     match prove::prove(o, n, &l.old.index, &l.new.index, &options) {
         Ok(r) => {

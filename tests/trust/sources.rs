@@ -320,3 +320,34 @@ fn corrupt_or_missing_git_index_file_is_named() {
     let line = error_line(&run("new/missing.idx"));
     assert!(line.contains("no such index file"), "{line}");
 }
+
+/// The fuzz run found that protox's checker (through prost-reflect) panics on two
+/// extensions of one options message that share a number when one of them is used: the run
+/// crashed with exit 101. A schema the compiler cannot judge is an error naming the file.
+#[test]
+fn a_panic_inside_the_compiler_is_a_located_error() {
+    let t = Tree::new();
+    t.both(
+        "opts.proto",
+        "syntax = \"proto2\";\npackage o;\nimport \"google/protobuf/descriptor.proto\";\n\
+         message Agg { optional int32 n = 1; }\n\
+         extend google.protobuf.FieldOptions {\n  optional Agg agg = 50001;\n  optional int32 level = 50001;\n}\n",
+    );
+    t.both(
+        "a.proto",
+        "syntax = \"proto2\";\npackage a;\nimport \"opts.proto\";\n\
+         message A { optional int32 x = 1 [(o.level) = 3]; }\n",
+    );
+    for extra in [&[][..], &["--full"][..]] {
+        let out = t.check(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            error_line(&out)
+        );
+        assert!(error_line(&out).contains("a.proto"), "{}", error_line(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

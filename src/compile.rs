@@ -105,17 +105,26 @@ fn parse_bounded(
     text: &str,
     refused: &Refused,
 ) -> Result<protox::file::File, protox::Error> {
-    if let Some((offset, reason)) = crate::limits::nesting(text) {
-        let (line, col) = crate::limits::line_col(text, offset);
-        refused.borrow_mut().get_or_insert(LoadError::Compile {
-            location: format!("{shown}:{line}:{col}"),
-            reason: reason.to_string(),
-            source_code: Some(NamedSource::new(shown, text.to_string())),
-            span: Some(SourceSpan::from(offset..offset + 1)),
-        });
+    if let Some(err) = nesting_error(shown, text) {
+        let reason = err.to_string();
+        refused.borrow_mut().get_or_insert(err);
         return Err(protox::Error::new(reason));
     }
     protox::file::File::from_source(name, text)
+}
+
+/// The located error for a text that nests deeper than buf allows
+/// ([`crate::limits::nesting`]), if it does: checked before any compiler (protox or protoc)
+/// sees the text, since both recurse without a bound.
+pub(crate) fn nesting_error(shown: &str, text: &str) -> Option<LoadError> {
+    let (offset, reason) = crate::limits::nesting(text)?;
+    let (line, col) = crate::limits::line_col(text, offset);
+    Some(LoadError::Compile {
+        location: format!("{shown}:{line}:{col}"),
+        reason: reason.to_string(),
+        source_code: Some(NamedSource::new(shown, text.to_string())),
+        span: Some(SourceSpan::from(offset..offset + 1)),
+    })
 }
 
 /// Serves the side's files to protox from memory, so no file is read twice.
@@ -387,6 +396,23 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
             }
         }
     }
+    // protox gives no position for a file that ends too early, nor for a few unresolved
+    // names (a map's value type): point at the end of the file, and at the first use of
+    // the name, so the error is still `path:line:col`.
+    if span.is_none() {
+        if let Some(text) = file
+            .as_deref()
+            .and_then(read)
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            if reason.contains("reached end of file") {
+                let end = text.trim_end().len();
+                span = Some(SourceSpan::from(end..end));
+            } else if let Some(name) = undefined_name(&reason) {
+                span = find_word(&text, name).map(|at| SourceSpan::from(at..at + name.len()));
+            }
+        }
+    }
     let shown = |f: &str| sources.shown(f);
     let mut location = match &file {
         Some(f) => shown(f),
@@ -460,6 +486,31 @@ fn refused_import_reason(text: &str, literal: SourceSpan) -> Option<(String, Sou
         }
     };
     Some((why, span))
+}
+
+/// The name of protox's "name 'X' is not defined".
+fn undefined_name(reason: &str) -> Option<&str> {
+    let rest = reason.split_once("name '")?.1;
+    let (name, tail) = rest.split_once('\'')?;
+    tail.starts_with(" is not defined").then_some(name)
+}
+
+/// Byte offset of the first use of `name` as a whole word in code (outside `//` comments).
+fn find_word(text: &str, name: &str) -> Option<usize> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        for (at, _) in code.match_indices(name) {
+            let before = code[..at].chars().next_back();
+            let after = code[at + name.len()..].chars().next();
+            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                return Some(offset + at);
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".

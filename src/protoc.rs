@@ -101,7 +101,15 @@ fn read_visible(set: &SourceSet, name: &str) -> Result<Option<Vec<u8>>, LoadErro
             },
         )?;
         let bom = "\u{feff}".as_bytes();
-        return Ok(Some(bytes.strip_prefix(bom).unwrap_or(&bytes).to_vec()));
+        let bytes = bytes.strip_prefix(bom).unwrap_or(&bytes).to_vec();
+        // Files protoc will read from the root are bounded like the side's own.
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let shown = crate::compile::display_path(&root.display, name);
+            if let Some(err) = crate::compile::nesting_error(&shown, text) {
+                return Err(err);
+            }
+        }
+        return Ok(Some(bytes));
     }
     Ok(read_included(name))
 }
@@ -185,6 +193,10 @@ pub fn compile(
     let scratch = Scratch::new().map_err(|e| io("cannot create a temporary directory", e))?;
     let src = scratch.0.join("src");
     for (name, file) in &set.files {
+        // protoc recurses without a bound too (a check failure on deep option values).
+        if let Some(err) = crate::compile::nesting_error(&file.display, &file.text) {
+            return Err(err);
+        }
         let path = src.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io("cannot write a temporary file", e))?;

@@ -20,10 +20,6 @@ const KNOWN_OPEN: &[&str] = &[
     // Input: `prove` on a proto2 message that requires itself (`required M a = 1; required
     // M b = 2;` in M; no finite message of that type exists) takes seconds to minutes.
     fuzzing::mutate::PROVE_REQUIRED_CYCLE,
-    // Oracle: some compile errors name only the file, not path:line:col: an undefined type
-    // as a map value (`map<string, Missing> m = 1;`), and every "reached end of file" error
-    // (an unterminated comment or message). buf gives the position of both.
-    "compile-error-without-location",
 ];
 
 // Found by the long run and open, but not reached by this seed (so not skipped):

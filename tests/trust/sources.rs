@@ -351,3 +351,47 @@ fn a_panic_inside_the_compiler_is_a_located_error() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// The fuzz run found compile errors that named only the file: a file that ends inside a
+/// message, and an undefined map value type. Both are `path:line:col` now (the map value
+/// where buf points, the early end at the end of the file).
+#[test]
+fn errors_without_a_compiler_position_are_still_located() {
+    let t = Tree::new();
+    t.write(
+        "old/a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage A { int32 x = 1; }\n",
+    );
+    t.write(
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage A { int32 x = 1;\n",
+    );
+    assert_error(&t.check(&[]), "new/a.proto:3:25", "reached end of file");
+    t.write(
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage a;\n// Missing here is a comment\nmessage A { map<string, Missing> m = 2; }\n",
+    );
+    assert_error(
+        &t.check(&[]),
+        "new/a.proto:4:25",
+        "'Missing' is not defined",
+    );
+}
+
+/// The bound on option nesting holds for editions files too, which protoc compiles: protoc
+/// itself aborted on them ("Check failed: dynamic_message->ParseFromString").
+#[test]
+fn deeply_nested_option_value_in_an_editions_file_is_a_located_error() {
+    let t = Tree::new();
+    let deep = nested_option(1100)
+        .replace("syntax = \"proto2\";", "edition = \"2023\";")
+        .replace("optional ", "");
+    t.both("deep.proto", &deep);
+    for extra in [&[][..], &["--full"][..]] {
+        assert_error(
+            &t.check(extra),
+            "old/deep.proto:5:526",
+            "expression nesting depth must be at most 100",
+        );
+    }
+}

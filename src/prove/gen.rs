@@ -330,22 +330,68 @@ pub fn scalar(k: &Kind) -> BoxedStrategy<Val> {
 }
 
 /// The smallest valid value of a field: its zero, or a message holding only its required
-/// fields (recursively, up to a bound for absurd required cycles).
-pub fn minimal_val(f: &FieldDescriptor, depth: u32) -> Val {
+/// fields, recursively. A required cycle (`message M { required M m = 1; }`) has no finite
+/// valid message: the cycle is cut where a type repeats on the path, so the value stays
+/// linear in the schema's size instead of doubling at every level.
+pub fn minimal_val(f: &FieldDescriptor, _depth: u32) -> Val {
+    minimal_val_on(f, &mut Vec::new())
+}
+
+fn minimal_val_on(f: &FieldDescriptor, path: &mut Vec<String>) -> Val {
     match f.kind() {
-        Kind::Message(sub) => Val::Msg(minimal_msg(&sub, depth)),
+        Kind::Message(sub) => Val::Msg(minimal_msg(&sub, path)),
         _ => default_val(f),
     }
 }
 
-fn minimal_msg(desc: &MessageDescriptor, depth: u32) -> Msg {
+fn minimal_msg(desc: &MessageDescriptor, path: &mut Vec<String>) -> Msg {
     let mut m = Msg::default();
-    if depth > 8 {
+    if path.iter().any(|p| p == desc.full_name()) {
         return m;
     }
+    path.push(desc.full_name().to_string());
     for f in desc.fields().filter(|f| f.is_required()) {
         m.fields
-            .insert(f.number(), Slot::One(minimal_val(&f, depth + 1)));
+            .insert(f.number(), Slot::One(minimal_val_on(&f, path)));
     }
+    path.pop();
     m
+}
+
+/// The chain of required message fields that leads from `desc` back to a type on the chain
+/// (`r.M.a -> r.M`), if there is one: such a type has no finite message that carries all
+/// its required fields, so no reader will ever accept one and there is nothing to prove.
+pub fn required_cycle(desc: &MessageDescriptor) -> Option<Vec<String>> {
+    fn walk(desc: &MessageDescriptor, path: &mut Vec<String>, done: &mut Vec<String>) -> bool {
+        let name = desc.full_name().to_string();
+        if path.contains(&name) {
+            path.push(name);
+            return true;
+        }
+        if done.contains(&name) {
+            return false;
+        }
+        path.push(name.clone());
+        for f in desc.fields().filter(|f| f.is_required()) {
+            if let Kind::Message(sub) = f.kind() {
+                let at = path.len();
+                path.push(format!("{}.{}", desc.full_name(), f.name()));
+                if walk(&sub, path, done) {
+                    return true;
+                }
+                path.truncate(at);
+            }
+        }
+        path.pop();
+        done.push(name);
+        false
+    }
+    let mut path = Vec::new();
+    walk(desc, &mut path, &mut Vec::new()).then(|| {
+        // Keep the field names and the type that closes the cycle.
+        let last = path.last().cloned();
+        let mut chain: Vec<String> = path.iter().skip(1).step_by(2).cloned().collect();
+        chain.extend(last);
+        chain
+    })
 }

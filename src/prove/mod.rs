@@ -246,6 +246,19 @@ fn prove_unguarded(
             .unavailable(name)
             .map(|w| format!("old side: {w}"))
             .or_else(|| new_side.unavailable(name).map(|w| format!("new side: {w}")));
+        // A type whose required fields form a cycle has no finite valid message: no
+        // writer can produce one and no reader accepts one. Said, never silently passed.
+        let why = why.or_else(|| {
+            [&old_side, &new_side].iter().find_map(|side| {
+                let desc = side.pool.get_message_by_name(name)?;
+                gen::required_cycle(&desc).map(|chain| {
+                    format!(
+                        "no finite message exists: required fields form a cycle ({})",
+                        chain.join(" -> ")
+                    )
+                })
+            })
+        });
         if let Some(why) = why {
             report.skipped.push((name.clone(), why));
             continue;

@@ -94,6 +94,8 @@ pub struct File {
     /// The source text the file was compiled from (`None` for an image): spans are
     /// resolved against it, never against the disk, so a git side locates like a directory.
     pub text: Option<Arc<str>>,
+    /// For a file left uncompiled (a stub): which kinds of element its text declares.
+    pub stub_declares: Option<crate::plan::Declares>,
     pub source_info: Option<SourceCodeInfo>,
     /// Spans as the compiler gave them: 0-based line, byte column (protox) or protoc's
     /// column (an image), keyed by source path.
@@ -429,6 +431,9 @@ pub struct InputFile {
     pub unchanged: bool,
     /// The text the file was compiled from (`None` for an image).
     pub text: Option<Arc<str>>,
+    /// For a file left uncompiled (a stub with only its name and package): which kinds of
+    /// element its text declares.
+    pub stub_declares: Option<crate::plan::Declares>,
 }
 
 impl Index {
@@ -500,6 +505,7 @@ impl Index {
             display: input.display,
             module_root: input.module_root,
             text: input.text,
+            stub_declares: input.stub_declares,
             source_info: proto.source_code_info,
             raw_spans: OnceLock::new(),
             spans: OnceLock::new(),

@@ -20,6 +20,18 @@ pub struct Header {
     /// top-level messages, enums and services, the values of top-level enums (C++ scoping
     /// puts them beside their enum) and top-level extension fields.
     pub decls: Vec<String>,
+    /// Which kinds of element the file declares at any depth (for files left uncompiled).
+    pub declares: Declares,
+}
+
+/// Whether a file declares any message (or group), enum or extension, nested ones included:
+/// what a file left uncompiled still tells the package rules (buf checks a package for
+/// deleted messages only while it declares some message).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Declares {
+    pub messages: bool,
+    pub enums: bool,
+    pub extensions: bool,
 }
 
 /// The kind of a top-level block whose depth-1 statements declare names in the package.
@@ -46,6 +58,17 @@ pub fn scan(text: &str) -> Header {
     let mut last: Option<&str> = None;
     let mut named = false;
     while let Some(token) = tokens.next() {
+        // A declaration keyword followed by a name, at any depth (`string enum = 1;` is a
+        // field, not a declaration).
+        if let Token::Word(w @ ("message" | "group" | "enum" | "extend")) = &token {
+            if matches!(tokens.peek(), Some(Token::Word(_))) {
+                match *w {
+                    "enum" => header.declares.enums = true,
+                    "extend" => header.declares.extensions = true,
+                    _ => header.declares.messages = true,
+                }
+            }
+        }
         if depth == 1 && block != ScopeBlock::Other {
             match token {
                 Token::Punct(';' | '{' | '}') => (first, last, named) = (None, None, false),

@@ -236,6 +236,7 @@ impl Schema {
                         is_import: false,
                         unchanged: true,
                         text: Some(std::sync::Arc::clone(&f.text)),
+                        stub_declares: Some(header.declares),
                     });
                 }
                 inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
@@ -659,6 +660,7 @@ fn load_image(path: &Path) -> Result<Vec<InputFile>, LoadError> {
                 .and_then(|e| e.is_import)
                 .unwrap_or(false),
             text: None,
+            stub_declares: None,
             proto,
         })
         .collect())

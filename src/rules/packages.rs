@@ -193,7 +193,14 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
         .filter(|(_, f)| !f.is_import)
     {
         let names = kind.nested_names(pair.new, id);
-        if !names.is_empty() {
+        // A file left uncompiled (unchanged on both sides) carries no elements, only which
+        // kinds it declares: enough to know the package still declares this kind.
+        let stub_declares = f.stub_declares.is_some_and(|d| match kind {
+            Kind::Enum => d.enums,
+            Kind::Message => d.messages,
+            Kind::Extension => d.extensions,
+        });
+        if !names.is_empty() || stub_declares {
             new_names
                 .entry(f.package.as_str())
                 .or_default()

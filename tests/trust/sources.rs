@@ -395,3 +395,31 @@ fn deeply_nested_option_value_in_an_editions_file_is_a_located_error() {
         );
     }
 }
+
+/// Found by the fuzz run: in a side holding an editions file, `--full` compiled everything
+/// with protoc while planned mode compiled the changed proto3 files with protox, and the
+/// two compilers do not refuse the same schemas (protox lets a proto3 MessageSet through).
+/// Every compile of a side with an editions file goes to protoc: the verdicts agree.
+#[test]
+fn a_side_with_an_editions_file_is_compiled_by_one_compiler() {
+    let t = Tree::new();
+    t.both(
+        "ed.proto",
+        "edition = \"2023\";\npackage e;\nmessage E { int32 x = 1; }\n",
+    );
+    t.write(
+        "old/a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage M {\n  string x = 1;\n}\n",
+    );
+    t.write(
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage M {\n  option message_set_wire_format = true;\n  string x = 1;\n}\n",
+    );
+    let out = assert_same_as_full(&t, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", error_line(&out));
+    assert!(
+        error_line(&out).contains("new/a.proto"),
+        "{}",
+        error_line(&out)
+    );
+}

@@ -411,7 +411,11 @@ fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
                 let end = text.trim_end().len();
                 span = Some(SourceSpan::from(end..end));
             } else if let Some(name) = undefined_name(&reason) {
-                span = find_word(&text, name).map(|at| SourceSpan::from(at..at + name.len()));
+                // The error names the type fully qualified; the source may use any suffix.
+                let short = name.rsplit('.').next().unwrap_or(name);
+                span = [name, short]
+                    .into_iter()
+                    .find_map(|n| find_word(&text, n).map(|at| SourceSpan::from(at..at + n.len())));
             }
         }
     }
@@ -499,7 +503,7 @@ fn undefined_name(reason: &str) -> Option<&str> {
 
 /// Byte offset of the first use of `name` as a whole word in code (outside `//` comments).
 fn find_word(text: &str, name: &str) -> Option<usize> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let code = line.split("//").next().unwrap_or("");

@@ -423,3 +423,18 @@ fn a_side_with_an_editions_file_is_compiled_by_one_compiler() {
         error_line(&out)
     );
 }
+
+/// An undefined type named fully qualified in the error is found by its short name too.
+#[test]
+fn an_undefined_map_value_is_located_by_its_short_name() {
+    let t = Tree::new();
+    t.write(
+        "old/a.proto",
+        "syntax = \"proto3\";\npackage a.b;\nmessage A { int32 x = 1; }\n",
+    );
+    t.write(
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage a.b;\nmessage A { map<string, Kind> m = 2; }\n",
+    );
+    assert_error(&t.check(&[]), "new/a.proto:3:25", "is not defined");
+}

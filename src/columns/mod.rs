@@ -59,7 +59,9 @@ fn prop(c: char) -> Prop {
     }
 }
 
-fn in_table(c: char, table: &[(u32, u32)]) -> bool {
+/// Whether `c` falls in one of the sorted, disjoint inclusive ranges of `table` (the
+/// generated Unicode tables of this module and of [`crate::quote`]).
+pub(crate) fn in_table(c: char, table: &[(u32, u32)]) -> bool {
     let c = c as u32;
     table
         .binary_search_by(|&(lo, hi)| {

@@ -14,18 +14,7 @@ use std::fmt::Write as _;
 
 /// Whether Go's `strconv.IsPrint` holds for `c`.
 fn is_print(c: char) -> bool {
-    let c = c as u32;
-    tables::PRINTABLE
-        .binary_search_by(|&(lo, hi)| {
-            if hi < c {
-                std::cmp::Ordering::Less
-            } else if lo > c {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_ok()
+    crate::columns::in_table(c, tables::PRINTABLE)
 }
 
 /// `s` quoted as Go's `%q` quotes a string.

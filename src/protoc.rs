@@ -543,7 +543,17 @@ fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
                 .and_then(|rest| rest.split_whitespace().next())
                 .and_then(|o| o.trim_matches(|c| c == '"' || c == '`').rsplit('.').next())
                 .filter(|o| !o.is_empty());
-            located(set, name, message, |text| find_code(text, option?))
+            // "Field numbers 19000 through 19999 are reserved ...": point at the first field
+            // number in that range, where buf points.
+            let reserved = message
+                .strip_prefix("Field numbers ")
+                .and_then(|rest| rest.split_once(" are reserved"))
+                .and_then(|(range, _)| range.split_once(" through "))
+                .and_then(|(lo, hi)| Some((lo.parse::<i64>().ok()?, hi.parse::<i64>().ok()?)));
+            located(set, name, message, |text| match reserved {
+                Some((lo, hi)) => find_number_in(text, lo, hi),
+                None => find_code(text, option?),
+            })
         }
         _ => internal(set, format!("protoc: {}", errors.join("; "))),
     }
@@ -595,6 +605,28 @@ fn find_code(text: &str, word: &str) -> Option<usize> {
                 return Some(offset + a);
             }
             from = b;
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The byte offset of the first `= N` outside `//` comments whose N lies in `lo..=hi` (a
+/// field number).
+fn find_number_in(text: &str, lo: i64, hi: i64) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        for (i, _) in code.match_indices('=') {
+            let rest = &code[i + 1..];
+            let digits = rest.trim_start();
+            let start = i + 1 + (rest.len() - digits.len());
+            let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+            if let Ok(n) = digits[..len].parse::<i64>() {
+                if (lo..=hi).contains(&n) {
+                    return Some(offset + start);
+                }
+            }
         }
         offset += line.len();
     }

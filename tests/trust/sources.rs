@@ -438,3 +438,23 @@ fn an_undefined_map_value_is_located_by_its_short_name() {
     );
     assert_error(&t.check(&[]), "new/a.proto:3:25", "is not defined");
 }
+
+/// protoc gives no position for a field number in 19000-19999 (found by the fuzz run on an
+/// editions tree): the error points at the number, where buf points (`a.proto:5:13`).
+#[test]
+fn a_reserved_field_number_in_an_editions_file_is_located() {
+    let t = Tree::new();
+    t.write(
+        "old/a.proto",
+        "edition = \"2023\";\npackage r;\nmessage M { int32 a = 1; }\n",
+    );
+    t.write(
+        "new/a.proto",
+        "edition = \"2023\";\npackage r;\nmessage M {\n  int32 a = 1;\n  int32 b = 19001;\n}\n",
+    );
+    assert_error(
+        &t.check(&[]),
+        "new/a.proto:5:13",
+        "Field numbers 19000 through 19999",
+    );
+}

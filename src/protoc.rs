@@ -550,9 +550,17 @@ fn protoc_error(stderr: &str, set: &SourceSet) -> LoadError {
                 .and_then(|rest| rest.split_once(" are reserved"))
                 .and_then(|(range, _)| range.split_once(" through "))
                 .and_then(|(lo, hi)| Some((lo.parse::<i64>().ok()?, hi.parse::<i64>().ok()?)));
+            // Otherwise a type the message names in quotes ("Enum type \"a.E\" is not an
+            // open enum, but is used in ..."): its first use in the file.
+            let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
             located(set, name, message, |text| match reserved {
                 Some((lo, hi)) => find_number_in(text, lo, hi),
-                None => find_code(text, option?),
+                None => option.and_then(|o| find_code(text, o)).or_else(|| {
+                    quoted
+                        .iter()
+                        .filter_map(|q| q.rsplit('.').next())
+                        .find_map(|short| find_code(text, short))
+                }),
             })
         }
         _ => internal(set, format!("protoc: {}", errors.join("; "))),

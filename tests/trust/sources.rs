@@ -458,3 +458,23 @@ fn a_reserved_field_number_in_an_editions_file_is_located() {
         "Field numbers 19000 through 19999",
     );
 }
+
+/// protoc names the closed enum a proto3 message uses but gives no position (found by the
+/// fuzz run): the error points at its use, where buf points (`p.proto:6:3`).
+#[test]
+fn a_closed_enum_in_a_proto3_message_is_located_at_its_use() {
+    let t = Tree::new();
+    t.both(
+        "c.proto",
+        "edition = \"2023\";\npackage e;\nenum C { option features.enum_type = CLOSED; C_A = 0; }\n",
+    );
+    t.write(
+        "old/p.proto",
+        "syntax = \"proto3\";\npackage p;\nimport \"c.proto\";\nmessage M { int32 x = 1; }\n",
+    );
+    t.write(
+        "new/p.proto",
+        "syntax = \"proto3\";\npackage p;\nimport \"c.proto\";\nmessage M {\n  int32 x = 1;\n  e.C c = 2;\n}\n",
+    );
+    assert_error(&t.check(&[]), "new/p.proto:6:3", "is not an open enum");
+}

@@ -42,9 +42,23 @@ pub struct SourceSet {
     pub roots: Vec<Root>,
     /// How the side's root is shown, for errors that name no file.
     pub display_root: String,
+    /// Whether a file of the side is an editions file, found once, after `files` is filled
+    /// ([`SourceSet::has_editions`]).
+    pub(crate) editions: std::sync::OnceLock<bool>,
 }
 
 impl SourceSet {
+    /// Whether a file of the side is an editions file: then every compile of the side goes
+    /// to protoc (see [`crate::protoc`]). Found once per side; a file that never mentions
+    /// `edition` is not scanned.
+    pub fn has_editions(&self) -> bool {
+        *self.editions.get_or_init(|| {
+            self.files
+                .values()
+                .any(|f| f.text.contains("edition") && crate::plan::scan(&f.text).edition.is_some())
+        })
+    }
+
     fn root_of(&self, name: &str) -> Option<&Root> {
         self.roots.iter().find(|r| r.path.join(name).is_file())
     }
@@ -192,35 +206,44 @@ pub fn compile_set_encoded(
     set: &SourceSet,
     names: &[String],
 ) -> Result<(Vec<InputFile>, Vec<u8>), LoadError> {
-    // Editions files need protoc (see `crate::protoc`); proto2/proto3 sets stay with protox.
-    let (decoded, bytes) = if crate::protoc::needs_protoc(set, names)? {
-        crate::protoc::compile(set, names)?
-    } else {
-        match compile_with_protox(set, names) {
-            Ok(compiled) => compiled,
-            // An editions file reached only through an import root on disk (`-I`) is seen
-            // first by protox, which cannot read it.
-            Err(e) => match crate::protoc::closure_has_editions(set, names) {
-                Ok(true) => crate::protoc::compile(set, names)?,
-                _ => return Err(e),
-            },
-        }
-    };
+    let (decoded, bytes) = routed(
+        set,
+        names,
+        || crate::protoc::compile(set, names),
+        || compile_with_protox(set, names),
+    )?;
     Ok((inputs_of(set, decoded), bytes))
 }
 
 /// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without
 /// producing descriptors: for files whose descriptors nobody reads.
 pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
+    routed(
+        set,
+        names,
+        || crate::protoc::compile(set, names).map(drop),
+        // Errors are located from the parse; only a full load (which reports any error in
+        // planned mode) needs source info.
+        || open_all(set, names, false).map(drop),
+    )
+}
+
+/// Runs the compiler `names` need: protoc for a side with an editions file (see
+/// [`crate::protoc`]), else protox — and protoc after all when protox failed on an editions
+/// file reached only through an import root on disk (`-I`), which protox cannot read.
+fn routed<T>(
+    set: &SourceSet,
+    names: &[String],
+    protoc: impl FnOnce() -> Result<T, LoadError>,
+    protox: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
     if crate::protoc::needs_protoc(set, names)? {
-        return crate::protoc::compile(set, names).map(drop);
+        return protoc();
     }
-    // Errors are located from the parse; only a full load (which reports any error in
-    // planned mode) needs source info.
-    match open_all(set, names, false) {
-        Ok(_) => Ok(()),
+    match protox() {
+        Ok(done) => Ok(done),
         Err(e) => match crate::protoc::closure_has_editions(set, names) {
-            Ok(true) => crate::protoc::compile(set, names).map(drop),
+            Ok(true) => protoc(),
             _ => Err(e),
         },
     }

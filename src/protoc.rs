@@ -119,25 +119,20 @@ fn text_of(set: &SourceSet, name: &str) -> Option<Vec<u8>> {
     read_visible(set, name).ok().flatten()
 }
 
-/// Whether protoc compiles `names`: when the side holds an editions file, or the closure of
-/// `names` (their transitive imports included) reaches one through an import root. Cheap
-/// when no file of the set mentions `edition` at all, which is every proto2/proto3 tree whose
-/// imports are its own files.
+/// Whether protoc compiles `names`: when the side holds an editions file. A side holding
+/// one is compiled by protoc whatever part of it is asked for: protoc and protox do not
+/// refuse exactly the same proto2/proto3 schemas (protox lets `message_set_wire_format`
+/// through in proto3), so planned mode (a few files) and `--full` (all of them) must not
+/// reach different compilers for the same file. Cheap for a proto2/proto3 side (one
+/// substring search per file, once per side); an editions file reached only through `-I`
+/// is found when protox fails on it ([`crate::compile`]).
 pub fn needs_protoc(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
-    // A side holding any editions file is compiled by protoc whatever part of it is asked
-    // for: protoc and protox do not refuse exactly the same proto2/proto3 schemas (protox
-    // lets `message_set_wire_format` through in proto3), so planned mode (a few files) and
-    // `--full` (all of them) must not reach different compilers for the same file.
-    let side_has_editions = set
-        .files
-        .values()
-        .any(|f| f.text.contains("edition") && crate::plan::scan(&f.text).edition.is_some());
-    if side_has_editions {
-        // Still walk the closure: it refuses what protoc must not be handed (named pipes).
-        closure_has_editions(set, names)?;
-        return Ok(true);
+    if !set.has_editions() {
+        return Ok(false);
     }
-    closure_has_editions(set, names)
+    // Walk the closure anyway: it refuses what protoc must not be handed (named pipes).
+    closure_has_editions(set, names)?;
+    Ok(true)
 }
 
 /// Walks the imports of `names`, reading each file once, and says whether one is an editions

@@ -10,7 +10,8 @@
 //! The memory is a directory of empty files under the cache directory
 //! (`$XDG_CACHE_HOME/protoguard/verified/`, else `~/.cache/protoguard/verified/`, once the
 //! command line has asked for it with [`remember_under`]), one per
-//! file that compiled, named by a hash of the protoguard version and of the file's closure:
+//! file that compiled, named by a hash of the protoguard version, the compiler that judges
+//! the side (protoc when it holds an editions file, else protox) and the file's closure:
 //! its import path and git blob id, and those of every file it imports, transitively. Only
 //! successes are recorded. A file whose closure reaches outside the side's own files (an
 //! `-I` directory; well-known types ship with protoguard and are covered by its version) is
@@ -98,7 +99,14 @@ fn closure_key(
 ) -> Option<git2::Oid> {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut stack = vec![name];
-    let mut text = format!("protoguard {}\n", env!("CARGO_PKG_VERSION"));
+    // Which compiler judges the side: protox accepts a few schemas protoc refuses, so a
+    // success under one says nothing about the other.
+    let compiler = if set.has_editions() {
+        "protoc"
+    } else {
+        "protox"
+    };
+    let mut text = format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION"));
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
             continue;
@@ -166,6 +174,13 @@ mod tests {
         assert!(key_a.is_some());
         // Same a.proto, different b.proto: another closure.
         assert_ne!(key_a, key_b);
+        // The same closure in a side that protoc compiles (it holds an editions file).
+        let c = set(&[
+            ("a.proto", "import \"b.proto\";"),
+            ("b.proto", "message B {}"),
+            ("e.proto", "edition = \"2023\";"),
+        ]);
+        assert_ne!(key_a, closure_key(&c, &headers(&c), "a.proto", &wk));
     }
 
     #[test]

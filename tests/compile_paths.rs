@@ -13,10 +13,8 @@ use protoguard::descriptor::{FileDescriptorProto, FileDescriptorSet};
 
 fn tree() -> SourceSet {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compile_paths");
-    let mut set = SourceSet {
-        display_root: "tree".into(),
-        ..Default::default()
-    };
+    let mut set = SourceSet::default();
+    set.display_root = "tree".into();
     for name in compile::find_protos(&root, &[]).unwrap() {
         let bytes = std::fs::read(root.join(&name)).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();

@@ -257,11 +257,26 @@ impl Schema {
             .filter(|k| !plan.dirty.contains(*k))
             .cloned()
             .collect();
-        let pending = crate::verified::pending(old_set, &old_headers, &clean, is_well_known);
+        // They compile the same on both sides, unless the sides are judged by different
+        // compilers (an editions file added or removed: protoc on one side, protox on the
+        // other, and the two do not refuse exactly the same schemas): then on both.
+        let mut sides = vec![(old_set, &old_headers)];
+        if new_set.has_editions() != old_set.has_editions() {
+            sides.push((new_set, &new_headers));
+        }
+        let pending: Vec<(&SourceSet, crate::verified::Pending)> = sides
+            .into_iter()
+            .map(|(set, headers)| {
+                let pending = crate::verified::pending(set, headers, &clean, is_well_known);
+                (set, pending)
+            })
+            .collect();
         let verify = || -> Result<(), LoadError> {
-            if !pending.names.is_empty() {
-                compile::verify_set(old_set, &pending.names)?;
-                pending.record();
+            for (set, pending) in &pending {
+                if !pending.names.is_empty() {
+                    compile::verify_set(set, &pending.names)?;
+                    pending.record();
+                }
             }
             Ok(())
         };
@@ -273,7 +288,7 @@ impl Schema {
         timing(
             &format!(
                 "compile and index ({} unchanged verified)",
-                pending.names.len()
+                pending.iter().map(|(_, p)| p.names.len()).sum::<usize>()
             ),
             t,
         );

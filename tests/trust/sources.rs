@@ -478,3 +478,21 @@ fn a_closed_enum_in_a_proto3_message_is_located_at_its_use() {
     );
     assert_error(&t.check(&[]), "new/p.proto:6:3", "is not an open enum");
 }
+
+/// An unchanged file is verified under each compiler that judges a side: here the new side
+/// gains an editions file (protoc), the old one has none (protox), and protox lets a proto3
+/// MessageSet through where protoc refuses it, as `--full` does on the new side.
+#[test]
+fn an_unchanged_file_is_verified_by_both_compilers_when_the_sides_differ() {
+    let t = Tree::new();
+    t.both(
+        "a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage M {\n  option message_set_wire_format = true;\n  string x = 1;\n}\n",
+    );
+    t.write(
+        "new/ed.proto",
+        "edition = \"2023\";\npackage e;\nmessage E { int32 x = 1; }\n",
+    );
+    let out = assert_same_as_full(&t, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", error_line(&out));
+}

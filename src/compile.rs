@@ -237,7 +237,7 @@ fn routed<T>(
     protoc: impl FnOnce() -> Result<T, LoadError>,
     protox: impl FnOnce() -> Result<T, LoadError>,
 ) -> Result<T, LoadError> {
-    if crate::protoc::needs_protoc(set, names)? {
+    if crate::protoc::needs_protoc(set) {
         return protoc();
     }
     match protox() {

@@ -119,26 +119,22 @@ fn text_of(set: &SourceSet, name: &str) -> Option<Vec<u8>> {
     read_visible(set, name).ok().flatten()
 }
 
-/// Whether protoc compiles `names`: when the side holds an editions file. A side holding
+/// Whether protoc compiles the side: when it holds an editions file. A side holding
 /// one is compiled by protoc whatever part of it is asked for: protoc and protox do not
 /// refuse exactly the same proto2/proto3 schemas (protox lets `message_set_wire_format`
 /// through in proto3), so planned mode (a few files) and `--full` (all of them) must not
 /// reach different compilers for the same file. Cheap for a proto2/proto3 side (one
 /// substring search per file, once per side); an editions file reached only through `-I`
 /// is found when protox fails on it ([`crate::compile`]).
-pub fn needs_protoc(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
-    if !set.has_editions() {
-        return Ok(false);
-    }
-    // Walk the closure anyway: it refuses what protoc must not be handed (named pipes).
-    closure_has_editions(set, names)?;
-    Ok(true)
+pub fn needs_protoc(set: &SourceSet) -> bool {
+    set.has_editions()
 }
 
-/// Walks the imports of `names`, reading each file once, and says whether one is an editions
-/// file; a file of the closure that may not be read (not a regular file, too large) is the
-/// error. The whole closure is walked, so that protoc is never handed a named pipe to open.
-pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
+/// Walks the imports of `names`, reading each file once: the files of the closure, and
+/// whether one is an editions file. A file of the closure that may not be read (not a regular
+/// file, too large, nested beyond buf's bounds) is the error, so protoc is never handed a
+/// named pipe to open.
+fn closure(set: &SourceSet, names: &[String]) -> Result<(BTreeSet<String>, bool), LoadError> {
     let mut editions = false;
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: Vec<String> = names.to_vec();
@@ -156,7 +152,12 @@ pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> Result<bool, L
         editions |= header.edition.is_some();
         queue.extend(header.imports);
     }
-    Ok(editions)
+    Ok((seen, editions))
+}
+
+/// Whether the closure of `names` (their transitive imports included) holds an editions file.
+pub fn closure_has_editions(set: &SourceSet, names: &[String]) -> Result<bool, LoadError> {
+    closure(set, names).map(|(_, editions)| editions)
 }
 
 /// A private directory, removed when dropped.
@@ -198,7 +199,9 @@ pub fn compile(
     let io = |what: &str, e: std::io::Error| internal(set, format!("{what}: {e}"));
     let scratch = Scratch::new().map_err(|e| io("cannot create a temporary directory", e))?;
     let src = scratch.0.join("src");
-    for (name, file) in &set.files {
+    // Only the files protoc will open: the side's files in the closure of `names`.
+    let (reached, _) = closure(set, names)?;
+    for (name, file) in set.files.iter().filter(|(n, _)| reached.contains(*n)) {
         // protoc recurses without a bound too (a check failure on deep option values).
         if let Some(err) = crate::compile::nesting_error(&file.display, &file.text) {
             return Err(err);

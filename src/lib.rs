@@ -21,6 +21,7 @@ pub mod error;
 pub mod evolution;
 pub mod explain;
 pub mod features;
+pub mod finding;
 pub mod formats;
 pub mod git;
 pub mod history;

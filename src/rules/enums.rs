@@ -5,7 +5,7 @@ use crate::quote::q;
 use std::collections::BTreeMap;
 
 use super::ranges::{collapse, missing, range_string, ENUM_MAX};
-use super::{backup, element, quoted_list, Findings, Pair};
+use super::{backup, element, quoted_list, Element, Findings, Pair, Subject};
 use crate::features::json_format_name;
 use crate::features::JSON_ALLOW;
 use crate::index::{Enum, EnumValue};
@@ -61,6 +61,7 @@ fn value_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
                 }
             };
             out.add(
+                Subject::deleted(Element::enum_value(pair.old, oe, values[0])),
                 element(pair.new, &ne.site),
                 element(pair.old, &oe.site),
                 format!(
@@ -111,7 +112,12 @@ pub fn enum_value_same_name(pair: &Pair, out: &mut Findings) {
                     .iter()
                     .find(|o| o.name == v.name)
                     .and_then(|o| element(pair.old, &o.site.child(&[2])));
+                let old_value = old_values[0];
                 out.add(
+                    Subject::changed(
+                        Element::enum_value(pair.old, oe, old_value),
+                        Element::enum_value(pair.new, ne, v),
+                    ),
                     element(pair.new, &v.site.child(&[2])),
                     old_site,
                     format!(
@@ -138,6 +144,7 @@ pub fn enum_same_type(pair: &Pair, out: &mut Findings) {
             ("closed", "open")
         };
         out.add(
+            Subject::changed(Element::enum_(pair.old, oe), Element::enum_(pair.new, ne)),
             backup(pair.new, &[ne.site.child(&[3, 7, 2]), ne.site.clone()]),
             backup(pair.old, &[oe.site.child(&[3, 7, 2]), oe.site.clone()]),
             format!("Enum {} changed from {was} to {now}.", q(&ne.name)),
@@ -151,6 +158,7 @@ pub fn enum_same_json_format(pair: &Pair, out: &mut Findings) {
         let (was, now) = (oe.features.json_format, ne.features.json_format);
         if was == JSON_ALLOW && now != JSON_ALLOW {
             out.add(
+                Subject::changed(Element::enum_(pair.old, oe), Element::enum_(pair.new, ne)),
                 backup(pair.new, &[ne.site.child(&[3, 7, 6]), ne.site.clone()]),
                 backup(pair.old, &[oe.site.child(&[3, 7, 6]), oe.site.clone()]),
                 format!(
@@ -179,6 +187,7 @@ pub fn reserved_enum_no_delete(pair: &Pair, out: &mut Findings) {
                     .map(|&(a, b)| range_string(a, b, ENUM_MAX))
                     .collect();
                 out.add(
+                    Subject::changed(Element::enum_(pair.old, oe), Element::enum_(pair.new, ne)),
                     element(pair.new, &ne.site),
                     element(pair.old, &oe.site),
                     format!(
@@ -193,6 +202,7 @@ pub fn reserved_enum_no_delete(pair: &Pair, out: &mut Findings) {
         for name in &oe.reserved_names {
             if !ne.reserved_names.contains(name) {
                 out.add(
+                    Subject::changed(Element::enum_(pair.old, oe), Element::enum_(pair.new, ne)),
                     element(pair.new, &ne.site),
                     element(pair.old, &oe.site),
                     format!(

@@ -17,6 +17,7 @@ fn cardinality_rule(pair: &Pair, out: &mut Findings, group: fn(Cardinality) -> u
         }
         if group(of.cardinality) != group(nf.cardinality) {
             out.add(
+                pair.field_subject(of, nf),
                 element(pair.new, &nf.site),
                 element(pair.old, &of.site),
                 format!(
@@ -81,6 +82,7 @@ const TYPE_GROUP: i32 = 10;
 
 fn changed_kind(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field, extra: &str) {
     out.add(
+        pair.field_subject(of, nf),
         element(pair.new, &nf.part(type_path(nf))),
         element(pair.old, &of.part(type_path(of))),
         format!(
@@ -94,6 +96,7 @@ fn changed_kind(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field, extra: 
 
 fn changed_type_name(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
     out.add(
+        pair.field_subject(of, nf),
         element(pair.new, &nf.part(type_path(nf))),
         element(pair.old, &of.part(type_path(of))),
         format!(
@@ -225,6 +228,7 @@ pub fn field_same_name(pair: &Pair, out: &mut Findings) {
         };
         if was != now {
             out.add(
+                pair.field_subject(of, nf),
                 element(pair.new, &nf.part(&[1])),
                 element(pair.old, &of.part(&[1])),
                 format!(
@@ -246,6 +250,7 @@ pub fn field_same_json_name(pair: &Pair, out: &mut Findings) {
         }
         if of.json_name != nf.json_name {
             out.add(
+                pair.field_subject(of, nf),
                 backup(pair.new, &[nf.part(&[10]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[10]), of.site.clone()]),
                 format!(
@@ -299,6 +304,7 @@ pub fn field_same_oneof(pair: &Pair, out: &mut Findings) {
             ),
         };
         out.add(
+            pair.field_subject(of, nf),
             element(pair.new, &nf.site),
             element(pair.old, &of.site),
             message,
@@ -346,6 +352,7 @@ pub fn field_same_cpp_string_type(pair: &Pair, out: &mut Findings) {
             }
         };
         out.add(
+            pair.field_subject(of, nf),
             backup(
                 pair.new,
                 &[
@@ -401,6 +408,7 @@ pub fn field_same_java_utf8_validation(pair: &Pair, out: &mut Findings) {
         if was != now {
             let file_opt = |f: &Field| crate::index::Site::at(f.site.file, &[8, 27]);
             out.add(
+                pair.field_subject(of, nf),
                 backup(
                     pair.new,
                     &[file_opt(nf), nf.part(&[8, 21, 1001, 2]), nf.site.clone()],
@@ -429,6 +437,7 @@ pub fn field_same_utf8_validation(pair: &Pair, out: &mut Findings) {
         let (was, now) = (of.features.utf8_validation, nf.features.utf8_validation);
         if was != now {
             out.add(
+                pair.field_subject(of, nf),
                 backup(pair.new, &[nf.part(&[8, 21, 4]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[8, 21, 4]), of.site.clone()]),
                 format!(
@@ -456,6 +465,7 @@ pub fn field_same_jstype(pair: &Pair, out: &mut Findings) {
         }
         if name(of.jstype) != name(nf.jstype) {
             out.add(
+                pair.field_subject(of, nf),
                 backup(pair.new, &[nf.part(&[8, 6]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[8, 6]), of.site.clone()]),
                 format!(
@@ -687,6 +697,7 @@ pub fn field_same_default(pair: &Pair, out: &mut Findings) {
         }
         if !was.equals(&now) {
             out.add(
+                pair.field_subject(of, nf),
                 backup(pair.new, &[nf.part(&[7]), nf.site.clone()]),
                 backup(pair.old, &[of.part(&[7]), of.site.clone()]),
                 format!(

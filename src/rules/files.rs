@@ -1,7 +1,7 @@
 //! File-level rules: deleted files, and file options, syntax and package that generated
 //! code depends on.
 
-use super::{locate, Findings, Pair};
+use super::{locate, Element, Findings, Pair, Subject};
 use crate::index::{File, Index, Site, Syntax};
 use crate::quote::q;
 
@@ -12,6 +12,7 @@ pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
             continue;
         }
         out.add(
+            Subject::deleted(Element::file(old)),
             None,
             Some(Site::file(id)),
             format!("Previously present file {} was deleted.", q(&old.name)),
@@ -34,6 +35,7 @@ fn same_value(
             let new_id = file_id(pair.new, new);
             let old_id = file_id(pair.old, old);
             out.add(
+                Subject::changed(Element::file(old), Element::file(new)),
                 locate(pair.new, new_id, &[option_path]),
                 locate(pair.old, old_id, &[option_path]),
                 format!("File {what} changed from {a} to {b}.", a = q(&a), b = q(&b)),

@@ -9,7 +9,7 @@
 use crate::quote::q;
 use std::collections::BTreeMap;
 
-use super::{element, field_description, Findings, Pair};
+use super::{element, field_description, Element, Findings, Pair, Subject};
 use crate::history::{FieldRecord, Ledger, ValueRecord};
 use crate::index::{Cardinality, Enum, Field, Index, Message, WireKind};
 
@@ -142,7 +142,12 @@ pub fn field_number_reused(pair: &Pair, out: &mut Findings) {
             }
             let items: Vec<(String, usize)> =
                 earlier.iter().map(|r| (r.declaration(), r.last)).collect();
+            let before = om.and_then(|m| m.field_by_number(nf.number));
             out.add(
+                Subject {
+                    old: before.map(|of| Element::field(pair.old, of)),
+                    new: Some(Element::field(pair.new, nf)),
+                },
                 element(pair.new, &nf.site),
                 None,
                 format!(
@@ -202,7 +207,12 @@ pub fn field_name_reused(pair: &Pair, out: &mut Findings) {
                 .iter()
                 .map(|(what, last, _)| format!("{what} until {}", ledger.label(*last)))
                 .collect();
+            let before = om.and_then(|m| m.field_by_number(nf.number));
             out.add(
+                Subject {
+                    old: before.map(|of| Element::field(pair.old, of)),
+                    new: Some(Element::field(pair.new, nf)),
+                },
                 element(pair.new, &nf.site),
                 None,
                 format!(
@@ -287,7 +297,15 @@ pub fn enum_value_number_reused(pair: &Pair, out: &mut Findings) {
             }
             let items: Vec<(String, usize)> =
                 earlier.iter().map(|r| (r.name.clone(), r.last)).collect();
+            let before = oe.and_then(|e| {
+                let v = e.values.iter().find(|v| v.number == nv.number)?;
+                Some(Element::enum_value(pair.old, e, v))
+            });
             out.add(
+                Subject {
+                    old: before,
+                    new: Some(Element::enum_value(pair.new, ne, nv)),
+                },
                 element(pair.new, &nv.site),
                 None,
                 format!(
@@ -344,7 +362,15 @@ pub fn enum_value_name_reused(pair: &Pair, out: &mut Findings) {
                 .iter()
                 .map(|(last, n)| format!("value {n} until {}", ledger.label(*last)))
                 .collect();
+            let before = oe.and_then(|e| {
+                let v = e.values.iter().find(|v| v.number == nv.number)?;
+                Some(Element::enum_value(pair.old, e, v))
+            });
             out.add(
+                Subject {
+                    old: before,
+                    new: Some(Element::enum_value(pair.new, ne, nv)),
+                },
                 element(pair.new, &nv.site),
                 None,
                 format!(

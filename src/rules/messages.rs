@@ -2,7 +2,7 @@
 //! fields, and message options that generated code or JSON depend on.
 
 use super::ranges::{collapse, missing, range_string, MESSAGE_MAX, MESSAGE_SET_MAX};
-use super::{backup, element, field_description, Findings, Pair};
+use super::{backup, element, field_description, Element, Findings, Pair, Subject};
 use crate::features::{json_format_name, JSON_ALLOW};
 use crate::index::Message;
 use crate::quote::q;
@@ -37,6 +37,7 @@ fn field_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
             let description = field_description(of);
             let description = lower_first(&description);
             out.add(
+                Subject::deleted(Element::field(pair.old, of)),
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!("Previously present {description} was deleted{suffix}."),
@@ -76,6 +77,7 @@ pub fn oneof_no_delete(pair: &Pair, out: &mut Findings) {
                 continue;
             }
             out.add(
+                Subject::deleted(Element::oneof(pair.old, om, oo)),
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
@@ -114,6 +116,7 @@ fn check_ranges(
         }
         let lost: Vec<String> = lost.iter().map(|&(a, b)| range_string(a, b, max)).collect();
         out.add(
+            pair.message_subject(om, nm),
             element(pair.new, &nm.site),
             element(pair.old, &om.site),
             format!(
@@ -156,6 +159,7 @@ pub fn reserved_message_no_delete(pair: &Pair, out: &mut Findings) {
         for name in &om.reserved_names {
             if !nm.reserved_names.contains(name) {
                 out.add(
+                    pair.message_subject(om, nm),
                     element(pair.new, &nm.site),
                     element(pair.old, &om.site),
                     format!(
@@ -186,7 +190,11 @@ pub fn message_same_required_fields(pair: &Pair, out: &mut Findings) {
     for (om, nm) in pair.messages() {
         let (was, now) = (required(om), required(nm));
         for n in was.iter().filter(|n| !now.contains(n)) {
+            let deleted = om
+                .field_by_number(*n)
+                .expect("a required number names a field");
             out.add(
+                Subject::deleted(Element::field(pair.old, deleted)),
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
@@ -201,6 +209,7 @@ pub fn message_same_required_fields(pair: &Pair, out: &mut Findings) {
             .filter(|f| f.label == LABEL_REQUIRED && !was.contains(&f.number))
         {
             out.add(
+                Subject::added(Element::field(pair.new, f)),
                 element(pair.new, &f.site),
                 None,
                 format!(
@@ -220,6 +229,7 @@ pub fn message_no_remove_standard_descriptor_accessor(pair: &Pair, out: &mut Fin
         if !om.no_standard_descriptor_accessor && nm.no_standard_descriptor_accessor {
             let opt = |m: &Message| m.site.child(&[7, 2]);
             out.add(
+                pair.message_subject(om, nm),
                 element(pair.new, &opt(nm)),
                 element(pair.old, &opt(om)),
                 "Message option \"no_standard_descriptor_accessor\" changed from \"false\" to \"true\"."
@@ -235,6 +245,7 @@ pub fn message_same_json_format(pair: &Pair, out: &mut Findings) {
         let (was, now) = (om.features.json_format, nm.features.json_format);
         if was == JSON_ALLOW && now != JSON_ALLOW {
             out.add(
+                pair.message_subject(om, nm),
                 backup(pair.new, &[nm.site.child(&[7, 12, 6]), nm.site.clone()]),
                 backup(pair.old, &[om.site.child(&[7, 12, 6]), om.site.clone()]),
                 format!(

@@ -17,22 +17,7 @@ mod services;
 use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
 use crate::quote::q;
 
-/// One breaking change: which rule, what changed, where in the new and the old schema.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub message: String,
-    /// Location in the new schema; `None` when the element has no place left (deleted file).
-    pub new: Option<Site>,
-    /// Location of the element in the old schema.
-    pub old: Option<Site>,
-    /// For a deletion that is really a rename: the new name (`pkg.NewName`).
-    pub renamed_to: Option<String>,
-    /// Messages, services and RPCs that reach the changed element (its blast radius).
-    pub affects: Vec<String>,
-    /// Further facts a reviewer needs (e.g. that a renamed type is wire compatible).
-    pub notes: Vec<String>,
-}
+pub use crate::finding::{Element, ElementKind, Finding, Subject};
 
 /// The two sides of a comparison, and what history knows of earlier releases.
 pub struct Pair<'a> {
@@ -67,9 +52,11 @@ impl Findings {
             out: Vec::new(),
         }
     }
-    pub fn add(&mut self, new: Option<Site>, old: Option<Site>, message: String) {
+    /// Records a finding about `subject`, located at `new` (and `old`).
+    pub fn add(&mut self, subject: Subject, new: Option<Site>, old: Option<Site>, message: String) {
         self.out.push(Finding {
             rule: self.rule,
+            subject,
             message,
             new,
             old,
@@ -276,6 +263,27 @@ pub fn run(pair: &Pair, rules: &[&'static str]) -> Vec<Finding> {
 // ---- pairing helpers shared by the rules ----------------------------------------------
 
 impl<'a> Pair<'a> {
+    /// The subject of a finding about a field (or extension) present on both sides.
+    pub fn field_subject(&self, old: &Field, new: &Field) -> Subject {
+        Subject::changed(Element::field(self.old, old), Element::field(self.new, new))
+    }
+
+    /// The subject of a finding about an RPC present on both sides.
+    pub fn rpc_subject(&self, os: &Service, om: &Method, ns: &Service, nm: &Method) -> Subject {
+        Subject::changed(
+            Element::rpc(self.old, os, om),
+            Element::rpc(self.new, ns, nm),
+        )
+    }
+
+    /// The subject of a finding about a message present on both sides.
+    pub fn message_subject(&self, old: &Message, new: &Message) -> Subject {
+        Subject::changed(
+            Element::message(self.old, old),
+            Element::message(self.new, new),
+        )
+    }
+
     /// Files present on both sides, by path (old, new).
     pub fn files(&self) -> impl Iterator<Item = (&'a File, &'a File)> + '_ {
         let new = self.new;

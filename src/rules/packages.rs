@@ -5,7 +5,7 @@
 use crate::quote::q;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{element, Findings, Pair};
+use super::{element, Element, Findings, Pair, Subject};
 use crate::index::{FileId, Index, Site};
 
 /// What kind of element a deletion is about, and how to list those of a file.
@@ -25,8 +25,9 @@ impl Kind {
         }
     }
 
-    /// Nested names (relative to the package) of this kind declared in `file`, with sites.
-    fn nested_names(self, index: &Index, file: FileId) -> BTreeMap<String, Site> {
+    /// Nested names (relative to the package) of this kind declared in `file`, with sites
+    /// and the elements they name.
+    fn nested_names(self, index: &Index, file: FileId) -> BTreeMap<String, (Site, Element)> {
         let f = &index.files[file];
         let pkg_len = if f.package.is_empty() {
             0
@@ -38,10 +39,9 @@ impl Kind {
                 .enums
                 .iter()
                 .map(|&i| {
-                    (
-                        index.enums[i].nested_name.clone(),
-                        index.enums[i].site.clone(),
-                    )
+                    let e = &index.enums[i];
+                    let element = Element::enum_(index, e);
+                    (e.nested_name.clone(), (e.site.clone(), element))
                 })
                 .collect(),
             Kind::Message => f
@@ -49,7 +49,8 @@ impl Kind {
                 .iter()
                 .map(|&i| {
                     let m = &index.messages[i];
-                    (m.nested_name.clone(), m.site.clone())
+                    let element = Element::message(index, m);
+                    (m.nested_name.clone(), (m.site.clone(), element))
                 })
                 .collect(),
             Kind::Extension => f
@@ -59,7 +60,7 @@ impl Kind {
                     let e = &index.extensions[i];
                     (
                         e.full_name[pkg_len.min(e.full_name.len())..].to_string(),
-                        e.site.clone(),
+                        (e.site.clone(), Element::field(index, e)),
                     )
                 })
                 .collect(),
@@ -111,9 +112,10 @@ fn no_delete_in_file(pair: &Pair, out: &mut Findings, kind: Kind) {
             continue;
         };
         let new_names = kind.nested_names(pair.new, new_id);
-        for (name, old_site) in kind.nested_names(pair.old, old_id) {
+        for (name, (old_site, old_element)) in kind.nested_names(pair.old, old_id) {
             if !new_names.contains_key(&name) {
                 out.add(
+                    Subject::deleted(old_element),
                     deleted_element_site(pair.new, new_id, &name, false),
                     element(pair.old, &old_site),
                     format!(
@@ -163,6 +165,7 @@ pub fn service_no_delete(pair: &Pair, out: &mut Findings) {
                 .any(|&ni| pair.new.services[ni].name == s.name);
             if !still {
                 out.add(
+                    Subject::deleted(Element::service(pair.old, s)),
                     Some(Site::file(new_id)),
                     element(pair.old, &s.site).or(Some(Site::file(old_id))),
                     format!(
@@ -217,7 +220,7 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
         let Some(present) = new_names.get(old_file.package.as_str()) else {
             continue;
         };
-        for (name, old_site) in kind.nested_names(pair.old, old_id) {
+        for (name, (old_site, old_element)) in kind.nested_names(pair.old, old_id) {
             if present.contains(&name) {
                 continue;
             }
@@ -228,6 +231,7 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
                 .file_id(&old_file.name)
                 .and_then(|new_id| deleted_element_site(pair.new, new_id, &name, in_package));
             out.add(
+                Subject::deleted(old_element),
                 new_site,
                 element(pair.old, &old_site),
                 format!(
@@ -277,6 +281,7 @@ pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
         }
         let new_site = pair.new.file_id(&old_file.name).map(Site::file);
         out.add(
+            Subject::deleted(Element::service(pair.old, s)),
             new_site,
             element(pair.old, &s.site),
             format!(
@@ -294,6 +299,7 @@ pub fn package_no_delete(pair: &Pair, out: &mut Findings) {
     for p in packages(pair.old) {
         if !new_packages.contains(p) {
             out.add(
+                Subject::deleted(Element::package(p)),
                 None,
                 None,
                 format!("Previously present package {p} was deleted.", p = q(p)),

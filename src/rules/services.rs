@@ -1,7 +1,7 @@
 //! Service rules: deleted RPCs, and an RPC's request and response types, streaming and
 //! idempotency level.
 
-use super::{element, Findings, Pair};
+use super::{element, Element, Findings, Pair, Subject};
 use crate::index::Method;
 use crate::quote::q;
 
@@ -11,6 +11,7 @@ pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
         for om in &os.methods {
             if !ns.methods.iter().any(|m| m.name == om.name) {
                 out.add(
+                    Subject::deleted(Element::rpc(pair.old, os, om)),
                     element(pair.new, &ns.site),
                     element(pair.old, &os.site),
                     format!(
@@ -25,7 +26,7 @@ pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
 }
 
 fn streaming(pair: &Pair, out: &mut Findings, side: &str, get: fn(&Method) -> bool) {
-    for (_, om, ns, nm) in pair.methods() {
+    for (os, om, ns, nm) in pair.methods() {
         if get(om) != get(nm) {
             let (was, now) = if get(nm) {
                 ("unary", "streaming")
@@ -33,6 +34,7 @@ fn streaming(pair: &Pair, out: &mut Findings, side: &str, get: fn(&Method) -> bo
                 ("streaming", "unary")
             };
             out.add(
+                pair.rpc_subject(os, om, ns, nm),
                 element(pair.new, &nm.site),
                 element(pair.old, &om.site),
                 format!(
@@ -57,9 +59,10 @@ pub fn rpc_same_server_streaming(pair: &Pair, out: &mut Findings) {
 
 /// RPC_SAME_REQUEST_TYPE: the request message is unchanged.
 pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
-    for (_, om, ns, nm) in pair.methods() {
+    for (os, om, ns, nm) in pair.methods() {
         if om.input_type != nm.input_type {
             out.add(
+                pair.rpc_subject(os, om, ns, nm),
                 element(pair.new, &nm.site.child(&[2])),
                 element(pair.old, &om.site.child(&[2])),
                 format!(
@@ -76,9 +79,10 @@ pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
 
 /// RPC_SAME_RESPONSE_TYPE: the response message is unchanged.
 pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
-    for (_, om, ns, nm) in pair.methods() {
+    for (os, om, ns, nm) in pair.methods() {
         if om.output_type != nm.output_type {
             out.add(
+                pair.rpc_subject(os, om, ns, nm),
                 element(pair.new, &nm.site.child(&[3])),
                 element(pair.old, &om.site.child(&[3])),
                 format!(
@@ -103,12 +107,13 @@ fn idempotency_name(v: i32) -> &'static str {
 
 /// RPC_SAME_IDEMPOTENCY_LEVEL: the idempotency level is unchanged.
 pub fn rpc_same_idempotency_level(pair: &Pair, out: &mut Findings) {
-    for (_, om, ns, nm) in pair.methods() {
+    for (os, om, ns, nm) in pair.methods() {
         if om.idempotency_level != nm.idempotency_level {
             // buf points at the option, or at the file when the option is gone.
             let new = element(pair.new, &nm.site.child(&[4, 34]))
                 .or(Some(crate::index::Site::file(nm.site.file)));
             out.add(
+                pair.rpc_subject(os, om, ns, nm),
                 new,
                 element(pair.old, &om.site.child(&[4, 34])),
                 format!(

@@ -229,7 +229,7 @@ impl BufConfig {
 
 /// A config file's text: a regular file, at most [`crate::limits::MAX_CONFIG_BYTES`],
 /// UTF-8.
-fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+pub(crate) fn read_config_text(path: &Path) -> Result<String, ConfigError> {
     let invalid = |reason: String| ConfigError::Invalid {
         path: crate::limits::shown_path(path),
         reason,
@@ -276,7 +276,10 @@ fn workspace_path(p: &str) -> Result<String, &'static str> {
 
 /// Reads a config document: strict booleans (`true`/`false`, not `yes` or `"yes"`), one
 /// document, errors in the user's terms.
-fn from_yaml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
+pub(crate) fn from_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
     let options = serde_saphyr::Options {
         strict_booleans: true,
         with_snippet: false,

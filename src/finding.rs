@@ -204,4 +204,70 @@ pub struct Finding {
     pub affects: Vec<String>,
     /// Further facts a reviewer needs (e.g. that a renamed type is wire compatible).
     pub notes: Vec<String>,
+    /// What the compatibility contract says of it (see [`crate::policy`]); rules leave
+    /// every finding [`Verdict::Breaking`], as buf would.
+    pub verdict: Verdict,
+}
+
+/// Whether a finding fails the gate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Verdict {
+    /// It fails the gate (exit 1).
+    #[default]
+    Breaking,
+    /// The contract allows it; it is shown, never hidden, with what allowed it and why.
+    Allowed(Allowance),
+}
+
+impl Verdict {
+    pub fn is_breaking(&self) -> bool {
+        matches!(self, Verdict::Breaking)
+    }
+}
+
+/// What allowed a finding, and the reason a person (or the contract) gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    pub by: AllowedBy,
+    /// In words, e.g. "experimental since v1.3.0" or a waiver's signed reason.
+    pub reason: String,
+}
+
+/// The parts of the contract that can allow a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedBy {
+    /// The element (or one that contains it) is marked experimental or internal: by a
+    /// comment mark, a visibility annotation, or a `protoguard.yaml` glob (`origin` says which,
+    /// as `path:line` or `protoguard.yaml: experimental.paths[0]`).
+    Stability {
+        element: String,
+        stability: Stability,
+        origin: String,
+    },
+    /// A package with an unstable version suffix (`v1alpha1`, `v1beta`, `v1test`), when
+    /// buf.yaml's `ignore_unstable_packages` or `protoguard.yaml` allows breaking those.
+    UnstablePackage { package: String },
+    /// A deletion that went through the deprecation cycle.
+    Deprecation {
+        /// The release the element was first marked deprecated in.
+        deprecated_in: String,
+        /// Releases it stayed deprecated before this change.
+        releases: usize,
+    },
+    /// A signed waiver: a `// protoguard:allow RULE -- reason` comment or a `waivers:` entry.
+    Waiver {
+        rule: String,
+        /// Where it is written (`path:line` or `protoguard.yaml:line`).
+        origin: String,
+        /// Last day it waives (`YYYY-MM-DD`), if it has one.
+        expires: Option<String>,
+    },
+}
+
+/// How settled an element is; breaking an element that is not stable is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stability {
+    Stable,
+    Experimental,
+    Internal,
 }

@@ -29,6 +29,7 @@ pub mod import_path;
 pub mod index;
 pub mod limits;
 pub mod plan;
+pub mod policy;
 pub mod protoc;
 pub mod prove;
 pub mod quote;

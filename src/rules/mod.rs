@@ -17,7 +17,7 @@ mod services;
 use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
 use crate::quote::q;
 
-pub use crate::finding::{Element, ElementKind, Finding, Subject};
+pub use crate::finding::{Element, ElementKind, Finding, Subject, Verdict};
 
 /// The two sides of a comparison, and what history knows of earlier releases.
 pub struct Pair<'a> {
@@ -63,6 +63,7 @@ impl Findings {
             renamed_to: None,
             affects: Vec::new(),
             notes: Vec::new(),
+            verdict: Verdict::Breaking,
         });
     }
 }

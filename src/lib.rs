@@ -22,6 +22,7 @@ pub mod evolution;
 pub mod explain;
 pub mod features;
 pub mod finding;
+pub mod fix;
 pub mod formats;
 pub mod git;
 pub mod history;

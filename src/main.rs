@@ -35,6 +35,10 @@ enum Command {
     /// List every change (breaking or not) and the version bump it requires; with
     /// --check-tags, verify that each release tag bumped its version enough.
     Semver(SemverArgs),
+    /// Write the `reserved` numbers and names of every field and enum value deleted without
+    /// them into NEW's files (exit 0: written or nothing to do, 1: --dry-run found edits,
+    /// 2: an edit cannot be placed safely, nothing written).
+    Fix(FixArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
     /// Explain one rule: who it breaks, an example, and how to change safely.
@@ -111,6 +115,28 @@ struct CheckArgs {
     prove: bool,
     #[command(flatten)]
     prove_flags: ProveFlags,
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    /// The new schema, edited in place: a directory (import root).
+    #[arg(default_value = ".")]
+    new: String,
+    /// The old schema: a directory, an image, a git input, or `latest-release`.
+    #[arg(long)]
+    against: String,
+    /// Print the edits as a unified diff instead of writing them.
+    #[arg(long)]
+    dry_run: bool,
+    /// More import roots (both sides), searched after the input directory.
+    #[arg(short = 'I', long = "include")]
+    include: Vec<PathBuf>,
+    /// A buf.yaml for the layout of NEW (default: NEW/buf.yaml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Which tags are releases for `--against latest-release` (a glob).
+    #[arg(long, default_value = "v*")]
+    tag_pattern: String,
 }
 
 #[derive(clap::Args)]
@@ -206,6 +232,7 @@ fn main() -> ExitCode {
         Command::Check(args) => exit_with(check(&args)),
         Command::Prove(args) => exit_with(run_prove(&args)),
         Command::Semver(args) => exit_with(run_semver(&args)),
+        Command::Fix(args) => exit_with(run_fix(&args)),
         Command::Rules => {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
@@ -440,6 +467,38 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         report = report.with_current_version(&current);
     }
     print!("{}", report.render(format));
+    Ok(false)
+}
+
+/// `protoguard fix`: the diff with --dry-run (exit 1 when there is one), else the edits
+/// written and confirmed, one line each on stderr.
+fn run_fix(args: &FixArgs) -> miette::Result<bool> {
+    let mut check = protoguard::Check::new(&args.new)
+        .against(&args.against)
+        .tag_pattern(&args.tag_pattern);
+    if let Some(config) = &args.config {
+        check = check.config(config);
+    }
+    for dir in &args.include {
+        check = check.include(dir);
+    }
+    let outcome = protoguard::fix::run(&check, args.dry_run)?;
+    if args.dry_run {
+        print!("{}", outcome.plan.diff());
+        return Ok(!outcome.plan.is_empty());
+    }
+    if outcome.plan.is_empty() {
+        eprintln!("protoguard: nothing to fix: every deleted field and enum value is reserved");
+    }
+    for a in outcome.plan.files.iter().flat_map(|f| &f.additions) {
+        eprintln!(
+            "protoguard: {}: {} {}: {}",
+            protoguard::limits::escape_controls(&a.at),
+            a.kind.noun(),
+            a.container,
+            a.statements.join(" ")
+        );
+    }
     Ok(false)
 }
 

@@ -20,6 +20,7 @@ pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;
+pub mod explain_at;
 pub mod features;
 pub mod finding;
 pub mod fix;
@@ -106,6 +107,18 @@ pub fn check_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Annotation> {
+    let findings = findings_with_history(old, new, policy, ledger);
+    report::annotate(&old.index, &new.index, findings, policy)
+}
+
+/// The typed findings behind [`check_with_history`], before they are located and before
+/// buf.yaml's ignores drop any (`explain FILE:LINE` reads their subjects).
+pub fn findings_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
     let mut findings = rules::run(
         &rules::Pair {
             old: &old.index,
@@ -116,5 +129,5 @@ pub fn check_with_history(
         &policy.all_rules(),
     );
     evolution::enrich(&old.index, &new.index, &mut findings);
-    report::annotate(&old.index, &new.index, findings, policy)
+    findings
 }

@@ -41,11 +41,9 @@ enum Command {
     Fix(FixArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
-    /// Explain one rule: who it breaks, an example, and how to change safely.
-    Explain {
-        /// A rule ID, e.g. FIELD_SAME_TYPE.
-        rule: String,
-    },
+    /// Explain one rule: who it breaks, an example, and how to change safely; or, given
+    /// FILE:LINE[:COL] and --against, the findings at that place.
+    Explain(ExplainArgs),
     /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
     Completions {
         /// The shell to complete in.
@@ -115,6 +113,15 @@ struct CheckArgs {
     prove: bool,
     #[command(flatten)]
     prove_flags: ProveFlags,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// A rule ID (e.g. FIELD_SAME_TYPE), or FILE:LINE[:COL] in the schema: the findings
+    /// there, with the element before and after, who breaks, and the safe path.
+    target: String,
+    #[command(flatten)]
+    sides: Sides,
 }
 
 #[derive(clap::Args)]
@@ -258,7 +265,18 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Explain { rule } => {
+        Command::Explain(args) => match explain::target(&args.target) {
+            Ok(explain::Target::Rule(rule)) => explain_rule(rule),
+            Ok(explain::Target::Place(place)) => exit_with(explain_place(&args.sides, &place)),
+            Err(e) => fail(miette::miette!("{e}")),
+        },
+    }
+}
+
+/// `protoguard explain RULE`.
+fn explain_rule(rule: String) -> ExitCode {
+    {
+        {
             let id = rule.trim().to_ascii_uppercase();
             let doc = catalog::get(&id).or_else(|| {
                 catalog::alias_targets(&id)
@@ -340,9 +358,25 @@ impl Progress {
     }
 }
 
-/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
-/// stderr which baseline was chosen and what the history could not see.
-fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+/// `protoguard explain FILE:LINE[:COL] --against OLD`: always exit 0 once it has explained.
+fn explain_place(sides: &Sides, place: &protoguard::explain_at::Place) -> miette::Result<bool> {
+    if sides.against.is_none() && !sides.staged {
+        return Err(miette::miette!(
+            "explain {}:{} needs --against OLD (or --staged): the findings are those of a check",
+            place.file.display(),
+            place.line
+        ));
+    }
+    let check = check_for(sides, false);
+    let progress = Progress::start("reading and compiling both sides");
+    let text = protoguard::explain_at::explain_at(&check, place, None);
+    progress.finish();
+    print!("{}", text?);
+    Ok(false)
+}
+
+/// The check the shared flags describe.
+fn check_for(sides: &Sides, keep_descriptors: bool) -> protoguard::Check {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
         .full(sides.full)
@@ -365,6 +399,13 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     for dir in &sides.include {
         check = check.include(dir);
     }
+    check
+}
+
+/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
+/// stderr which baseline was chosen and what the history could not see.
+fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+    let check = check_for(sides, keep_descriptors);
     let progress = Progress::start("reading and compiling both sides");
     let loaded = check.load();
     progress.finish();

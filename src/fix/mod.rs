@@ -128,7 +128,9 @@ pub fn plan(loaded: &Loaded) -> Result<Plan, FixError> {
     }
     let mut files = Vec::new();
     let mut refusals = Vec::new();
-    for (id, additions) in by_file {
+    for (id, mut additions) in by_file {
+        // In the order they appear in the file.
+        additions.sort_by_key(|a| a.insertions.iter().map(|i| i.at).min());
         let file = &new.files[id];
         let mut path = dir.clone();
         if file.module_root != "." && !file.module_root.is_empty() {

@@ -40,11 +40,16 @@ impl Place {
         let (last, middle, first) = (parts.next(), parts.next(), parts.next());
         let (file, line, column) = match (first, middle.and_then(number), last.and_then(number)) {
             (Some(f), Some(l), Some(c)) => (f.to_string(), l, Some(c)),
-            _ => match arg.rsplit_once(':') {
-                Some((f, l)) if number(l).is_some() => (f.to_string(), number(l).unwrap(), None),
-                _ => return Some(Err(format!(
+            _ => match arg
+                .rsplit_once(':')
+                .and_then(|(f, l)| Some((f, number(l)?)))
+            {
+                Some((f, l)) => (f.to_string(), l, None),
+                _ => {
+                    return Some(Err(format!(
                     "{arg}: expected FILE:LINE or FILE:LINE:COL (lines and columns count from 1)"
-                ))),
+                )))
+                }
             },
         };
         let path = PathBuf::from(&file);

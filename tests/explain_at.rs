@@ -116,7 +116,15 @@ fn a_wire_type_change_comes_with_the_provers_counterexample_for_that_field() {
     let dir = pair();
     let out = run(
         dir.path(),
-        &["explain", "new/a.proto:6", "new", "--against", "old", "--use", "WIRE"],
+        &[
+            "explain",
+            "new/a.proto:6",
+            "new",
+            "--against",
+            "old",
+            "--use",
+            "WIRE",
+        ],
     );
     assert_code(&out, 0);
     let text = stdout(&out);
@@ -135,11 +143,22 @@ fn a_wire_type_change_comes_with_the_provers_counterexample_for_that_field() {
     // `email` declaration runs on to column 42 of old line 6.
     let out = run(
         dir.path(),
-        &["explain", "new/a.proto:6:20", "new", "--against", "old", "--use", "WIRE"],
+        &[
+            "explain",
+            "new/a.proto:6:20",
+            "new",
+            "--against",
+            "old",
+            "--use",
+            "WIRE",
+        ],
     );
     assert_code(&out, 0);
     let text = stdout(&out);
-    assert!(text.contains(": FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED "), "{text}");
+    assert!(
+        text.contains(": FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED "),
+        "{text}"
+    );
     assert!(!text.contains("FIELD_WIRE_COMPATIBLE_TYPE"), "{text}");
 }
 
@@ -161,7 +180,11 @@ fn a_place_with_nothing_says_so_and_names_the_nearest_lines_with_findings() {
         &["explain", "a.proto:5", "--against", "../old"],
     );
     assert_code(&out, 0);
-    assert!(stdout(&out).starts_with("no finding at a.proto:5\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("no finding at a.proto:5\n"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -180,7 +203,10 @@ fn bad_places_exit_2_and_rules_are_still_explained() {
             vec!["explain", "new/a.proto:0", "new", "--against", "old"],
             "expected FILE:LINE or FILE:LINE:COL",
         ),
-        (vec!["explain", "new/a.proto:3", "new"], "needs --against OLD"),
+        (
+            vec!["explain", "new/a.proto:3", "new"],
+            "needs --against OLD",
+        ),
     ] {
         let out = run(dir.path(), &args);
         assert_code(&out, 2);

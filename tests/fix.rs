@@ -242,3 +242,26 @@ fn new_must_be_a_directory_in_the_work_tree() {
 fn protoc_path() -> std::path::PathBuf {
     protoc_bin_vendored::protoc_bin_path().expect("vendored protoc")
 }
+
+#[test]
+fn a_git_new_side_is_refused() {
+    let old = "syntax = \"proto3\";\npackage p;\nmessage M {\n  int32 a = 1;\n}\n";
+    let dir = pair(old, "syntax = \"proto3\";\npackage p;\nmessage M {}\n");
+    // Commit the tree, so that `git:HEAD:new` names the new side in git.
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let who = git2::Signature::now("Test", "test@example.com").unwrap();
+    repo.commit(Some("HEAD"), &who, &who, "trees", &tree, &[])
+        .unwrap();
+    let out = run(dir.path(), &["fix", "git:HEAD:new", "--against", "old"]);
+    assert_code(&out, 2);
+    assert!(
+        text(&out.stderr).contains("git:HEAD:new: fix writes into NEW, which must be a directory"),
+        "{}",
+        text(&out.stderr)
+    );
+}

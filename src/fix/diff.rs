@@ -194,6 +194,84 @@ mod tests {
         );
     }
 
+    /// Applies a unified diff made by [`unified`] to `old`.
+    fn patch(old: &str, diff: &str) -> String {
+        let a = lines(old);
+        let mut out = String::new();
+        let mut next = 0; // the next old line not yet copied
+        let mut body = diff.split_inclusive('\n').skip(2).peekable();
+        while let Some(header) = body.next() {
+            let start: usize = header[4..]
+                .split([',', ' '])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            // A hunk that removes nothing names the line before it.
+            let first = if header.starts_with(&format!("@@ -{start},0 ")) {
+                start
+            } else {
+                start - 1
+            };
+            for l in &a[next..first] {
+                out.push_str(l);
+            }
+            next = first;
+            while let Some(l) = body.peek().filter(|l| !l.starts_with("@@")) {
+                let l = *l;
+                body.next();
+                if l.starts_with('\\') {
+                    out.pop();
+                    continue;
+                }
+                match &l[..1] {
+                    " " => {
+                        out.push_str(&l[1..]);
+                        next += 1;
+                    }
+                    "-" => next += 1,
+                    _ => out.push_str(&l[1..]),
+                }
+            }
+        }
+        for l in &a[next..] {
+            out.push_str(l);
+        }
+        out
+    }
+
+    #[test]
+    fn the_diff_of_random_edits_patches_old_into_new() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rand = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..300 {
+            let len = rand(30) as usize;
+            let old: Vec<String> = (0..len).map(|_| format!("l{}\n", rand(6))).collect();
+            let mut new = old.clone();
+            for _ in 0..rand(6) {
+                let at = rand(new.len() as u64 + 1) as usize;
+                match rand(3) {
+                    0 if at < new.len() => {
+                        new.remove(at);
+                    }
+                    1 if at < new.len() => new[at] = format!("x{}\n", rand(4)),
+                    _ => new.insert(at, format!("n{}\n", rand(4))),
+                }
+            }
+            let (old, mut new) = (old.concat(), new.concat());
+            if rand(4) == 0 {
+                new.pop(); // no final newline
+            }
+            let diff = unified("f", &old, &new);
+            assert_eq!(patch(&old, &diff), new, "old:\n{old}\ndiff:\n{diff}");
+        }
+    }
+
     #[test]
     fn a_missing_final_newline_is_marked() {
         assert_eq!(

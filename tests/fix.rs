@@ -265,3 +265,59 @@ fn a_git_new_side_is_refused() {
         text(&out.stderr)
     );
 }
+
+/// Every comment protoc attaches to an element (leading, trailing, detached), by source
+/// path, leaving out the `reserved` statements themselves (of top-level types).
+fn comments(dir: &Path, root: &str) -> Vec<(Vec<i32>, String, String, Vec<String>)> {
+    use prost::Message as _;
+    let out = Command::new(protoc_path())
+        .args([
+            "--include_source_info",
+            "-o/dev/stdout",
+            "-I",
+            root,
+            "a.proto",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let set = prost_types::FileDescriptorSet::decode(&out.stdout[..]).unwrap();
+    let info = set.file[0].source_code_info.clone().unwrap();
+    // Top-level messages' reserved ranges and names (9, 10), enums' (4, 5).
+    let is_reserved =
+        |p: &[i32]| p.len() >= 3 && matches!((p[0], p[2]), (4, 9) | (4, 10) | (5, 4) | (5, 5));
+    let mut v: Vec<_> = info
+        .location
+        .into_iter()
+        .filter(|l| !is_reserved(&l.path))
+        .filter(|l| {
+            l.leading_comments.is_some()
+                || l.trailing_comments.is_some()
+                || !l.leading_detached_comments.is_empty()
+        })
+        .map(|l| {
+            (
+                l.path.clone(),
+                l.leading_comments.unwrap_or_default(),
+                l.trailing_comments.unwrap_or_default(),
+                l.leading_detached_comments,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn comments_stay_attached_to_what_protoc_attached_them_to() {
+    let old = "syntax = \"proto3\";\npackage p;\n\n// Leading of M.\nmessage M { // trailing of M\n  // detached in M\n\n  // leading of a\n  int32 a = 1; // trailing of a\n  int32 b = 2;\n}\n\nmessage N { int32 x = 1;\n  int32 y = 2;\n  // trailing of x, before the brace\n}\n\nenum E {\n  // leading of E_UNSPECIFIED\n  E_UNSPECIFIED = 0;\n  E_ONE = 1;\n}\n";
+    let new = "syntax = \"proto3\";\npackage p;\n\n// Leading of M.\nmessage M { // trailing of M\n  // detached in M\n\n  // leading of a\n  int32 a = 1; // trailing of a\n}\n\nmessage N { int32 x = 1;\n  // trailing of x, before the brace\n}\n\nenum E {\n  // leading of E_UNSPECIFIED\n  E_UNSPECIFIED = 0;\n}\n";
+    let dir = pair(old, new);
+    let before = comments(dir.path(), "new");
+    assert_eq!(before.len(), 4, "{before:?}");
+    let out = run(dir.path(), &["fix", "new", "--against", "old"]);
+    assert_code(&out, 0);
+    assert_code(&unless_rules(&dir), 0);
+    assert_eq!(comments(dir.path(), "new"), before, "{}", new_text(&dir));
+}

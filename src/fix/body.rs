@@ -196,6 +196,106 @@ pub fn read(text: &str, span: Range<usize>, name: &str) -> Result<Body, String> 
     })
 }
 
+/// Where new statements go among the lines that follow a statement (from the line start
+/// `from`), so that every comment stays attached to the element protoc attached it to; and
+/// whether a blank line must precede or follow them.
+///
+/// protoc attaches the comment block on the line after a token, when a blank line (or the
+/// end of the scope) follows it and the token's own line has no comment, to that token (a
+/// trailing comment); the block directly above a token to that token (leading); the blocks
+/// between, to the next token (detached). New statements go after the previous token's
+/// trailing block and before the next token's detached and leading ones; a blank line after
+/// them keeps a detached block from becoming theirs.
+pub fn insertion_point(text: &str, from: usize, prev_has_comment: bool) -> (usize, bool, bool) {
+    let lines = line_kinds(text, from);
+    let mut k = 0;
+    let mut before_blank = false;
+    if !prev_has_comment && lines.first().is_some_and(|l| l.1 == Line::Comment) {
+        let end = lines
+            .iter()
+            .position(|l| l.1 != Line::Comment)
+            .unwrap_or(lines.len());
+        match lines.get(end).map(|l| l.1) {
+            // The previous token's trailing comment: go past it and its blank lines.
+            Some(Line::Blank) => {
+                k = end;
+                while lines.get(k).is_some_and(|l| l.1 == Line::Blank) {
+                    k += 1;
+                }
+            }
+            // Trailing too, ended by the scope's closing brace: a blank line keeps it so.
+            Some(Line::Close) => {
+                k = end;
+                before_blank = true;
+            }
+            _ => {}
+        }
+    }
+    let at = lines.get(k).map_or(text.len(), |l| l.0);
+    // A comment block followed by a blank line, right after the new statements, would
+    // become their trailing comment.
+    let after_blank = lines.get(k).is_some_and(|l| l.1 == Line::Comment) && {
+        let end = lines[k..]
+            .iter()
+            .position(|l| l.1 != Line::Comment)
+            .map_or(lines.len(), |e| k + e);
+        lines.get(end).is_some_and(|l| l.1 == Line::Blank)
+    };
+    (at, before_blank, after_blank)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    Blank,
+    /// Only comment text (a line comment, or any line of a block comment).
+    Comment,
+    /// The line holding the next token, a closing brace.
+    Close,
+    /// The line holding the next token, anything else.
+    Token,
+}
+
+/// From the line start `from` to the line of the next token: each line's start and kind.
+fn line_kinds(text: &str, from: usize) -> Vec<(usize, Line)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = from;
+    let mut start = from;
+    let mut kind = Line::Blank;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            out.push((start, kind));
+            i += 1;
+            start = i;
+            kind = Line::Blank;
+        } else if c.is_ascii_whitespace() {
+            i += 1;
+        } else if b[i..].starts_with(b"//") {
+            kind = Line::Comment;
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            kind = Line::Comment;
+            i += 2;
+            while i < b.len() && !b[i..].starts_with(b"*/") {
+                if b[i] == b'\n' {
+                    out.push((start, Line::Comment));
+                    start = i + 1;
+                }
+                i += 1;
+            }
+            i = (i + 2).min(b.len());
+        } else {
+            out.push((start, if c == b'}' { Line::Close } else { Line::Token }));
+            return out;
+        }
+    }
+    out.push((start, kind));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +330,25 @@ mod tests {
         let b = body(text, "G");
         let kinds: Vec<ReservedKind> = b.reserved.iter().map(|r| r.kind).collect();
         assert_eq!(kinds, vec![ReservedKind::Numbers, ReservedKind::Names]);
+    }
+
+    #[test]
+    fn insertion_goes_between_trailing_and_detached_comments() {
+        fn at(text: &str, prev_has_comment: bool) -> (&str, bool, bool) {
+            let (at, before, after) = insertion_point(text, 0, prev_has_comment);
+            (&text[at..], before, after)
+        }
+        let text = "  // trailing\n\n  /* detached\n\n */\n\n  // leading\n  int32 x = 1;\n}";
+        assert_eq!(at(text, false), (&text[15..], false, true));
+        assert_eq!(at(text, true), (text, false, true));
+        let text = "  // leading\n  int32 x = 1;\n}";
+        assert_eq!(at(text, false), (text, false, false));
+        let text = "  // trailing, then the end\n}";
+        assert_eq!(at(text, false), ("}", true, false));
+        assert_eq!(
+            at("\n  // x\n\n  int32 a = 1;", false),
+            ("\n  // x\n\n  int32 a = 1;", false, false)
+        );
     }
 
     #[test]

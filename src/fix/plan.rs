@@ -333,25 +333,41 @@ fn place(text: &str, body: &Body, span: &Range<usize>, statements: &[String]) ->
             .collect::<String>()
     };
     let body_indent = body_indent(text, body, span);
+    // Comments keep the element they are attached to: see `body::insertion_point`.
+    let among_comments = |end: usize, next: usize, indent: &str| {
+        let prev_has_comment = !text[end..next].trim().is_empty();
+        let (at, before, after) = body::insertion_point(text, next, prev_has_comment);
+        let blank = |yes: bool| if yes { newline } else { "" };
+        Insertion {
+            at,
+            text: format!("{}{}{}", blank(before), lines(indent), blank(after)),
+        }
+    };
     for r in body.reserved.iter().rev() {
         if let Some(next) = line_after(text, r.range.end) {
-            return Insertion {
-                at: next,
-                text: lines(indent_of(text, r.range.start)),
-            };
+            return among_comments(r.range.end, next, indent_of(text, r.range.start));
         }
     }
     if let Some(next) = line_after(text, body.open + 1) {
-        return Insertion {
-            at: next,
-            text: lines(&body_indent),
-        };
+        return among_comments(body.open + 1, next, &body_indent);
     }
     let close_line = line_start(text, body.close);
     if text[close_line..body.close].trim().is_empty() {
+        // A comment right above the closing brace trails the statement before it; a blank
+        // line keeps it there.
+        let above = text[..close_line.saturating_sub(1)]
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let gap = if above.starts_with("//") || above.ends_with("*/") {
+            newline
+        } else {
+            ""
+        };
         return Insertion {
             at: close_line,
-            text: lines(&body_indent),
+            text: format!("{gap}{}", lines(&body_indent)),
         };
     }
     let before = text[..body.close].chars().next_back();
@@ -458,6 +474,22 @@ mod tests {
         assert_eq!(
             placed("message M {}", &["reserved 2;"]),
             "message M { reserved 2; }"
+        );
+        // Comments stay attached where protoc attached them: the message's trailing
+        // comment (before a blank line) and a field's leading one.
+        assert_eq!(
+            placed(
+                "message M {\n  // about M\n\n  // about a\n  int32 a = 1;\n}\n",
+                &["reserved 2;"]
+            ),
+            "message M {\n  // about M\n\n  reserved 2;\n  // about a\n  int32 a = 1;\n}\n"
+        );
+        assert_eq!(
+            placed(
+                "message M { int32 a = 1;\n  // about a\n}\n",
+                &["reserved 2;"]
+            ),
+            "message M { int32 a = 1;\n  // about a\n\n  reserved 2;\n}\n"
         );
         assert_eq!(
             placed(

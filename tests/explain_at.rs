@@ -224,3 +224,32 @@ fn bad_places_exit_2_and_rules_are_still_explained() {
     assert_code(&out, 0);
     assert!(stdout(&out).starts_with("FIELD_SAME_TYPE — "));
 }
+
+#[test]
+fn a_deleted_enum_value_gets_its_deprecation_step_and_reserved_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "old/a.proto",
+        "syntax = \"proto3\";\npackage p;\nenum Color {\n  COLOR_UNSPECIFIED = 0;\n  RED = 1;\n}\n",
+    );
+    write(
+        dir.path(),
+        "new/a.proto",
+        "syntax = \"proto3\";\npackage p;\nenum Color {\n  COLOR_UNSPECIFIED = 0;\n}\n",
+    );
+    let out = run(
+        dir.path(),
+        &["explain", "new/a.proto:5", "new", "--against", "old"],
+    );
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    for expected in [
+        "new/a.proto:3:1: ENUM_VALUE_NO_DELETE Previously present enum value \"1\" on enum \"Color\" was deleted.",
+        "  before (old/a.proto:5:3):\n    RED = 1;",
+        "    `protoguard fix` writes into enum p.Color (new/a.proto:3:1):\n      reserved 1;\n      reserved \"RED\";",
+        "      RED = 1 [deprecated = true];",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+}

@@ -21,8 +21,10 @@ pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;
+pub mod explain_at;
 pub mod features;
 pub mod finding;
+pub mod fix;
 pub mod formats;
 pub mod git;
 pub mod history;
@@ -113,6 +115,28 @@ pub fn check_diff(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<(finding::Subject, Annotation)> {
+    let findings = findings_of_diff(diff, policy, ledger);
+    report::annotate_with_subjects(diff.old, diff.new, findings, policy)
+}
+
+/// The typed findings behind [`check_with_history`], before they are located and before
+/// buf.yaml's ignores drop any (`explain FILE:LINE` reads their subjects).
+pub fn findings_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
+    let diff = diff::Diff::new(&old.index, &new.index);
+    findings_of_diff(&diff, policy, ledger)
+}
+
+/// The rules of `policy` over one element diff, enriched with renames and blast radius.
+pub fn findings_of_diff(
+    diff: &diff::Diff,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
     let pair = rules::Pair {
         history: ledger,
         options: policy.options,
@@ -120,5 +144,5 @@ pub fn check_diff(
     };
     let mut findings = rules::run(&pair, &policy.all_rules());
     evolution::enrich_with(diff, &mut findings);
-    report::annotate_with_subjects(diff.old, diff.new, findings, policy)
+    findings
 }

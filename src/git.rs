@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::compile;
 use crate::error::LoadError;
 use crate::symlinks;
 
@@ -438,7 +437,10 @@ fn follow_links(
     let files = symlinks::proto_files(listing, &read_link).map_err(|(path, why)| {
         bad(
             &spec.text,
-            &format!("{}: {why}", compile::display_path(&spec.subdir, &path)),
+            &format!(
+                "{}: {why}",
+                crate::limits::display_path(&spec.subdir, &path)
+            ),
         )
     })?;
     Ok(files.into_iter().collect())
@@ -544,7 +546,7 @@ fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<G
     })?;
     Ok(GitFile {
         blob: id,
-        text: crate::compile::source_text(text),
+        text: crate::limits::source_text(text),
     })
 }
 

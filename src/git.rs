@@ -171,6 +171,29 @@ pub fn open(spec: &GitSpec) -> Result<Repository, LoadError> {
     })
 }
 
+/// The repository holding `dir`, searched upwards from it as git does: its top (the work
+/// tree, or the git directory of a bare repository) and `dir` relative to that top
+/// (`/`-separated, empty at the top), which is where the release tags are read.
+pub fn discover(dir: &Path) -> Result<(PathBuf, String), LoadError> {
+    let repo = Repository::discover(dir).map_err(|e| {
+        bad(
+            &dir.display().to_string(),
+            &format!("not a git repository: {}", e.message()),
+        )
+    })?;
+    let top = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo.path().to_path_buf());
+    let subdir = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| Some(d.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    Ok((top, subdir))
+}
+
 /// Resolves a spec to a commit id, saying why when it cannot.
 pub fn resolve(repo: &Repository, spec: &GitSpec) -> Result<Oid, LoadError> {
     let (what, found) = match &spec.target {

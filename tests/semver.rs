@@ -512,3 +512,35 @@ fn check_tags_reads_the_repository_top_by_default() {
     assert_eq!(verdicts[0].actual, Bump::Major);
     assert!(verdicts[0].ok, "{}", verdicts[0].message());
 }
+
+/// `protoguard semver --check-tags` as the library runs it: the repository is found from a
+/// subdirectory of its work tree, and that subdirectory is where each tag is read.
+#[test]
+fn check_tags_finds_the_repository_from_a_subdirectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let v1 = commit(&repo, BASE, "1.0.0");
+    let without_coupon = BASE.replace("  string coupon = 2;\n", "");
+    let v2 = commit(&repo, &without_coupon, "deletes a field");
+    tag(&repo, "v1.0.0", v1);
+    tag(&repo, "v1.0.1", v2);
+    let verdicts = protoguard::Check::new(dir.path().join("proto").to_string_lossy())
+        .check_tags()
+        .expect("check tags");
+    assert_eq!(verdicts.len(), 1, "{verdicts:#?}");
+    assert_eq!((verdicts[0].required, verdicts[0].ok), (Bump::Major, false));
+}
+
+#[test]
+fn check_tags_outside_a_repository_names_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), BASE);
+    let err = protoguard::Check::new(dir.path().to_string_lossy())
+        .check_tags()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{}: not a git repository", dir.path().display())),
+        "{err}"
+    );
+}

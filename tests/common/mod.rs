@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+#[macro_use]
+mod fixture_list;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

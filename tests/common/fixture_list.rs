@@ -3,6 +3,7 @@
 //! fixture cannot be forgotten.
 
 /// Calls the macro `$each` with every fixture id.
+#[allow(unused_macros)]
 macro_rules! for_each_fixture {
     ($each:ident) => {
         $each! {

@@ -210,11 +210,12 @@ pub fn git_cli(cwd: &Path) -> Option<Command> {
     Some(cmd)
 }
 
-/// Runs git (which must be installed) and fails the test unless it succeeds.
+/// Runs git, which these tests need installed (.ci/run checks it is), and fails the test
+/// unless it succeeds; returns what it printed.
 #[track_caller]
-pub fn git_ok(cwd: &Path, args: &[&str]) {
+pub fn git_ok(cwd: &Path, args: &[&str]) -> Output {
     let out = git_cli(cwd)
-        .expect("git is installed")
+        .expect("this test needs the git command line (`git`) on PATH")
         .args(args)
         .output()
         .unwrap();
@@ -224,6 +225,7 @@ pub fn git_ok(cwd: &Path, args: &[&str]) {
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
+    out
 }
 
 // ---------------------------------------------------------------------------------------

@@ -94,3 +94,54 @@ fn the_matrix_runs_every_rule_buf_has() {
     catalogue.sort();
     assert_eq!(fx::matrix_rules(), catalogue);
 }
+
+/// The stored matrix is what buf says today: buf 1.75 run live on every fixture with every
+/// rule must give `all_rules.json` (a fixture edited without running scripts/buf-expected.sh
+/// fails here). Needs buf, so it runs only when asked.
+#[test]
+#[ignore = "runs buf 1.75 (npm's @bufbuild/buf): cargo test --test matrix -- --ignored"]
+fn the_stored_matrix_is_what_buf_says() {
+    let buf = common::buf().expect("buf 1.75 on PATH or in node_modules/.bin");
+    let rules: Vec<String> = fx::matrix_rules()
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect();
+    let config = format!(
+        "{{\"version\":\"v2\",\"breaking\":{{\"use\":[{}]}}}}",
+        rules.join(",")
+    );
+    let mut stale = Vec::new();
+    for id in fx::fixture_ids() {
+        let dir = fx::fixtures_dir().join(&id);
+        let (cwd, new, old) = if dir.join("new.binpb").is_file() {
+            (dir.clone(), "new.binpb", "old.binpb")
+        } else {
+            (dir.join("new"), ".", "../old")
+        };
+        let out = std::process::Command::new(&buf)
+            .args(["breaking", new, "--against", old, "--config", &config])
+            .args(["--error-format", "json"])
+            .current_dir(&cwd)
+            .output()
+            .expect("run buf");
+        assert!(
+            matches!(out.status.code(), Some(0 | 100)),
+            "{id}: buf failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut live: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| fx::canonical(&serde_json::from_str(l).unwrap()))
+            .collect();
+        live.sort();
+        if let Err(e) = fx::compare(&fx::expected(&dir, "all_rules.json"), &live) {
+            stale.push(format!("{id}: {e}"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "all_rules.json differs from buf (run scripts/buf-expected.sh):\n{}",
+        stale.join("\n")
+    );
+}

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::catalog;
 use crate::config::{FileRef, Policy};
 use crate::index::{Index, Site, Span};
-use crate::rules::Finding;
+use crate::rules::{Finding, Subject};
 
 /// One finding, located and ready to print.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,6 +84,20 @@ pub fn annotate(
     findings: Vec<Finding>,
     policy: &Policy,
 ) -> Vec<Annotation> {
+    annotate_with_subjects(old, new, findings, policy)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// [`annotate`], each annotation with the subject of its finding (what code reads to know
+/// which element it is about; the annotation is what people read).
+pub fn annotate_with_subjects(
+    old: &Index,
+    new: &Index,
+    findings: Vec<Finding>,
+    policy: &Policy,
+) -> Vec<(Subject, Annotation)> {
     let mut out = Vec::new();
     for f in findings {
         // buf: a finding whose element has no place in the new file is attached to the new
@@ -110,7 +124,7 @@ pub fn annotate(
             None => (None, FILE_SPAN, None),
         };
         let old_loc = f.old.as_ref().map(|s| resolve(old, s));
-        out.push(Annotation {
+        let annotation = Annotation {
             path,
             start_line: span.start_line,
             start_column: span.start_column,
@@ -128,9 +142,10 @@ pub fn annotate(
             affects: f.affects,
             notes: f.notes,
             source,
-        });
+        };
+        out.push((f.subject, annotation));
     }
-    out.sort_by(|a, b| {
+    out.sort_by(|(_, a), (_, b)| {
         (
             &a.path,
             a.start_line,

@@ -4,8 +4,8 @@
 //! base → source → compile → index → diff → rules → policy/evolution → report → formats → cli.
 //! A module may name (`use crate::x`, `crate::x::y`, `use crate::{x, y}`) modules of its own
 //! layer or of a lower one, never of a higher one: a back-edge would let a change in a report
-//! reach the rules, or a rule read the disk. Test-only code (`#[cfg(test)]` items) is not part
-//! of the library's graph and is not checked. A module missing from [`LAYERS`] is a failure
+//! reach the rules, or a rule read the disk. Test-only code (`#[cfg(test)]` items, and the files of
+//! `#[cfg(test)] mod x;`) is not part of the library's graph and is not checked. A module missing from [`LAYERS`] is a failure
 //! too, so a new module has to be placed.
 
 use std::path::{Path, PathBuf};
@@ -89,6 +89,16 @@ fn placed(module: &str) -> Option<(usize, String)> {
     layer_of(top).map(|l| (l, top.to_string()))
 }
 
+/// Every `.rs` file under `src`, sorted, but the files of test-only modules.
+fn library_files(src: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let test_only: Vec<PathBuf> = files.iter().flat_map(|f| test_modules(f)).collect();
+    files.retain(|f| !test_only.contains(f));
+    files.sort();
+    files
+}
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -98,6 +108,34 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The files of the modules a file declares test-only (`#[cfg(test)] mod tests;`): in its
+/// directory for a `mod.rs`, else in the directory named after it.
+fn test_modules(file: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let dir = if file
+        .file_name()
+        .is_some_and(|n| n == "mod.rs" || n == "lib.rs")
+    {
+        file.parent().unwrap().to_path_buf()
+    } else {
+        file.with_extension("")
+    };
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut out = Vec::new();
+    for pair in lines.windows(2) {
+        let declared = pair[1]
+            .strip_prefix("pub ")
+            .unwrap_or(pair[1])
+            .strip_prefix("mod ")
+            .and_then(|rest| rest.strip_suffix(';'));
+        if let (true, Some(name)) = (pair[0] == "#[cfg(test)]", declared) {
+            out.push(dir.join(format!("{name}.rs")));
+            out.push(dir.join(name).join("mod.rs"));
+        }
+    }
+    out
 }
 
 /// The file's code, line by line, with comments, string and char literals blanked and
@@ -326,9 +364,7 @@ fn reexports(lib: &str) -> Vec<(String, String)> {
 #[test]
 fn every_module_imports_only_its_layer_and_lower_ones() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    files.sort();
+    let files = library_files(&src);
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     let reexported = reexports(&lib);
     let top_modules: Vec<String> = files
@@ -440,9 +476,7 @@ const NO_DISK: &[&str] = &[
 #[test]
 fn rules_and_spans_never_read_the_disk() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    files.sort();
+    let files = library_files(&src);
     let mut reads = Vec::new();
     for file in &files {
         let module = module_of(&src, file);

@@ -4,9 +4,9 @@
 //! base → source → compile → index → diff → rules → policy/evolution → report → formats → cli.
 //! A module may name (`use crate::x`, `crate::x::y`, `use crate::{x, y}`) modules of its own
 //! layer or of a lower one, never of a higher one: a back-edge would let a change in a report
-//! reach the rules, or a rule read the disk. Test-only code (`#[cfg(test)]` items, and the files of
-//! `#[cfg(test)] mod x;`) is not part of the library's graph and is not checked. A module missing from [`LAYERS`] is a failure
-//! too, so a new module has to be placed.
+//! reach the rules, or a rule read the disk. Test-only code (`#[cfg(test)]` items, and the
+//! files of `#[cfg(test)] mod x;`) is not part of the library's graph and is not checked. A
+//! module missing from [`LAYERS`] is a failure too, so a new module has to be placed.
 
 use std::path::{Path, PathBuf};
 

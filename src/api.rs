@@ -23,6 +23,7 @@ use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
+use crate::versioning::TagVerdict;
 
 /// Which history the reuse rules (FIELD_NUMBER_REUSED and friends) read when OLD is git.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -192,6 +193,32 @@ impl Check {
     pub fn keep_descriptors(mut self, keep: bool) -> Check {
         self.keep_descriptors = keep;
         self
+    }
+
+    /// `protoguard semver --check-tags`: every release tag (matching [`Check::tag_pattern`])
+    /// of the repository holding the new side's directory, each compared with the one
+    /// before it under that directory, with the rules and layout of its buf.yaml (or
+    /// [`Check::config`]) and [`Check::use_rules`] / [`Check::except`].
+    pub fn check_tags(&self) -> Result<Vec<TagVerdict>, Error> {
+        let dir = std::path::Path::new(&self.new);
+        let cfg = match &self.config {
+            Some(p) => Some(BufConfig::read(p)?),
+            None => BufConfig::find(dir)?,
+        };
+        let policy = Policy::new(cfg.as_ref(), &self.use_, &self.except)?;
+        let (top, subdir) = crate::git::discover(dir)?;
+        let options = LoadOptions {
+            includes: self.includes.clone(),
+            layout: cfg,
+            keep_descriptors: false,
+        };
+        Ok(crate::versioning::check_tags_in(
+            &top,
+            &subdir,
+            &self.tag_pattern,
+            &policy,
+            &options,
+        )?)
     }
 
     /// Resolves, reads and compiles both sides, and reads the policy and the history.

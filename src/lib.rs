@@ -11,8 +11,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod buf_yaml;
+pub mod cache_dir;
 pub mod catalog;
 pub mod columns;
+pub mod compat;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
@@ -30,6 +33,7 @@ pub mod git;
 pub mod history;
 pub mod import_path;
 pub mod index;
+pub mod lexer;
 pub mod limits;
 pub mod plan;
 pub mod policy;

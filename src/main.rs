@@ -9,10 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use protoguard::{
-    catalog, explain, prove, versioning, BufConfig, ConfigError, History, LoadOptions, Loaded,
-    OutputFormat, Policy,
-};
+use protoguard::{catalog, explain, prove, versioning, ConfigError, History, Loaded, OutputFormat};
 
 #[derive(Parser)]
 #[command(
@@ -466,32 +463,17 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         .parse()
         .map_err(|e: String| miette::miette!("{e}"))?;
     if args.check_tags {
-        let dir = std::path::Path::new(&args.sides.new);
-        let cfg = match &args.sides.config {
-            Some(p) => Some(BufConfig::read(p)?),
-            None => BufConfig::find(dir)?,
-        };
-        let policy = Policy::new(cfg.as_ref(), &args.sides.use_, &args.sides.except)?;
-        let repo = git2::Repository::discover(dir).map_err(|e| {
-            miette::miette!("{}: not a git repository: {}", dir.display(), e.message())
-        })?;
-        let top = repo
-            .workdir()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(|| repo.path().to_path_buf());
-        let subdir = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| Some(d.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        let options = LoadOptions {
-            includes: args.sides.include.clone(),
-            layout: cfg,
-            keep_descriptors: false,
-        };
-        let verdicts =
-            versioning::check_tags_in(&top, &subdir, &args.sides.tag_pattern, &policy, &options)?;
+        let mut check = protoguard::Check::new(&args.sides.new)
+            .tag_pattern(&args.sides.tag_pattern)
+            .use_rules(&args.sides.use_)
+            .except(&args.sides.except);
+        if let Some(config) = &args.sides.config {
+            check = check.config(config);
+        }
+        for dir in &args.sides.include {
+            check = check.include(dir);
+        }
+        let verdicts = check.check_tags()?;
         print!("{}", versioning::render_verdicts(&verdicts, format));
         return Ok(verdicts.iter().any(|v| !v.ok));
     }

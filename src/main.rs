@@ -262,9 +262,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Explain(args) => match explain::target(&args.target) {
-            Ok(explain::Target::Rule(rule)) => explain_rule(rule),
-            Ok(explain::Target::Place(place)) => exit_with(explain_place(&args.sides, &place)),
+        Command::Explain(args) => match protoguard::explain_at::target(&args.target) {
+            Ok(protoguard::explain_at::Target::Rule(rule)) => explain_rule(rule),
+            Ok(protoguard::explain_at::Target::Place(place)) => {
+                exit_with(explain_place(&args.sides, &place))
+            }
             Err(e) => fail(miette::miette!("{e}")),
         },
     }

@@ -55,7 +55,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("formats", &["formats", "explain"]),
     // The library's front doors (the crate root's functions, the API, semver and the
     // prover, which run whole checks) and the binary.
-    ("cli", &["crate", "api", "versioning", "prove", "main"]),
+    (
+        "cli",
+        &[
+            "crate",
+            "api",
+            "versioning",
+            "prove",
+            "fix",
+            "explain_at",
+            "main",
+        ],
+    ),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

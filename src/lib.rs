@@ -20,6 +20,7 @@ pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;
+pub mod extensions;
 pub mod features;
 pub mod finding;
 pub mod formats;

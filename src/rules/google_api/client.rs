@@ -63,9 +63,24 @@ pub fn operation_info_same_types(pair: &Pair, out: &mut Findings) {
         let Some(was) = old_api.operation_info(&om.custom_options) else {
             continue;
         };
-        let now = new_api
-            .operation_info(&nm.custom_options)
-            .unwrap_or_default();
+        let site = new_api
+            .operation_info
+            .and_then(|n| option_site(pair.new, &nm.site, METHOD_OPTIONS, n))
+            .or_else(|| element(pair.new, &nm.site));
+        let Some(now) = new_api.operation_info(&nm.custom_options) else {
+            out.add(
+                pair.rpc_subject(os, om, ns, nm),
+                site,
+                element(pair.old, &om.site),
+                format!(
+                    "{} no longer has operation_info (its long-running operation was typed {} with metadata {}).",
+                    rpc(nm, ns),
+                    q(&qualified(pair.old, os.file, &was.response_type)),
+                    q(&qualified(pair.old, os.file, &was.metadata_type))
+                ),
+            );
+            continue;
+        };
         for (what, old, new) in [
             ("response_type", &was.response_type, &now.response_type),
             ("metadata_type", &was.metadata_type, &now.metadata_type),
@@ -75,13 +90,9 @@ pub fn operation_info_same_types(pair: &Pair, out: &mut Findings) {
             if old_name == new_name {
                 continue;
             }
-            let site = new_api
-                .operation_info
-                .and_then(|n| option_site(pair.new, &nm.site, METHOD_OPTIONS, n))
-                .or_else(|| element(pair.new, &nm.site));
             out.add(
                 pair.rpc_subject(os, om, ns, nm),
-                site,
+                site.clone(),
                 element(pair.old, &om.site),
                 format!(
                     "{} changed the {what} of its long-running operation from {} to {}.",
@@ -100,15 +111,15 @@ fn service_option(
     out: &mut Findings,
     get: impl Fn(&Annotations, &[u8]) -> Option<String>,
     number: impl Fn(&Annotations) -> Option<u32>,
-    judge: impl Fn(&str, &str) -> Option<String>,
+    judge: impl Fn(&str, Option<&str>) -> Option<String>,
 ) {
     let (old_api, new_api) = (Annotations::of(pair.old), Annotations::of(pair.new));
     for (os, ns) in pair.services() {
         let Some(was) = get(&old_api, &os.custom_options) else {
             continue;
         };
-        let now = get(&new_api, &ns.custom_options).unwrap_or_default();
-        let Some(message) = judge(&was, &now) else {
+        let now = get(&new_api, &ns.custom_options);
+        let Some(message) = judge(&was, now.as_deref()) else {
             continue;
         };
         let site = number(&new_api)
@@ -134,8 +145,14 @@ pub fn service_same_default_host(pair: &Pair, out: &mut Findings) {
         out,
         Annotations::default_host,
         |a| a.default_host,
-        |was, now| {
-            (was != now).then(|| format!("changed its default host from {} to {}", q(was), q(now)))
+        |was, now| match now {
+            Some(now) if now == was => None,
+            Some(now) => Some(format!(
+                "changed its default host from {} to {}",
+                q(was),
+                q(now)
+            )),
+            None => Some(format!("no longer has default host {}", q(was))),
         },
     );
 }
@@ -158,7 +175,7 @@ pub fn service_no_oauth_scope_delete(pair: &Pair, out: &mut Findings) {
         Annotations::oauth_scopes,
         |a| a.oauth_scopes,
         |was, now| {
-            let now = scopes(now);
+            let now = scopes(now.unwrap_or_default());
             let gone: Vec<&str> = scopes(was)
                 .into_iter()
                 .filter(|s| !now.contains(s))

@@ -534,7 +534,8 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
     let loaded = load(&args.sides, args.prove)?;
-    if let Some(note) = protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy)
+    if let Some(note) =
+        protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy.all_rules())
     {
         eprintln!("protoguard: {note}");
     }

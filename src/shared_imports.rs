@@ -28,10 +28,7 @@ pub fn mark_unchanged(old: &mut Index, new: &mut Index) {
             .map(|f| f.name.clone())
             .collect()
     };
-    let shared: BTreeSet<String> = imports(old)
-        .intersection(&imports(new))
-        .cloned()
-        .collect();
+    let shared: BTreeSet<String> = imports(old).intersection(&imports(new)).cloned().collect();
     for index in [old, new] {
         for f in index.files.iter_mut().filter(|f| shared.contains(&f.name)) {
             f.unchanged = true;

@@ -207,56 +207,56 @@ impl Schema {
                      h: &BTreeMap<String, plan::Header>,
                      imports: &[String]|
          -> Result<Index, LoadError> {
-                let names: Vec<String> = set
-                    .files
-                    .keys()
-                    .filter(|k| plan.dirty.contains(*k))
-                    .cloned()
-                    .chain(imports.iter().cloned())
-                    .collect();
-                let mut inputs = if names.is_empty() {
-                    Vec::new()
-                } else {
-                    compile::compile_set(set, &names)?
-                };
-                let compiled: std::collections::HashSet<String> =
-                    inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
-                for input in &mut inputs {
-                    let name = input.proto.name.as_deref().unwrap_or("");
-                    input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
-                }
-                // Files not compiled still exist, with their package: a stub each.
-                for (name, f) in &set.files {
-                    if compiled.contains(name) {
-                        continue;
-                    }
-                    let header = &h[name];
-                    inputs.push(InputFile {
-                        proto: crate::descriptor::FileDescriptorProto {
-                            name: Some(name.clone()),
-                            package: Some(header.package.clone()).filter(|p| !p.is_empty()),
-                            syntax: match header.edition {
-                                Some(_) => Some("editions".to_string()),
-                                None => header.syntax.clone(),
-                            },
-                            edition: header
-                                .edition
-                                .as_deref()
-                                .and_then(crate::features::edition_number),
-                            ..Default::default()
-                        },
-                        display: f.display.clone(),
-                        module_root: f.module_root.clone(),
-                        content_id: Some(f.key),
-                        is_import: false,
-                        unchanged: true,
-                        text: Some(std::sync::Arc::clone(&f.text)),
-                        stub_declares: Some(header.declares),
-                    });
-                }
-                inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-                Ok(Index::build(inputs))
+            let names: Vec<String> = set
+                .files
+                .keys()
+                .filter(|k| plan.dirty.contains(*k))
+                .cloned()
+                .chain(imports.iter().cloned())
+                .collect();
+            let mut inputs = if names.is_empty() {
+                Vec::new()
+            } else {
+                compile::compile_set(set, &names)?
             };
+            let compiled: std::collections::HashSet<String> =
+                inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
+            for input in &mut inputs {
+                let name = input.proto.name.as_deref().unwrap_or("");
+                input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
+            }
+            // Files not compiled still exist, with their package: a stub each.
+            for (name, f) in &set.files {
+                if compiled.contains(name) {
+                    continue;
+                }
+                let header = &h[name];
+                inputs.push(InputFile {
+                    proto: crate::descriptor::FileDescriptorProto {
+                        name: Some(name.clone()),
+                        package: Some(header.package.clone()).filter(|p| !p.is_empty()),
+                        syntax: match header.edition {
+                            Some(_) => Some("editions".to_string()),
+                            None => header.syntax.clone(),
+                        },
+                        edition: header
+                            .edition
+                            .as_deref()
+                            .and_then(crate::features::edition_number),
+                        ..Default::default()
+                    },
+                    display: f.display.clone(),
+                    module_root: f.module_root.clone(),
+                    content_id: Some(f.key),
+                    is_import: false,
+                    unchanged: true,
+                    text: Some(std::sync::Arc::clone(&f.text)),
+                    stub_declares: Some(header.declares),
+                });
+            }
+            inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
+            Ok(Index::build(inputs))
+        };
         timing(
             &format!(
                 "plan ({} of {} files dirty)",
@@ -308,8 +308,10 @@ impl Schema {
                 let left_out = |set: &SourceSet, h: &BTreeMap<String, plan::Header>| {
                     crate::shared_imports::of_left_out(set, h, &plan.dirty)
                 };
-                let (o_imports, n_imports) =
-                    (left_out(old_set, &old_headers), left_out(new_set, &new_headers));
+                let (o_imports, n_imports) = (
+                    left_out(old_set, &old_headers),
+                    left_out(new_set, &new_headers),
+                );
                 if o_imports.is_empty() && n_imports.is_empty() {
                     (Ok(o), Ok(n))
                 } else {

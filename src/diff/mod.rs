@@ -339,7 +339,10 @@ impl<'a> Diff<'a> {
 }
 
 fn checked_messages(index: &Index) -> impl Iterator<Item = &Message> {
-    index.messages.iter().filter(|m| looked_inside(index, m.file))
+    index
+        .messages
+        .iter()
+        .filter(|m| looked_inside(index, m.file))
 }
 
 /// Whether the diff pairs the elements of this file: any file not known unchanged, imports

@@ -104,9 +104,7 @@ fn deleted_element_site(
             format!("{}.{}", f.package, parent)
         };
         // By package, a parent in any file counts, imports included (buf compares them).
-        let found = new
-            .message(&full)
-            .filter(|m| in_package || m.file == file);
+        let found = new.message(&full).filter(|m| in_package || m.file == file);
         if let Some(m) = found {
             return element(new, &m.site);
         }

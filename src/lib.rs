@@ -43,6 +43,7 @@ pub mod prove;
 pub mod quote;
 pub mod report;
 pub mod rules;
+pub mod shared_imports;
 pub mod source;
 pub mod spans;
 pub mod symlinks;

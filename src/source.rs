@@ -136,6 +136,18 @@ impl Schema {
         new: (&Input, &LoadOptions),
         mode: Mode,
     ) -> Result<(Schema, Schema), LoadError> {
+        let (mut o, mut n) = Schema::load_pair_compiled(old, new, mode)?;
+        if !matches!(old.0, Input::Image(_)) && !matches!(new.0, Input::Image(_)) {
+            crate::shared_imports::mark_unchanged(&mut o.index, &mut n.index);
+        }
+        Ok((o, n))
+    }
+
+    fn load_pair_compiled(
+        old: (&Input, &LoadOptions),
+        new: (&Input, &LoadOptions),
+        mode: Mode,
+    ) -> Result<(Schema, Schema), LoadError> {
         let t = std::time::Instant::now();
         let (old_set, new_set) = match (old.0, new.0) {
             // A git side reads only the blobs the other side does not already hold.
@@ -191,57 +203,60 @@ impl Schema {
                 }
             }
         }
-        let build =
-            |set: &SourceSet, h: &BTreeMap<String, plan::Header>| -> Result<Index, LoadError> {
-                let names: Vec<String> = set
-                    .files
-                    .keys()
-                    .filter(|k| plan.dirty.contains(*k))
-                    .cloned()
-                    .collect();
-                let mut inputs = if names.is_empty() {
-                    Vec::new()
-                } else {
-                    compile::compile_set(set, &names)?
-                };
-                let compiled: std::collections::HashSet<String> =
-                    inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
-                for input in &mut inputs {
-                    let name = input.proto.name.as_deref().unwrap_or("");
-                    input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
-                }
-                // Files not compiled still exist, with their package: a stub each.
-                for (name, f) in &set.files {
-                    if compiled.contains(name) {
-                        continue;
-                    }
-                    let header = &h[name];
-                    inputs.push(InputFile {
-                        proto: crate::descriptor::FileDescriptorProto {
-                            name: Some(name.clone()),
-                            package: Some(header.package.clone()).filter(|p| !p.is_empty()),
-                            syntax: match header.edition {
-                                Some(_) => Some("editions".to_string()),
-                                None => header.syntax.clone(),
-                            },
-                            edition: header
-                                .edition
-                                .as_deref()
-                                .and_then(crate::features::edition_number),
-                            ..Default::default()
-                        },
-                        display: f.display.clone(),
-                        module_root: f.module_root.clone(),
-                        content_id: Some(f.key),
-                        is_import: false,
-                        unchanged: true,
-                        text: Some(std::sync::Arc::clone(&f.text)),
-                        stub_declares: Some(header.declares),
-                    });
-                }
-                inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-                Ok(Index::build(inputs))
+        let build = |set: &SourceSet,
+                     h: &BTreeMap<String, plan::Header>,
+                     imports: &[String]|
+         -> Result<Index, LoadError> {
+            let names: Vec<String> = set
+                .files
+                .keys()
+                .filter(|k| plan.dirty.contains(*k))
+                .cloned()
+                .chain(imports.iter().cloned())
+                .collect();
+            let mut inputs = if names.is_empty() {
+                Vec::new()
+            } else {
+                compile::compile_set(set, &names)?
             };
+            let compiled: std::collections::HashSet<String> =
+                inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
+            for input in &mut inputs {
+                let name = input.proto.name.as_deref().unwrap_or("");
+                input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
+            }
+            // Files not compiled still exist, with their package: a stub each.
+            for (name, f) in &set.files {
+                if compiled.contains(name) {
+                    continue;
+                }
+                let header = &h[name];
+                inputs.push(InputFile {
+                    proto: crate::descriptor::FileDescriptorProto {
+                        name: Some(name.clone()),
+                        package: Some(header.package.clone()).filter(|p| !p.is_empty()),
+                        syntax: match header.edition {
+                            Some(_) => Some("editions".to_string()),
+                            None => header.syntax.clone(),
+                        },
+                        edition: header
+                            .edition
+                            .as_deref()
+                            .and_then(crate::features::edition_number),
+                        ..Default::default()
+                    },
+                    display: f.display.clone(),
+                    module_root: f.module_root.clone(),
+                    content_id: Some(f.key),
+                    is_import: false,
+                    unchanged: true,
+                    text: Some(std::sync::Arc::clone(&f.text)),
+                    stub_declares: Some(header.declares),
+                });
+            }
+            inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
+            Ok(Index::build(inputs))
+        };
         timing(
             &format!(
                 "plan ({} of {} files dirty)",
@@ -282,9 +297,32 @@ impl Schema {
         };
         let t = std::time::Instant::now();
         let ((o, verified), n) = crate::limits::both(
-            || crate::limits::both(|| build(old_set, &old_headers), verify),
-            || build(new_set, &new_headers),
+            || crate::limits::both(|| build(old_set, &old_headers, &[]), verify),
+            || build(new_set, &new_headers, &[]),
         );
+        // An import only one side's compiled files reach may still be reached from the
+        // files left out (the same on both sides): compile their imports too, then the
+        // sides hold every import a full load holds (see [`crate::shared_imports`]).
+        let (o, n) = match (o, n) {
+            (Ok(o), Ok(n)) if crate::shared_imports::one_sided(&o, &n) => {
+                let left_out = |set: &SourceSet, h: &BTreeMap<String, plan::Header>| {
+                    crate::shared_imports::of_left_out(set, h, &plan.dirty)
+                };
+                let (o_imports, n_imports) = (
+                    left_out(old_set, &old_headers),
+                    left_out(new_set, &new_headers),
+                );
+                if o_imports.is_empty() && n_imports.is_empty() {
+                    (Ok(o), Ok(n))
+                } else {
+                    crate::limits::both(
+                        || build(old_set, &old_headers, &o_imports),
+                        || build(new_set, &new_headers, &n_imports),
+                    )
+                }
+            }
+            other => other,
+        };
         timing(
             &format!(
                 "compile and index ({} unchanged verified)",

@@ -46,7 +46,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The `source` module turns what the user named into an indexed side (it drives the
     // reading, the compilers and the index), so it sits on top of this layer, not in the
     // layer whose name it shares.
-    ("index", &["index", "history", "finding", "source"]),
+    (
+        "index",
+        &["index", "history", "finding", "source", "shared_imports"],
+    ),
     // What changed between two indexes, and whether two types read the same bytes.
     ("diff", &["diff", "compat"]),
     ("rules", &["rules"]),

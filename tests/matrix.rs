@@ -44,17 +44,8 @@ fn check_all_rules(id: &str) {
 
 /// One `#[test]` per fixture. A fixture where protoguard is known to differ from buf gets
 /// its own arm, `#[ignore]`d with the difference said (`cargo test --test matrix --
-/// --ignored` shows it), until the rules are fixed.
+/// --ignored` shows it), until the rules are fixed; none does today.
 macro_rules! matrix_test {
-    (extension_no_delete) => {
-        #[test]
-        #[ignore = "buf also reports FILE_NO_DELETE and PACKAGE_NO_DELETE (no path, 1:1) for \
-                    google/protobuf/descriptor.proto, imported by the old side only; protoguard \
-                    does not report a well-known import that is no longer imported"]
-        fn extension_no_delete() {
-            check_all_rules("extension_no_delete");
-        }
-    };
     ($id:ident) => {
         #[test]
         fn $id() {

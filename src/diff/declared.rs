@@ -8,7 +8,7 @@
 //! Extensions are matched here by name, unlike [`super::Diff::extensions`] (by extendee and
 //! number, the key of the rules that compare an extension's properties).
 
-use super::{match_keys, Matched};
+use super::{looked_inside, match_keys, Matched};
 use crate::index::{Enum, Field, FileId, Index, Message, Service};
 
 /// An element that buf's deletion rules look for by its name within the package.
@@ -82,15 +82,10 @@ pub(super) enum Container {
 }
 
 impl<'a> Declared<'a> {
-    /// Matches the elements of the files rules look inside ([`Index::is_checked`]) by
-    /// container and name within the package. An element of an unchanged file is there on
-    /// both sides, and no checked file of the other side can declare its name, so leaving
-    /// those files out pairs nothing differently.
-    ///
-    /// By file, a file of the old schema is also looked for among the new side's imports:
-    /// buf compares the file of the same path wherever it now comes from (an old image
-    /// that marks no imports against a tree that imports the file), so its elements are
-    /// still there.
+    /// Matches the elements of the files the diff looks inside ([`super::looked_inside`]:
+    /// imports included) by container and name within the package. An element of an
+    /// unchanged file is there on both sides, and no other file of the other side can
+    /// declare its name, so leaving those files out pairs nothing differently.
     pub(super) fn new(old: &'a Index, new: &'a Index, container: Container) -> Declared<'a> {
         Declared {
             messages: declared(old, new, &old.messages, &new.messages, container),
@@ -108,18 +103,9 @@ fn declared<'a, T: Declaration>(
     new_items: &'a [T],
     container: Container,
 ) -> Matched<&'a T> {
-    let in_new = |file: FileId| {
-        let f = &new.files[file];
-        match container {
-            Container::File if f.is_import => {
-                !f.unchanged && old.file_id(&f.name).is_some_and(|o| old.is_checked(o))
-            }
-            _ => new.is_checked(file),
-        }
-    };
     match_keys(
-        old_items.iter().filter(|t| old.is_checked(t.file())),
-        new_items.iter().filter(|t| in_new(t.file())),
+        old_items.iter().filter(|t| looked_inside(old, t.file())),
+        new_items.iter().filter(|t| looked_inside(new, t.file())),
         |t| key(old, t, container),
         |t| key(new, t, container),
     )

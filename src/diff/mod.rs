@@ -9,10 +9,13 @@
 //! deletion rules' keys are there too ([`Declared`]): messages, enums, extensions and
 //! services by file path or by package, and name within the package.
 //!
-//! What is compared: files and packages of the schema (not imports); elements of the files
-//! rules look inside ([`Index::is_checked`]: not imports, not known unchanged). An element of
+//! What is compared: every file of both sides, imports included, as buf compares every file
+//! of its two images (a well-known type or `-I` file that only the old side imports is a
+//! deleted file, and an import whose content differs between two images is checked like
+//! any file); elements of every file not known unchanged ([`looked_inside`]). An element of
 //! an unchanged file is in that file on both sides, so leaving those files out pairs nothing
-//! differently and spares planned runs the work.
+//! differently and spares planned runs the work. (An import of two source sides is the same
+//! file on both, marked unchanged when the sides are loaded: see [`crate::source`].)
 //!
 //! Orders are stable: pairs and deletions in the old side's order, additions in the new
 //! side's, so consumers that print in discovery order print what they printed before.
@@ -241,9 +244,9 @@ pub struct ServicePair<'a> {
 pub struct Diff<'a> {
     pub old: &'a Index,
     pub new: &'a Index,
-    /// Files of the schema (imports left out) by path, unchanged ones included.
+    /// Files by path, imports and unchanged ones included.
     pub files: Matched<FileId>,
-    /// Packages of the schema's files by name (the empty package included).
+    /// Packages of the files by name (the empty package included).
     pub packages: Matched<&'a str>,
     pub messages: Matched<&'a Message, MessagePair<'a>>,
     pub enums: Matched<&'a Enum, EnumPair<'a>>,
@@ -261,23 +264,15 @@ pub struct Diff<'a> {
 impl<'a> Diff<'a> {
     /// Matches every element of `old` with `new`.
     pub fn new(old: &'a Index, new: &'a Index) -> Diff<'a> {
-        let schema_files = |index: &'a Index| {
-            index
-                .files
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| !f.is_import)
-                .map(|(id, _)| id)
-        };
         let files = match_keys(
-            schema_files(old),
-            schema_files(new),
+            0..old.files.len(),
+            0..new.files.len(),
             |id| old.files[id].name.as_str(),
             |id| new.files[id].name.as_str(),
         );
 
         let packages_of = |index: &'a Index| -> BTreeSet<&'a str> {
-            index.target_files().map(|f| f.package.as_str()).collect()
+            index.files.iter().map(|f| f.package.as_str()).collect()
         };
         let packages = match_by(packages_of(old), packages_of(new), |p| p);
 
@@ -289,8 +284,8 @@ impl<'a> Diff<'a> {
         );
         let enums = pair_with(
             match_by(
-                old.enums.iter().filter(|e| old.is_checked(e.file)),
-                new.enums.iter().filter(|e| new.is_checked(e.file)),
+                old.enums.iter().filter(|e| looked_inside(old, e.file)),
+                new.enums.iter().filter(|e| looked_inside(new, e.file)),
                 |e| e.full_name.as_str(),
             ),
             |old, new| EnumPair {
@@ -301,8 +296,8 @@ impl<'a> Diff<'a> {
         );
         let services = pair_with(
             match_by(
-                old.services.iter().filter(|s| old.is_checked(s.file)),
-                new.services.iter().filter(|s| new.is_checked(s.file)),
+                old.services.iter().filter(|s| looked_inside(old, s.file)),
+                new.services.iter().filter(|s| looked_inside(new, s.file)),
                 |s| s.full_name.as_str(),
             ),
             |old, new| ServicePair {
@@ -314,10 +309,10 @@ impl<'a> Diff<'a> {
         let extensions = match_by(
             old.extensions
                 .iter()
-                .filter(|f| old.is_checked(f.site.file)),
+                .filter(|f| looked_inside(old, f.site.file)),
             new.extensions
                 .iter()
-                .filter(|f| new.is_checked(f.site.file)),
+                .filter(|f| looked_inside(new, f.site.file)),
             |f| (f.extendee.as_str(), f.number),
         );
         Diff {
@@ -344,7 +339,16 @@ impl<'a> Diff<'a> {
 }
 
 fn checked_messages(index: &Index) -> impl Iterator<Item = &Message> {
-    index.messages.iter().filter(|m| index.is_checked(m.file))
+    index
+        .messages
+        .iter()
+        .filter(|m| looked_inside(index, m.file))
+}
+
+/// Whether the diff pairs the elements of this file: any file not known unchanged, imports
+/// included (buf compares the imports of its images like the rest).
+pub fn looked_inside(index: &Index, file: FileId) -> bool {
+    !index.files[file].unchanged
 }
 
 /// Turns plain pairs into pairs with their children matched.

@@ -285,7 +285,7 @@ fn extensions_are_declared_by_name_not_by_number() {
 }
 
 #[test]
-fn by_file_a_schema_file_now_imported_still_declares_its_elements() {
+fn a_schema_file_now_imported_still_declares_its_elements() {
     let t = "syntax = \"proto3\";\npackage t;\nmessage T {}\n";
     let a = "syntax = \"proto3\";\npackage a;\nimport \"t.proto\";\nmessage A { t.T t = 1; }\n";
     let (o, _a) = load_files(&[("a.proto", a), ("t.proto", t)], &[]);
@@ -300,9 +300,31 @@ fn by_file_a_schema_file_now_imported_still_declares_its_elements() {
             none.clone()
         ]
     );
-    // Not by package: an import declares nothing in the new schema's packages.
+    // By package too: buf compares the imports of its images like the rest.
     assert_eq!(
         names(&d.in_packages.messages, message_name),
-        [vec!["a.A".to_string()], vec!["t.T".into()], none]
+        [vec!["a.A".to_string(), "t.T".into()], none.clone(), none]
+    );
+    assert!(d.files.deleted.is_empty());
+}
+
+#[test]
+fn an_import_only_the_old_side_has_is_a_deleted_file() {
+    let t = "syntax = \"proto3\";\npackage t;\nmessage T {}\n";
+    let a = "syntax = \"proto3\";\npackage a;\nimport \"t.proto\";\nmessage A { t.T t = 1; }\n";
+    let (o, _a) = load_files(&[("a.proto", a)], &[("t.proto", t)]);
+    let (n, _b) = load(OLD);
+    let d = Diff::new(&o.index, &n.index);
+    let deleted: Vec<&str> = d
+        .files
+        .deleted
+        .iter()
+        .map(|&f| o.index.files[f].name.as_str())
+        .collect();
+    assert_eq!(deleted, ["t.proto"], "a.proto is on both sides");
+    assert_eq!(d.packages.deleted, ["a", "t"]);
+    assert_eq!(
+        names(&d.in_packages.messages, message_name)[1],
+        ["a.A", "t.T"]
     );
 }

@@ -5,14 +5,13 @@ use super::{locate, Element, Findings, Pair, Subject};
 use crate::index::{File, Site, Syntax};
 use crate::quote::q;
 
-/// FILE_NO_DELETE: every file of the old schema still exists at the same path.
+/// FILE_NO_DELETE: every file of the old side still exists at the same path. Imports count
+/// (buf compares every file of its images): a well-known type or `-I` file the old side
+/// imports and the new side no longer does is deleted, and a schema file now only imported
+/// still exists.
 pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
     for &id in &pair.diff.files.deleted {
         let old = &pair.old.files[id];
-        // A file that is now only imported (from an `-I` root) still exists for buf.
-        if pair.new.file(&old.name).is_some() {
-            continue;
-        }
         out.add(
             Subject::deleted(Element::file(old)),
             None,

@@ -103,13 +103,8 @@ fn deleted_element_site(
         } else {
             format!("{}.{}", f.package, parent)
         };
-        let found = new.message(&full).filter(|m| {
-            if in_package {
-                !new.files[m.file].is_import
-            } else {
-                m.file == file
-            }
-        });
+        // By package, a parent in any file counts, imports included (buf compares them).
+        let found = new.message(&full).filter(|m| in_package || m.file == file);
         if let Some(m) = found {
             return element(new, &m.site);
         }
@@ -179,7 +174,8 @@ fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
     // package whose every enum (message, extension) is gone is not checked by this rule.
     let declaring: HashSet<&str> = pair
         .new
-        .target_files()
+        .files
+        .iter()
         .filter(|f| kind.declared_in(f))
         .map(|f| f.package.as_str())
         .collect();

@@ -92,6 +92,8 @@ macro_rules! for_each_fixture {
             google_api_service_no_oauth_scope_delete,
             google_api_service_same_default_host,
             history_editions,
+            import_changed_image,
+            import_no_delete,
             message_no_delete,
             message_no_remove_standard_descriptor_accessor,
             message_same_json_format,

@@ -18,9 +18,11 @@
 
 use std::path::PathBuf;
 
-use crate::config::{BufConfig, Policy, Settings};
+use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
+use crate::policy::deprecation::{self, Cycle, DeprecationContext};
+use crate::policy::ContractFile;
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 
@@ -94,6 +96,8 @@ pub struct Loaded {
     pub ledger: Option<Ledger>,
     /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
     pub baseline: Option<String>,
+    /// The deprecation cycle protoguard.yaml asks for (`deprecation:`).
+    pub deprecation: Option<Cycle>,
 }
 
 /// The findings of a check and how many rules produced them.
@@ -210,13 +214,23 @@ impl Check {
             None => new_input.buf_config()?,
         };
         let old_cfg = old_input.buf_config()?;
+        // protoguard.yaml: in NEW or a parent up to the repository's top (for --staged, the
+        // work tree's directory); an image or git NEW has none.
+        let new_dir = match &new_input {
+            Input::Dir(dir) => Some(dir.clone()),
+            _ if self.staged => Some(PathBuf::from(&self.new)),
+            _ => None,
+        };
+        let contract_file = match &new_dir {
+            Some(dir) => ContractFile::find(dir)?,
+            None => None,
+        };
         // Rules and ignores per module of the workspace; use/except override the file's.
         let mut policy = Policy::new(new_cfg.as_ref(), &self.use_, &self.except)?;
-        let settings = match &new_input {
-            Input::Dir(dir) => Settings::find(dir)?,
-            _ => Default::default(),
-        };
-        policy.options.structural_types = self.structural_types || settings.structural_types;
+        let structural = contract_file
+            .as_ref()
+            .is_some_and(|c| c.yaml.structural_types == Some(true));
+        policy.options.structural_types = self.structural_types || structural;
         let new_opts = LoadOptions {
             includes: self.includes.clone(),
             layout: new_cfg.clone(),
@@ -239,8 +253,15 @@ impl Check {
             .all_rules()
             .iter()
             .any(|r| crate::history::RULES.contains(r));
-        let ledger = if wants_history {
-            crate::history_for(&old_input, &self.tag_pattern, self.history == History::All)?
+        // The deprecation cycle reads the ledger too, the baseline's own marks included.
+        let cycle = contract_file.as_ref().and_then(Cycle::from_contract);
+        let ledger = if wants_history || cycle.is_some() {
+            crate::history_reading(
+                &old_input,
+                &self.tag_pattern,
+                self.history == History::All,
+                cycle.is_some(),
+            )?
         } else {
             None
         };
@@ -250,6 +271,7 @@ impl Check {
             policy,
             ledger,
             baseline: pair.baseline,
+            deprecation: cycle,
         })
     }
 
@@ -274,8 +296,15 @@ impl Check {
 impl Loaded {
     /// Runs the policy's rules over the loaded sides.
     pub fn report(&self) -> Report {
+        let mut findings =
+            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        // The deprecation stage: deletions that went through the cycle are allowed, the
+        // others say why not.
+        if let Some(ctx) = self.deprecation_context() {
+            deprecation::apply(&mut findings, &ctx);
+        }
         let findings =
-            crate::check_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+            crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
         Report {
             findings,
             rules_checked: self.policy.all_rules().len(),
@@ -284,10 +313,40 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// What the deprecation cycle judges with, when protoguard.yaml asks for one and OLD has
+    /// a history (a git input).
+    pub fn deprecation_context(&self) -> Option<DeprecationContext<'_>> {
+        Some(DeprecationContext {
+            ledger: self.ledger.as_ref()?,
+            cycle: self.deprecation?,
+            new: &self.new.index,
+        })
+    }
+
+    /// Why the deprecation cycle protoguard.yaml asks for cannot be applied as written
+    /// (no release tags in OLD's history), for stderr.
+    pub fn deprecation_warning(&self) -> Option<String> {
+        self.deprecation?;
+        match &self.ledger {
+            None => Some(format!(
+                "{}: OLD is not a git input, so every deletion stays breaking",
+                deprecation::NEEDS_TAGS
+            )),
+            Some(l) if !(0..l.releases().len()).any(|i| l.release_meta(i).tagged) => Some(format!(
+                "{}: no tag matching the tag pattern is OLD or precedes it, so no element \
+                     was deprecated in a release",
+                deprecation::NEEDS_TAGS
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
 impl Report {
     /// Whether anything breaks: the command line's exit 1.
     pub fn is_breaking(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|a| a.verdict.is_breaking())
     }
 
     /// The findings in one of the command line's formats.
@@ -304,12 +363,13 @@ impl Report {
             OutputFormat::Text => report::render_text(findings),
             OutputFormat::Rich => {
                 let mut text = report::render_rich(findings);
+                let breaking = findings.iter().filter(|a| a.verdict.is_breaking()).count();
                 if !findings.is_empty() {
                     let plural = |n: usize| if n == 1 { "" } else { "s" };
                     text.push_str(&format!(
                         "\n{} breaking change{} ({} rule{} checked)\n",
-                        findings.len(),
-                        plural(findings.len()),
+                        breaking,
+                        plural(breaking),
                         self.rules_checked,
                         plural(self.rules_checked),
                     ));

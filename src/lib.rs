@@ -88,10 +88,23 @@ pub fn history_for(
     tag_pattern: &str,
     all: bool,
 ) -> Result<Option<history::Ledger>, LoadError> {
+    history_reading(input, tag_pattern, all, false)
+}
+
+/// [`history_for`]; with `baseline_alone`, a baseline with no release before it is read too
+/// (the deprecation cycle counts the baseline's own `deprecated` marks).
+pub fn history_reading(
+    input: &Input,
+    tag_pattern: &str,
+    all: bool,
+    baseline_alone: bool,
+) -> Result<Option<history::Ledger>, LoadError> {
     match input {
         Input::Git(spec) => {
             let repo = git::open(spec)?;
-            history::from_git(&repo, spec, tag_pattern, all).map(Some)
+            let cache = history::Cache::shared();
+            history::from_git_reading(&repo, spec, tag_pattern, all, baseline_alone, cache)
+                .map(Some)
         }
         Input::Dir(_) | Input::Image(_) => Ok(None),
     }
@@ -105,6 +118,18 @@ pub fn check_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Annotation> {
+    let findings = findings_with_history(old, new, policy, ledger);
+    report::annotate(&old.index, &new.index, findings, policy)
+}
+
+/// The findings of the selected rules, enriched (renames, blast radius), before the policy
+/// layer judges them and the report locates them.
+pub fn findings_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
     let mut findings = rules::run(
         &rules::Pair {
             old: &old.index,
@@ -115,5 +140,5 @@ pub fn check_with_history(
         &policy.all_rules(),
     );
     evolution::enrich(&old.index, &new.index, &mut findings);
-    report::annotate(&old.index, &new.index, findings, policy)
+    findings
 }

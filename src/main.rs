@@ -349,6 +349,9 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     for warning in loaded.ledger.iter().flat_map(|l| &l.warnings) {
         eprintln!("protoguard: warning: {warning}");
     }
+    if let Some(warning) = loaded.deprecation_warning() {
+        eprintln!("protoguard: warning: {warning}");
+    }
     if sides.verbose {
         match &loaded.ledger {
             Some(l) => {

@@ -6,6 +6,7 @@
 //! (`@experimental` / `@internal` marks, `// protoguard:allow RULE -- reason` waivers).
 //! With neither, every verdict is buf's: every finding is breaking.
 
+pub mod deprecation;
 pub mod file;
 
 pub use file::{ContractFile, CONTRACT_FILE_NAME};

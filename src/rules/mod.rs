@@ -64,6 +64,8 @@ impl Findings {
             affects: Vec::new(),
             notes: Vec::new(),
             verdict: Verdict::Breaking,
+            verdict_note: None,
+            against: Vec::new(),
         });
     }
 }

@@ -61,13 +61,29 @@ pub struct DeprecationContext<'a> {
     pub new: &'a Index,
 }
 
-/// Whether a finding is a deletion the deprecation cycle speaks about: a `*_NO_DELETE*`
-/// rule whose subject has an old side and no new one, of a kind with a deprecation mark.
+/// The deletion rules whose findings the cycle can allow: those about fields, enum values,
+/// messages, enums, services and RPCs (files, packages, oneofs and extensions carry no
+/// `deprecated` mark of their own, and a deleted reservation is never allowed).
+pub const CYCLE_RULES: [&str; 13] = [
+    "FIELD_NO_DELETE",
+    "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+    "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+    "ENUM_VALUE_NO_DELETE",
+    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+    "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+    "MESSAGE_NO_DELETE",
+    "PACKAGE_MESSAGE_NO_DELETE",
+    "ENUM_NO_DELETE",
+    "PACKAGE_ENUM_NO_DELETE",
+    "SERVICE_NO_DELETE",
+    "PACKAGE_SERVICE_NO_DELETE",
+    "RPC_NO_DELETE",
+];
+
+/// Whether a finding is a deletion the deprecation cycle speaks about: one of
+/// [`CYCLE_RULES`], about an element the new side no longer has.
 pub fn is_cycle_deletion(finding: &Finding) -> bool {
-    let rule = finding.rule;
-    let deletion_rule = rule.ends_with("_NO_DELETE") || rule.contains("_NO_DELETE_UNLESS_");
-    deletion_rule
-        && !rule.starts_with("RESERVED_")
+    CYCLE_RULES.contains(&finding.rule)
         && finding.subject.is_deletion()
         && DeclKind::of(finding.subject.kind()).is_some()
 }

@@ -22,7 +22,7 @@ use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
 use crate::policy::deprecation::{self, Cycle, DeprecationContext};
-use crate::policy::ContractFile;
+use crate::policy::{window, ContractFile};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 
@@ -84,6 +84,7 @@ pub struct Check {
     history: History,
     structural_types: bool,
     keep_descriptors: bool,
+    window: Option<u32>,
 }
 
 /// Both sides loaded and the policy that judges them, before any rule ran.
@@ -98,6 +99,10 @@ pub struct Loaded {
     pub baseline: Option<String>,
     /// The deprecation cycle protoguard.yaml asks for (`deprecation:`).
     pub deprecation: Option<Cycle>,
+    /// How many releases `--window` (or `window:`) asked for; 0 when none.
+    pub window_asked: u32,
+    /// The releases of the data window, loaded (`None` without a window or without tags).
+    pub window: Option<Vec<window::WindowRelease>>,
 }
 
 /// The findings of a check and how many rules produced them.
@@ -126,6 +131,7 @@ impl Check {
             history: History::Releases,
             structural_types: false,
             keep_descriptors: false,
+            window: None,
         }
     }
 
@@ -198,6 +204,13 @@ impl Check {
         self
     }
 
+    /// Also check NEW against each of the last `k` release tags of OLD's history with the
+    /// WIRE and WIRE_JSON rules (overrides `window:` in protoguard.yaml; 0 turns it off).
+    pub fn window(mut self, k: u32) -> Check {
+        self.window = Some(k);
+        self
+    }
+
     /// Resolves, reads and compiles both sides, and reads the policy and the history.
     pub fn load(&self) -> Result<Loaded, Error> {
         let pair = source::resolve_pair(
@@ -245,8 +258,20 @@ impl Check {
             },
             keep_descriptors: self.keep_descriptors,
         };
-        let (old, new) =
-            Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), self.mode)?;
+        // A data window compares NEW with other releases too: all of NEW is compiled.
+        let window_k = self
+            .window
+            .or_else(|| {
+                contract_file
+                    .as_ref()?
+                    .yaml
+                    .window
+                    .as_ref()
+                    .map(|w| w.value)
+            })
+            .unwrap_or(0);
+        let mode = if window_k > 0 { Mode::Full } else { self.mode };
+        let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
         // History is read only for the rules that need it (so leaving them out is a way to
         // run where it cannot be read).
         let wants_history = policy
@@ -255,7 +280,7 @@ impl Check {
             .any(|r| crate::history::RULES.contains(r));
         // The deprecation cycle reads the ledger too, the baseline's own marks included.
         let cycle = contract_file.as_ref().and_then(Cycle::from_contract);
-        let ledger = if wants_history || cycle.is_some() {
+        let ledger = if wants_history || cycle.is_some() || window_k > 0 {
             crate::history_reading(
                 &old_input,
                 &self.tag_pattern,
@@ -265,6 +290,30 @@ impl Check {
         } else {
             None
         };
+        let window = match (&old_input, &ledger) {
+            (Input::Git(spec), Some(l)) if window_k > 0 => {
+                let tags = window::tags(l, window_k as usize);
+                let options = LoadOptions {
+                    keep_descriptors: false,
+                    ..old_opts.clone()
+                };
+                Some(window::load(spec, &tags, &options)?)
+            }
+            _ => None,
+        };
+        // Asked for on the command line and impossible: a usage error, not a silent pass.
+        if self.window.is_some_and(|k| k > 0) && window.as_ref().is_none_or(Vec::is_empty) {
+            return Err(ConfigError::Invalid {
+                path: "--window".into(),
+                reason: format!(
+                    "{}: OLD ({}) is not a git input whose history has tags matching {:?}",
+                    window::NEEDS_TAGS,
+                    old_input.display(),
+                    self.tag_pattern
+                ),
+            }
+            .into());
+        }
         Ok(Loaded {
             old,
             new,
@@ -272,6 +321,8 @@ impl Check {
             ledger,
             baseline: pair.baseline,
             deprecation: cycle,
+            window_asked: window_k,
+            window,
         })
     }
 
@@ -303,8 +354,17 @@ impl Loaded {
         if let Some(ctx) = self.deprecation_context() {
             deprecation::apply(&mut findings, &ctx);
         }
-        let findings =
+        // The data window: NEW against each of the last K releases, WIRE/WIRE_JSON only.
+        let windowed = match &self.window {
+            Some(releases) => window::check(&self.new, releases, &self.policy, &mut findings),
+            None => Vec::new(),
+        };
+        let mut findings =
             crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
+        if !windowed.is_empty() {
+            findings.extend(windowed);
+            crate::report::sort(&mut findings);
+        }
         Report {
             findings,
             rules_checked: self.policy.all_rules().len(),
@@ -322,6 +382,32 @@ impl Loaded {
             cycle: self.deprecation?,
             new: &self.new.index,
         })
+    }
+
+    /// Why the data window asked for cannot be checked as asked (no release tags in
+    /// OLD's history, fewer than asked), for stderr.
+    pub fn window_warning(&self) -> Option<String> {
+        if self.window_asked == 0 {
+            return None;
+        }
+        let found = self.window.as_ref().map_or(0, Vec::len);
+        match &self.window {
+            _ if found == 0 => Some(format!(
+                "{}: OLD is not a git input whose history has tags matching the tag pattern, \
+                 so only OLD itself was checked",
+                window::NEEDS_TAGS
+            )),
+            Some(w) if found < self.window_asked as usize => Some(format!(
+                "data window: {} release{} asked for, only {found} in OLD's history ({})",
+                self.window_asked,
+                if self.window_asked == 1 { "" } else { "s" },
+                w.iter()
+                    .map(|r| r.tag.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => None,
+        }
     }
 
     /// Why the deprecation cycle protoguard.yaml asks for cannot be applied as written

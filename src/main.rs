@@ -109,6 +109,11 @@ struct CheckArgs {
     /// After the rules, run the prover (see `protoguard prove`).
     #[arg(long)]
     prove: bool,
+    /// Also check NEW against each of the last K release tags of OLD's git history
+    /// (--tag-pattern) with the WIRE and WIRE_JSON rules: data written by older releases
+    /// must stay readable (also `window: K` in protoguard.yaml; 0 turns it off).
+    #[arg(long, value_name = "K")]
+    window: Option<u32>,
     #[command(flatten)]
     prove_flags: ProveFlags,
 }
@@ -316,6 +321,11 @@ impl Progress {
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
 /// stderr which baseline was chosen and what the history could not see.
 fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+    load_with(sides, keep_descriptors, None)
+}
+
+/// [`load`] with `check`'s own options (the data window).
+fn load_with(sides: &Sides, keep_descriptors: bool, window: Option<u32>) -> miette::Result<Loaded> {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
         .full(sides.full)
@@ -331,6 +341,9 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
         .keep_descriptors(keep_descriptors);
     if let Some(against) = &sides.against {
         check = check.against(against);
+    }
+    if let Some(k) = window {
+        check = check.window(k);
     }
     if let Some(config) = &sides.config {
         check = check.config(config);
@@ -349,7 +362,10 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     for warning in loaded.ledger.iter().flat_map(|l| &l.warnings) {
         eprintln!("protoguard: warning: {warning}");
     }
-    if let Some(warning) = loaded.deprecation_warning() {
+    for warning in [loaded.deprecation_warning(), loaded.window_warning()]
+        .into_iter()
+        .flatten()
+    {
         eprintln!("protoguard: warning: {warning}");
     }
     if sides.verbose {
@@ -452,7 +468,7 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let loaded = load(&args.sides, args.prove)?;
+    let loaded = load_with(&args.sides, args.prove, args.window)?;
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

@@ -8,5 +8,6 @@
 
 pub mod deprecation;
 pub mod file;
+pub mod window;
 
 pub use file::{ContractFile, CONTRACT_FILE_NAME};

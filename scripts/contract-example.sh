@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The worked example of the compatibility contract (examples/contract/): builds a git
 # repository whose release tags are the directories v1.0.0, v1.1.0 and v1.2.0, puts next/ in
-# its work tree, and checks it against the latest release under examples/contract/protoguard.yaml
+# its work tree, and checks it against the latest release under next/protoguard.yaml
 # (`deprecation: {releases: 2}`):
 #   - Order.legacy_code, deprecated since v1.1.0 (two releases) and reserved: allowed;
 #   - Order.note, deprecated in v1.2.0 only: breaking, "removable after 1 more release".
@@ -27,10 +27,9 @@ git -C "$repo" init --quiet --initial-branch=main
 
 day=0
 for release in v1.0.0 v1.1.0 v1.2.0; do
-  # Each release is the directory's contents, and nothing else (protoguard.yaml included).
+  # Each release is the directory's contents, and nothing else.
   find "$repo" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
   cp -R "$example/$release/." "$repo/"
-  cp "$example/protoguard.yaml" "$repo/"
   # One release a month, at fixed dates, so that runs are reproducible.
   date="2026-0$((1 + day))-01T12:00:00Z"
   GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date git -C "$repo" add -A
@@ -39,8 +38,8 @@ for release in v1.0.0 v1.1.0 v1.2.0; do
   day=$((day + 1))
 done
 find "$repo" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
+# The work tree: next/, its protoguard.yaml included.
 cp -R "$example/next/." "$repo/"
-cp "$example/protoguard.yaml" "$repo/"
 
 echo "\$ protoguard check . --against latest-release   (in a repository tagged v1.0.0, v1.1.0, v1.2.0)"
 status=0

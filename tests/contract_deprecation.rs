@@ -21,7 +21,7 @@ fn example_releases() -> Vec<Release> {
 }
 
 fn example_contract() -> String {
-    read(&example().join("protoguard.yaml"))
+    read(&example().join("next/protoguard.yaml"))
 }
 
 /// The finding line about a field and the indented lines under it.

@@ -27,7 +27,7 @@ pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The files of one release directory of the example, by path relative to it.
+/// The `.proto` files of one release directory of the example, by path relative to it.
 pub fn example_release(name: &str) -> Vec<(String, String)> {
     let root = example().join(name);
     let mut out = Vec::new();
@@ -37,7 +37,8 @@ pub fn example_release(name: &str) -> Vec<(String, String)> {
             let p = entry.unwrap().path();
             if p.is_dir() {
                 dirs.push(p);
-            } else {
+            } else if p.file_name().is_some_and(|n| n != "protoguard.yaml") {
+                // The contract is written by `repo` (or left out), never as a release file.
                 let rel = p
                     .strip_prefix(&root)
                     .unwrap()

@@ -16,6 +16,7 @@ pub mod columns;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
+pub mod diff;
 pub mod editions_text;
 pub mod error;
 pub mod evolution;
@@ -53,15 +54,8 @@ pub use source::{Input, LoadOptions, Schema};
 
 /// Runs `rules` over the old and new index and returns the raw findings.
 pub fn check(old: &Index, new: &Index, rules: &[&'static str]) -> Vec<Finding> {
-    rules::run(
-        &rules::Pair {
-            old,
-            new,
-            history: None,
-            options: Default::default(),
-        },
-        rules,
-    )
+    let diff = diff::Diff::new(old, new);
+    rules::run(&rules::Pair::new(&diff), rules)
 }
 
 /// Checks two loaded schemas with a rule selection and ignores, returning located findings.
@@ -118,8 +112,28 @@ pub fn check_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Annotation> {
-    let findings = findings_with_history(old, new, policy, ledger);
-    report::annotate(&old.index, &new.index, findings, policy)
+    let diff = diff::Diff::new(&old.index, &new.index);
+    check_diff(&diff, policy, ledger)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// The located findings of `policy` over an element diff computed once for the run, each
+/// with the subject it is about (for consumers that also read the diff, as semver does).
+pub fn check_diff(
+    diff: &diff::Diff,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<(finding::Subject, Annotation)> {
+    let pair = rules::Pair {
+        history: ledger,
+        options: policy.options,
+        ..rules::Pair::new(diff)
+    };
+    let mut findings = rules::run(&pair, &policy.all_rules());
+    evolution::enrich_with(diff, &mut findings);
+    report::annotate_with_subjects(diff.old, diff.new, findings, policy)
 }
 
 /// The findings of the selected rules, enriched (renames, blast radius), before the policy
@@ -130,15 +144,13 @@ pub fn findings_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Finding> {
-    let mut findings = rules::run(
-        &rules::Pair {
-            old: &old.index,
-            new: &new.index,
-            history: ledger,
-            options: policy.options,
-        },
-        &policy.all_rules(),
-    );
-    evolution::enrich(&old.index, &new.index, &mut findings);
+    let diff = diff::Diff::new(&old.index, &new.index);
+    let pair = rules::Pair {
+        history: ledger,
+        options: policy.options,
+        ..rules::Pair::new(&diff)
+    };
+    let mut findings = rules::run(&pair, &policy.all_rules());
+    evolution::enrich_with(&diff, &mut findings);
     findings
 }

@@ -11,7 +11,7 @@ use crate::catalog;
 use crate::config::{FileRef, Policy};
 use crate::finding::Verdict;
 use crate::index::{Index, Site, Span};
-use crate::rules::Finding;
+use crate::rules::{Finding, Subject};
 
 /// One finding, located and ready to print.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -95,6 +95,20 @@ pub fn annotate(
     findings: Vec<Finding>,
     policy: &Policy,
 ) -> Vec<Annotation> {
+    annotate_with_subjects(old, new, findings, policy)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// [`annotate`], each annotation with the subject of its finding (what code reads to know
+/// which element it is about; the annotation is what people read).
+pub fn annotate_with_subjects(
+    old: &Index,
+    new: &Index,
+    findings: Vec<Finding>,
+    policy: &Policy,
+) -> Vec<(Subject, Annotation)> {
     let mut out = Vec::new();
     for f in findings {
         // buf: a finding whose element has no place in the new file is attached to the new
@@ -121,7 +135,7 @@ pub fn annotate(
             None => (None, FILE_SPAN, None),
         };
         let old_loc = f.old.as_ref().map(|s| resolve(old, s));
-        out.push(Annotation {
+        let annotation = Annotation {
             path,
             start_line: span.start_line,
             start_column: span.start_column,
@@ -142,34 +156,37 @@ pub fn annotate(
             verdict: f.verdict,
             against: f.against,
             verdict_note: f.verdict_note,
-        });
+        };
+        out.push((f.subject, annotation));
     }
-    sort(&mut out);
+    out.sort_by(|(_, a), (_, b)| order(a, b));
     out
 }
 
 /// Sorts located findings by path, line and column (then rule and message).
 pub fn sort(out: &mut [Annotation]) {
-    out.sort_by(|a, b| {
-        (
-            &a.path,
-            a.start_line,
-            a.start_column,
-            a.end_line,
-            a.end_column,
-            a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                &b.path,
-                b.start_line,
-                b.start_column,
-                b.end_line,
-                b.end_column,
-                b.rule,
-                &b.message,
-            ))
-    });
+    out.sort_by(order);
+}
+
+fn order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
+    (
+        &a.path,
+        a.start_line,
+        a.start_column,
+        a.end_line,
+        a.end_column,
+        a.rule,
+        &a.message,
+    )
+        .cmp(&(
+            &b.path,
+            b.start_line,
+            b.start_column,
+            b.end_line,
+            b.end_column,
+            b.rule,
+            &b.message,
+        ))
 }
 
 use crate::limits::escape_controls;

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use protoguard::diff::Diff;
 use protoguard::evolution::{self, structurally_compatible, structurally_json_compatible};
 use protoguard::rules::{self, Pair, RuleOptions};
 use protoguard::source::Mode;
@@ -385,16 +386,13 @@ fn run_with(
     rules: &[&'static str],
     options: RuleOptions,
 ) -> Vec<Annotation> {
-    let mut findings = rules::run(
-        &Pair {
-            old: &old.index,
-            new: &new.index,
-            history: None,
-            options,
-        },
-        rules,
-    );
-    evolution::enrich(&old.index, &new.index, &mut findings);
+    let diff = Diff::new(&old.index, &new.index);
+    let pair = Pair {
+        options,
+        ..Pair::new(&diff)
+    };
+    let mut findings = rules::run(&pair, rules);
+    evolution::enrich_with(&diff, &mut findings);
     let policy = Policy::single(rules.to_vec(), IgnoreRules::default());
     report::annotate(&old.index, &new.index, findings, &policy)
 }

@@ -512,3 +512,65 @@ fn check_tags_reads_the_repository_top_by_default() {
     assert_eq!(verdicts[0].actual, Bump::Major);
     assert!(verdicts[0].ok, "{}", verdicts[0].message());
 }
+
+/// The findings about one change, by element and action.
+fn findings_of<'r>(r: &'r Report, element: &str, action: Action) -> Vec<&'r str> {
+    r.changes
+        .iter()
+        .find(|c| c.element == element && c.kind.action == action)
+        .unwrap_or_else(|| panic!("no {action:?} on {element}: {:#?}", r.changes))
+        .findings
+        .iter()
+        .map(|a| a.rule)
+        .collect()
+}
+
+#[test]
+fn a_removed_extension_carries_its_deletion_finding() {
+    let old =
+        format!("{BASE}\nextend google.protobuf.FieldOptions {{\n  string label = 50002;\n}}\n");
+    let r = report_with(&old, BASE, &policy(&["EXTENSION_NO_DELETE"]));
+    assert_eq!(
+        findings_of(&r, "shop.v1.label", Action::Removed),
+        ["EXTENSION_NO_DELETE"]
+    );
+    assert!(r.other_breaking.is_empty(), "{:#?}", r.other_breaking);
+    assert_eq!(r.bump, Bump::Major);
+}
+
+#[test]
+fn a_deletion_finding_goes_to_the_element_deleted_not_to_a_namesake() {
+    // `Line` is removed at the top level, and a field is removed from `Cart.Line`: buf's
+    // message for the field names the message `Line` too, but it is about the field only.
+    let old = format!(
+        "{BASE}\nmessage Line {{\n  string sku = 1;\n}}\n\nmessage Cart {{\n  message Line {{\n    string sku = 1;\n    int32 count = 2;\n  }}\n  repeated Line lines = 1;\n}}\n"
+    );
+    let new = format!(
+        "{BASE}\nmessage Cart {{\n  message Line {{\n    string sku = 1;\n  }}\n  repeated Line lines = 1;\n}}\n"
+    );
+    let r = report_with(
+        &old,
+        &new,
+        &policy(&["FIELD_NO_DELETE", "MESSAGE_NO_DELETE"]),
+    );
+    assert_eq!(
+        findings_of(&r, "shop.v1.Line", Action::Removed),
+        ["MESSAGE_NO_DELETE"]
+    );
+    assert_eq!(
+        findings_of(&r, "shop.v1.Cart.Line.count", Action::Removed),
+        ["FIELD_NO_DELETE"]
+    );
+}
+
+#[test]
+fn a_removed_required_field_carries_the_required_fields_finding() {
+    let old = "syntax = \"proto2\";\npackage shop.v1;\nmessage Order {\n  required string id = 1;\n  required string coupon = 2;\n  reserved 3;\n}\n";
+    let new = "syntax = \"proto2\";\npackage shop.v1;\nmessage Order {\n  required string id = 1;\n  reserved 2, 3;\n}\n";
+    let r = report_with(old, new, &policy(&["MESSAGE_SAME_REQUIRED_FIELDS"]));
+    assert_eq!(
+        findings_of(&r, "shop.v1.Order.coupon", Action::Removed),
+        ["MESSAGE_SAME_REQUIRED_FIELDS"]
+    );
+    assert!(r.other_breaking.is_empty(), "{:#?}", r.other_breaking);
+}

@@ -99,14 +99,13 @@ pub fn check(
     let mut groups: BTreeMap<(&'static str, Subject), (usize, Finding, Vec<String>)> =
         BTreeMap::new();
     for (i, release) in releases.iter().enumerate() {
+        let diff = crate::diff::Diff::new(&release.schema.index, &new.index);
         let pair = crate::rules::Pair {
-            old: &release.schema.index,
-            new: &new.index,
-            history: None,
             options: policy.options,
+            ..crate::rules::Pair::new(&diff)
         };
         let mut findings = crate::rules::run(&pair, &rules);
-        crate::evolution::enrich(&release.schema.index, &new.index, &mut findings);
+        crate::evolution::enrich_with(&diff, &mut findings);
         for f in findings {
             let key = (f.rule, f.subject.clone());
             groups

@@ -22,7 +22,7 @@ use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
 use crate::policy::deprecation::{self, Cycle, DeprecationContext};
-use crate::policy::{window, ContractFile};
+use crate::policy::{payloads, window, ContractFile};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 
@@ -85,6 +85,7 @@ pub struct Check {
     structural_types: bool,
     keep_descriptors: bool,
     window: Option<u32>,
+    payloads: Option<PathBuf>,
 }
 
 /// Both sides loaded and the policy that judges them, before any rule ran.
@@ -103,6 +104,8 @@ pub struct Loaded {
     pub window_asked: u32,
     /// The releases of the data window, loaded (`None` without a window or without tags).
     pub window: Option<Vec<window::WindowRelease>>,
+    /// Golden payloads whose meaning changed (rule PAYLOAD_SAME_MEANING).
+    pub payload_findings: Vec<crate::rules::Finding>,
 }
 
 /// The findings of a check and how many rules produced them.
@@ -132,6 +135,7 @@ impl Check {
             structural_types: false,
             keep_descriptors: false,
             window: None,
+            payloads: None,
         }
     }
 
@@ -211,6 +215,13 @@ impl Check {
         self
     }
 
+    /// Golden payloads: a directory with `manifest.yaml` (overrides `payloads:` in
+    /// protoguard.yaml). Each payload must mean the same under NEW as under its writer.
+    pub fn payloads(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.payloads = Some(dir.into());
+        self
+    }
+
     /// Resolves, reads and compiles both sides, and reads the policy and the history.
     pub fn load(&self) -> Result<Loaded, Error> {
         let pair = source::resolve_pair(
@@ -240,6 +251,17 @@ impl Check {
         };
         // Rules and ignores per module of the workspace; use/except override the file's.
         let mut policy = Policy::new(new_cfg.as_ref(), &self.use_, &self.except)?;
+        // Golden payloads, read (and every file checked) before anything is compiled.
+        let payload_dir = self.payloads.clone().or_else(|| {
+            let c = contract_file.as_ref()?;
+            Some(c.dir.join(&c.yaml.payloads.as_ref()?.value))
+        });
+        let payloads = match &payload_dir {
+            Some(dir) => payloads::read(dir)?,
+            None => Vec::new(),
+        };
+        // Payloads are decoded with the descriptors of both sides.
+        let keep_descriptors = self.keep_descriptors || payload_dir.is_some();
         let structural = contract_file
             .as_ref()
             .is_some_and(|c| c.yaml.structural_types == Some(true));
@@ -247,7 +269,7 @@ impl Check {
         let new_opts = LoadOptions {
             includes: self.includes.clone(),
             layout: new_cfg.clone(),
-            keep_descriptors: self.keep_descriptors,
+            keep_descriptors,
         };
         // A git baseline is read with the layout of the buf.yaml it is compared under.
         let old_opts = LoadOptions {
@@ -256,7 +278,7 @@ impl Check {
                 Input::Git(_) => new_cfg,
                 _ => old_cfg,
             },
-            keep_descriptors: self.keep_descriptors,
+            keep_descriptors,
         };
         // A data window compares NEW with other releases too: all of NEW is compiled.
         let window_k = self
@@ -301,6 +323,11 @@ impl Check {
             }
             _ => None,
         };
+        let payload_findings = if payloads.is_empty() {
+            Vec::new()
+        } else {
+            payloads::check(&payloads, &old, &new, &old_opts)?
+        };
         // Asked for on the command line and impossible: a usage error, not a silent pass.
         if self.window.is_some_and(|k| k > 0) && window.as_ref().is_none_or(Vec::is_empty) {
             return Err(ConfigError::Invalid {
@@ -323,6 +350,7 @@ impl Check {
             deprecation: cycle,
             window_asked: window_k,
             window,
+            payload_findings,
         })
     }
 
@@ -361,8 +389,15 @@ impl Loaded {
         };
         let mut findings =
             crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
-        if !windowed.is_empty() {
+        let payloads = payloads::annotate(
+            &self.old.index,
+            &self.new.index,
+            self.payload_findings.clone(),
+            &self.policy,
+        );
+        if !windowed.is_empty() || !payloads.is_empty() {
             findings.extend(windowed);
+            findings.extend(payloads);
             crate::report::sort(&mut findings);
         }
         Report {

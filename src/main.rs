@@ -114,6 +114,11 @@ struct CheckArgs {
     /// must stay readable (also `window: K` in protoguard.yaml; 0 turns it off).
     #[arg(long, value_name = "K")]
     window: Option<u32>,
+    /// Golden payloads: a directory with manifest.yaml listing stored messages (binary
+    /// `.pb` or `.json`), their type and the release that wrote them; each must mean the
+    /// same under NEW (also `payloads: DIR` in protoguard.yaml).
+    #[arg(long, value_name = "DIR")]
+    payloads: Option<PathBuf>,
     #[command(flatten)]
     prove_flags: ProveFlags,
 }
@@ -321,11 +326,16 @@ impl Progress {
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
 /// stderr which baseline was chosen and what the history could not see.
 fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
-    load_with(sides, keep_descriptors, None)
+    load_with(sides, keep_descriptors, None, None)
 }
 
-/// [`load`] with `check`'s own options (the data window).
-fn load_with(sides: &Sides, keep_descriptors: bool, window: Option<u32>) -> miette::Result<Loaded> {
+/// [`load`] with `check`'s own options (the data window, golden payloads).
+fn load_with(
+    sides: &Sides,
+    keep_descriptors: bool,
+    window: Option<u32>,
+    payloads: Option<&PathBuf>,
+) -> miette::Result<Loaded> {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
         .full(sides.full)
@@ -344,6 +354,9 @@ fn load_with(sides: &Sides, keep_descriptors: bool, window: Option<u32>) -> miet
     }
     if let Some(k) = window {
         check = check.window(k);
+    }
+    if let Some(dir) = payloads {
+        check = check.payloads(dir);
     }
     if let Some(config) = &sides.config {
         check = check.config(config);
@@ -468,7 +481,7 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let loaded = load_with(&args.sides, args.prove, args.window)?;
+    let loaded = load_with(&args.sides, args.prove, args.window, args.payloads.as_ref())?;
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

@@ -8,6 +8,7 @@
 
 pub mod deprecation;
 pub mod file;
+pub mod payloads;
 pub mod window;
 
 pub use file::{ContractFile, CONTRACT_FILE_NAME};

@@ -86,6 +86,7 @@ pub struct Check {
     keep_descriptors: bool,
     window: Option<u32>,
     payloads: Option<PathBuf>,
+    data_checks: bool,
 }
 
 /// Both sides loaded and the policy that judges them, before any rule ran.
@@ -136,6 +137,7 @@ impl Check {
             keep_descriptors: false,
             window: None,
             payloads: None,
+            data_checks: true,
         }
     }
 
@@ -222,6 +224,14 @@ impl Check {
         self
     }
 
+    /// Whether the data checks of the contract (the window and golden payloads, from the
+    /// builder or protoguard.yaml) run: `check` runs them (the default); `semver` and `prove`,
+    /// which read no findings of theirs, turn them off.
+    pub fn data_checks(mut self, on: bool) -> Check {
+        self.data_checks = on;
+        self
+    }
+
     /// Resolves, reads and compiles both sides, and reads the policy and the history.
     pub fn load(&self) -> Result<Loaded, Error> {
         let pair = source::resolve_pair(
@@ -256,6 +266,7 @@ impl Check {
             let c = contract_file.as_ref()?;
             Some(c.dir.join(&c.yaml.payloads.as_ref()?.value))
         });
+        let payload_dir = payload_dir.filter(|_| self.data_checks);
         let payloads = match &payload_dir {
             Some(dir) => payloads::read(dir)?,
             None => Vec::new(),
@@ -291,6 +302,7 @@ impl Check {
                     .as_ref()
                     .map(|w| w.value)
             })
+            .filter(|_| self.data_checks)
             .unwrap_or(0);
         let mode = if window_k > 0 { Mode::Full } else { self.mode };
         let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;

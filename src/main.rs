@@ -326,16 +326,21 @@ impl Progress {
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
 /// stderr which baseline was chosen and what the history could not see.
 fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
-    load_with(sides, keep_descriptors, None, None)
+    load_with(sides, keep_descriptors, Data::Off)
+}
+
+/// The contract's data checks for a load: off (`semver`, `prove`), or on with `check`'s
+/// flags overriding protoguard.yaml.
+enum Data<'a> {
+    Off,
+    On {
+        window: Option<u32>,
+        payloads: Option<&'a PathBuf>,
+    },
 }
 
 /// [`load`] with `check`'s own options (the data window, golden payloads).
-fn load_with(
-    sides: &Sides,
-    keep_descriptors: bool,
-    window: Option<u32>,
-    payloads: Option<&PathBuf>,
-) -> miette::Result<Loaded> {
+fn load_with(sides: &Sides, keep_descriptors: bool, data: Data) -> miette::Result<Loaded> {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
         .full(sides.full)
@@ -352,11 +357,16 @@ fn load_with(
     if let Some(against) = &sides.against {
         check = check.against(against);
     }
-    if let Some(k) = window {
-        check = check.window(k);
-    }
-    if let Some(dir) = payloads {
-        check = check.payloads(dir);
+    match data {
+        Data::Off => check = check.data_checks(false),
+        Data::On { window, payloads } => {
+            if let Some(k) = window {
+                check = check.window(k);
+            }
+            if let Some(dir) = payloads {
+                check = check.payloads(dir);
+            }
+        }
     }
     if let Some(config) = &sides.config {
         check = check.config(config);
@@ -481,7 +491,11 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let loaded = load_with(&args.sides, args.prove, args.window, args.payloads.as_ref())?;
+    let data = Data::On {
+        window: args.window,
+        payloads: args.payloads.as_ref(),
+    };
+    let loaded = load_with(&args.sides, args.prove, data)?;
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

@@ -196,3 +196,33 @@ fn what_cannot_be_judged_is_an_error_naming_the_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn payloads_are_checks_of_check_only() {
+    // protoguard.yaml names a payload directory without a manifest: `check` says so,
+    // `semver` and `prove` (which read no findings of it) do not read it.
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("old"), "a.proto", &order("int64 amount"));
+    write(&dir.path().join("new"), "a.proto", &order("int64 amount"));
+    write(
+        &dir.path().join("new"),
+        "protoguard.yaml",
+        "payloads: missing\n",
+    );
+    let run = |cmd: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_protoguard"))
+            .args([cmd, "new", "--against", "old"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        text(&out)
+    };
+    let (code, _, stderr) = run("check");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("missing/manifest.yaml: cannot read"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run("semver");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

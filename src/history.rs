@@ -1,6 +1,9 @@
 //! The history ledger: every field and enum value each message and enum had in earlier
 //! releases, so that reusing a number or name deleted long ago is caught even when the
-//! baseline no longer shows it.
+//! baseline no longer shows it. It also records, per release, which messages, fields,
+//! enums, values, services and RPCs existed and which carried `deprecated = true`
+//! ([`elements`], read by the deprecation cycle), and whether each release is a tag and its
+//! date.
 //!
 //! A ledger is built from a sequence of releases, oldest first: the release tags of a git
 //! repository that are ancestors of the baseline (plus the baseline itself), every commit

@@ -57,6 +57,17 @@ fn the_worked_example_allows_the_full_cycle_and_counts_what_remains() {
         "{note}"
     );
     assert!(!note.contains("allowed:"), "{note}");
+    // JSON carries the reason as its own key.
+    let (_, json, _) = text(&r.check(&[".", "--against", "latest-release", "--format", "json"]));
+    let note = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["message"].as_str().unwrap().contains("\"note\""))
+        .unwrap();
+    assert_eq!(
+        note["verdict_note"],
+        "deprecated in v1.2.0, 1 release ago, 2 required: removable after 1 more release"
+    );
     // The message itself is buf's, untouched by the contract.
     assert!(
         stdout.contains("FIELD_NO_DELETE Previously present field \"3\" with name \"note\" on message \"Order\" was deleted.\n"),

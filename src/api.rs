@@ -25,6 +25,7 @@ use crate::policy::deprecation::{self, Cycle, DeprecationContext};
 use crate::policy::{payloads, window, ContractFile};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
+use crate::versioning::TagVerdict;
 
 /// Which history the reuse rules (FIELD_NUMBER_REUSED and friends) read when OLD is git.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -230,6 +231,32 @@ impl Check {
     pub fn data_checks(mut self, on: bool) -> Check {
         self.data_checks = on;
         self
+    }
+
+    /// `protoguard semver --check-tags`: every release tag (matching [`Check::tag_pattern`])
+    /// of the repository holding the new side's directory, each compared with the one
+    /// before it under that directory, with the rules and layout of its buf.yaml (or
+    /// [`Check::config`]) and [`Check::use_rules`] / [`Check::except`].
+    pub fn check_tags(&self) -> Result<Vec<TagVerdict>, Error> {
+        let dir = std::path::Path::new(&self.new);
+        let cfg = match &self.config {
+            Some(p) => Some(BufConfig::read(p)?),
+            None => BufConfig::find(dir)?,
+        };
+        let policy = Policy::new(cfg.as_ref(), &self.use_, &self.except)?;
+        let (top, subdir) = crate::git::discover(dir)?;
+        let options = LoadOptions {
+            includes: self.includes.clone(),
+            layout: cfg,
+            keep_descriptors: false,
+        };
+        Ok(crate::versioning::check_tags_in(
+            &top,
+            &subdir,
+            &self.tag_pattern,
+            &policy,
+            &options,
+        )?)
     }
 
     /// Resolves, reads and compiles both sides, and reads the policy and the history.

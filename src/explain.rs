@@ -1,4 +1,6 @@
 //! `protoguard explain RULE_ID` and `protoguard rules`: the catalogue rendered for a terminal.
+//! `protoguard explain FILE:LINE[:COL]` (the findings at a place) lives in
+//! [`crate::explain_at`], whose `target` tells the two apart.
 
 use std::fmt::Write as _;
 

@@ -11,8 +11,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod buf_yaml;
+pub mod cache_dir;
 pub mod catalog;
 pub mod columns;
+pub mod compat;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
@@ -21,13 +24,16 @@ pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;
+pub mod explain_at;
 pub mod features;
 pub mod finding;
+pub mod fix;
 pub mod formats;
 pub mod git;
 pub mod history;
 pub mod import_path;
 pub mod index;
+pub mod lexer;
 pub mod limits;
 pub mod plan;
 pub mod policy;
@@ -126,18 +132,12 @@ pub fn check_diff(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<(finding::Subject, Annotation)> {
-    let pair = rules::Pair {
-        history: ledger,
-        options: policy.options,
-        ..rules::Pair::new(diff)
-    };
-    let mut findings = rules::run(&pair, &policy.all_rules());
-    evolution::enrich_with(diff, &mut findings);
+    let findings = findings_of_diff(diff, policy, ledger);
     report::annotate_with_subjects(diff.old, diff.new, findings, policy)
 }
 
-/// The findings of the selected rules, enriched (renames, blast radius), before the policy
-/// layer judges them and the report locates them.
+/// The typed findings behind [`check_with_history`], before they are located and before
+/// buf.yaml's ignores drop any (`explain FILE:LINE` reads their subjects).
 pub fn findings_with_history(
     old: &Schema,
     new: &Schema,
@@ -145,12 +145,21 @@ pub fn findings_with_history(
     ledger: Option<&history::Ledger>,
 ) -> Vec<Finding> {
     let diff = diff::Diff::new(&old.index, &new.index);
+    findings_of_diff(&diff, policy, ledger)
+}
+
+/// The rules of `policy` over one element diff, enriched with renames and blast radius.
+pub fn findings_of_diff(
+    diff: &diff::Diff,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
     let pair = rules::Pair {
         history: ledger,
         options: policy.options,
-        ..rules::Pair::new(&diff)
+        ..rules::Pair::new(diff)
     };
     let mut findings = rules::run(&pair, &policy.all_rules());
-    evolution::enrich_with(&diff, &mut findings);
+    evolution::enrich_with(diff, &mut findings);
     findings
 }

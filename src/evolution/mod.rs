@@ -6,7 +6,8 @@
 //! - [`renames`]: deleted and added elements paired by structure; the deletion finding
 //!   says what the element became and what the rename breaks; type changes that a rename
 //!   explains point at it.
-//! - [`structure`]: whether a renamed field or RPC type reads the old type's bytes.
+//! - [`crate::compat`] (below the rules, which use it too): whether a renamed field or RPC
+//!   type reads the old type's bytes.
 //! - [`reach`]: which messages, services and RPCs reach the changed element.
 //!
 //! Which element a finding is about is read from its [`Finding::subject`] (and a type
@@ -14,9 +15,8 @@
 
 pub mod reach;
 pub mod renames;
-pub mod structure;
 
-pub use structure::{structurally_compatible, structurally_json_compatible};
+pub use crate::compat::{structurally_compatible, structurally_json_compatible};
 
 use std::collections::BTreeSet;
 

@@ -94,19 +94,12 @@ pub fn check(
     for m in &mut window_policy.modules {
         m.rules = wire.clone();
     }
-    let rules = window_policy.all_rules();
     // (rule, subject) → (release index of its first occurrence, the finding, its tags).
     let mut groups: BTreeMap<(&'static str, Subject), (usize, Finding, Vec<String>)> =
         BTreeMap::new();
     for (i, release) in releases.iter().enumerate() {
         let diff = crate::diff::Diff::new(&release.schema.index, &new.index);
-        let pair = crate::rules::Pair {
-            options: policy.options,
-            ..crate::rules::Pair::new(&diff)
-        };
-        let mut findings = crate::rules::run(&pair, &rules);
-        crate::evolution::enrich_with(&diff, &mut findings);
-        for f in findings {
+        for f in crate::findings_of_diff(&diff, &window_policy, None) {
             let key = (f.rule, f.subject.clone());
             groups
                 .entry(key)

@@ -173,7 +173,7 @@ pub fn field_wire_compatible_type(pair: &Pair, out: &mut Findings) {
             // protoguard's `structural_types`: a type renamed to one that reads the same
             // bytes is accepted (off by default: buf's verdict).
             if pair.options.structural_types
-                && crate::evolution::structurally_compatible(
+                && crate::compat::structurally_compatible(
                     pair.old,
                     &of.type_name,
                     pair.new,
@@ -207,7 +207,7 @@ pub fn field_wire_json_compatible_type(pair: &Pair, out: &mut Findings) {
         if of.type_name != nf.type_name {
             // `structural_types`: as in the wire rule, and the JSON form must match too.
             if pair.options.structural_types
-                && crate::evolution::structurally_json_compatible(
+                && crate::compat::structurally_json_compatible(
                     pair.old,
                     &of.type_name,
                     pair.new,

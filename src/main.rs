@@ -72,7 +72,7 @@ struct Sides {
     /// Which tags are releases for `--against latest-release` (a glob).
     #[arg(long, default_value = "v*")]
     tag_pattern: String,
-    /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR); default FILE.
+    /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR, and protoguard's GOOGLE_API); default FILE.
     #[arg(long = "use", value_delimiter = ',')]
     use_: Vec<String>,
     /// Rule IDs or categories to leave out.
@@ -580,6 +580,10 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         payloads: args.payloads.as_ref(),
     };
     let loaded = load_with(&args.sides, args.prove, data)?;
+    if let Some(note) = protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy)
+    {
+        eprintln!("protoguard: {note}");
+    }
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

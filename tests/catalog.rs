@@ -45,12 +45,17 @@ fn every_rule_has_yaml_and_every_yaml_names_a_rule() {
         no_code.is_empty(),
         "rules/<ID>.yaml naming no rule: {no_code:?}"
     );
+    let google_api: BTreeSet<&str> = catalog::in_category("GOOGLE_API").into_iter().collect();
     assert_eq!(
         code.len(),
-        69,
-        "buf's v2 catalogue (65 rules) and 4 history rules"
+        69 + google_api.len(),
+        "buf's v2 catalogue (65 rules), 4 history rules and the GOOGLE_API rules"
     );
-    let buf: BTreeSet<&str> = code.difference(&HISTORY_RULES.into()).copied().collect();
+    let buf: BTreeSet<&str> = code
+        .difference(&HISTORY_RULES.into())
+        .filter(|id| !google_api.contains(*id))
+        .copied()
+        .collect();
     assert_eq!(buf.len(), 65, "buf's v2 catalogue has 65 rules");
 }
 

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "editions_text",
             "cache_dir",
             "lexer",
+            "extensions",
         ],
     ),
     // What the user named, read from the disk or from git, and the buf.yaml beside it.

@@ -119,6 +119,22 @@ const EXPECTED: &[(&str, ElementKind, Shape)] = &[
     ("ENUM_VALUE_NUMBER_REUSED", EnumValue, Added),
     ("FIELD_NAME_REUSED", Field, Added),
     ("ENUM_VALUE_NAME_REUSED", EnumValue, Added),
+    ("GOOGLE_API_FIELD_NO_REQUIRED_ADDED", Field, Changed),
+    ("GOOGLE_API_FIELD_NO_OUTPUT_ONLY_REMOVED", Field, Changed),
+    ("GOOGLE_API_FIELD_NO_IMMUTABLE_ADDED", Field, Changed),
+    ("GOOGLE_API_MESSAGE_NO_REQUIRED_FIELD_ADDED", Field, Added),
+    ("GOOGLE_API_HTTP_SAME_PATTERN", Rpc, Changed),
+    ("GOOGLE_API_HTTP_SAME_BODY", Rpc, Changed),
+    ("GOOGLE_API_HTTP_NO_BINDING_DELETE", Rpc, Changed),
+    ("GOOGLE_API_RESOURCE_SAME_TYPE", Message, Changed),
+    ("GOOGLE_API_RESOURCE_SAME_PATTERNS", Message, Changed),
+    ("GOOGLE_API_RESOURCE_DEFINITION_NO_DELETE", File, Changed),
+    ("GOOGLE_API_RESOURCE_REFERENCE_SAME_TYPE", Field, Changed),
+    ("GOOGLE_API_METHOD_SIGNATURE_NO_DELETE", Rpc, Changed),
+    ("GOOGLE_API_OPERATION_INFO_SAME_TYPES", Rpc, Changed),
+    ("GOOGLE_API_SERVICE_SAME_DEFAULT_HOST", Service, Changed),
+    ("GOOGLE_API_SERVICE_NO_OAUTH_SCOPE_DELETE", Service, Changed),
+    ("GOOGLE_API_RPC_SAME_PAGINATION", Rpc, Changed),
 ];
 
 #[test]

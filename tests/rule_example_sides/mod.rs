@@ -60,6 +60,21 @@ pub fn write_sides(dir: &Path, doc: &RuleDoc) {
     for side in ["old", "new"] {
         write(&dir.join(side), "unrelated/other.proto", UNRELATED);
     }
+    // The GOOGLE_API examples import the google/api protos: both sides get the minimal
+    // copies the tests keep.
+    if doc.categories.iter().any(|c| c == "GOOGLE_API") {
+        let copies = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/google_api");
+        for entry in walkdir::WalkDir::new(&copies) {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(&copies).unwrap();
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                for side in ["old", "new"] {
+                    write(&dir.join(side), &rel.to_string_lossy(), &text);
+                }
+            }
+        }
+    }
 }
 
 /// `after` without the field and value declarations that reuse a number or a name that

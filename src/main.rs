@@ -580,7 +580,8 @@ fn check(args: &CheckArgs) -> miette::Result<bool> {
         payloads: args.payloads.as_ref(),
     };
     let loaded = load_with(&args.sides, args.prove, data)?;
-    if let Some(note) = protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy)
+    if let Some(note) =
+        protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy.all_rules())
     {
         eprintln!("protoguard: {note}");
     }

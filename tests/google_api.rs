@@ -148,8 +148,8 @@ fn the_category_is_selected_by_name_and_never_by_default() {
 #[test]
 fn enable_adds_the_category_to_every_module() {
     let mut policy = Policy::single(vec!["FIELD_NO_DELETE"], Default::default());
-    google_api::enable(&mut policy);
-    google_api::enable(&mut policy);
+    policy.enable_category(google_api::CATEGORY);
+    policy.enable_category(google_api::CATEGORY);
     let rules = policy.all_rules();
     assert!(rules.contains(&"FIELD_NO_DELETE"));
     assert_eq!(

@@ -18,7 +18,6 @@ pub mod resources;
 
 use std::collections::BTreeMap;
 
-use crate::config::Policy;
 use crate::index::{FileId, Index, Site};
 
 pub use annotations::Annotations;
@@ -26,29 +25,11 @@ pub use annotations::Annotations;
 /// The category's name, as `--use` and protoguard.yaml spell it.
 pub const CATEGORY: &str = "GOOGLE_API";
 
-/// Adds the GOOGLE_API rules to every module of `policy` (for protoguard.yaml's `use:`).
-pub fn enable(policy: &mut Policy) {
-    let rules = crate::catalog::in_category(CATEGORY);
-    for module in &mut policy.modules {
-        for id in &rules {
-            if !module.rules.contains(id) {
-                module.rules.push(id);
-            }
-        }
-        module.rules.sort_by_key(|id| {
-            crate::catalog::all()
-                .iter()
-                .position(|d| d.id == *id)
-                .unwrap_or(usize::MAX)
-        });
-    }
-}
-
 /// The one-line hint for stderr when the new schema uses the google/api protos and no
 /// GOOGLE_API rule is selected; `None` otherwise.
-pub fn suggestion(new: &Index, policy: &Policy) -> Option<String> {
+pub fn suggestion(new: &Index, selected_rules: &[&str]) -> Option<String> {
     let rules = crate::catalog::in_category(CATEGORY);
-    let selected = policy.all_rules().iter().any(|id| rules.contains(id));
+    let selected = selected_rules.iter().any(|id| rules.contains(id));
     let uses_google_api = new
         .files
         .iter()

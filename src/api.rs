@@ -18,9 +18,11 @@
 
 use std::path::PathBuf;
 
-use crate::config::{BufConfig, Policy, Settings};
+use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
+use crate::policy::deprecation::{self, Cycle, DeprecationContext};
+use crate::policy::{payloads, window, ContractFile};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 use crate::versioning::TagVerdict;
@@ -83,6 +85,9 @@ pub struct Check {
     history: History,
     structural_types: bool,
     keep_descriptors: bool,
+    window: Option<u32>,
+    payloads: Option<PathBuf>,
+    data_checks: bool,
 }
 
 /// Both sides loaded and the policy that judges them, before any rule ran.
@@ -95,6 +100,14 @@ pub struct Loaded {
     pub ledger: Option<Ledger>,
     /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
     pub baseline: Option<String>,
+    /// The deprecation cycle protoguard.yaml asks for (`deprecation:`).
+    pub deprecation: Option<Cycle>,
+    /// How many releases `--window` (or `window:`) asked for; 0 when none.
+    pub window_asked: u32,
+    /// The releases of the data window, loaded (`None` without a window or without tags).
+    pub window: Option<Vec<window::WindowRelease>>,
+    /// Golden payloads whose meaning changed (rule PAYLOAD_SAME_MEANING).
+    pub payload_findings: Vec<crate::rules::Finding>,
 }
 
 /// The findings of a check and how many rules produced them.
@@ -123,6 +136,9 @@ impl Check {
             history: History::Releases,
             structural_types: false,
             keep_descriptors: false,
+            window: None,
+            payloads: None,
+            data_checks: true,
         }
     }
 
@@ -195,6 +211,28 @@ impl Check {
         self
     }
 
+    /// Also check NEW against each of the last `k` release tags of OLD's history with the
+    /// WIRE and WIRE_JSON rules (overrides `window:` in protoguard.yaml; 0 turns it off).
+    pub fn window(mut self, k: u32) -> Check {
+        self.window = Some(k);
+        self
+    }
+
+    /// Golden payloads: a directory with `manifest.yaml` (overrides `payloads:` in
+    /// protoguard.yaml). Each payload must mean the same under NEW as under its writer.
+    pub fn payloads(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.payloads = Some(dir.into());
+        self
+    }
+
+    /// Whether the data checks of the contract (the window and golden payloads, from the
+    /// builder or protoguard.yaml) run: `check` runs them (the default); `semver` and `prove`,
+    /// which read no findings of theirs, turn them off.
+    pub fn data_checks(mut self, on: bool) -> Check {
+        self.data_checks = on;
+        self
+    }
+
     /// `protoguard semver --check-tags`: every release tag (matching [`Check::tag_pattern`])
     /// of the repository holding the new side's directory, each compared with the one
     /// before it under that directory, with the rules and layout of its buf.yaml (or
@@ -237,17 +275,39 @@ impl Check {
             None => new_input.buf_config()?,
         };
         let old_cfg = old_input.buf_config()?;
+        // protoguard.yaml: in NEW or a parent up to the repository's top (for --staged, the
+        // work tree's directory); an image or git NEW has none.
+        let new_dir = match &new_input {
+            Input::Dir(dir) => Some(dir.clone()),
+            _ if self.staged => Some(PathBuf::from(&self.new)),
+            _ => None,
+        };
+        let contract_file = match &new_dir {
+            Some(dir) => ContractFile::find(dir)?,
+            None => None,
+        };
         // Rules and ignores per module of the workspace; use/except override the file's.
         let mut policy = Policy::new(new_cfg.as_ref(), &self.use_, &self.except)?;
-        let settings = match &new_input {
-            Input::Dir(dir) => Settings::find(dir)?,
-            _ => Default::default(),
+        // Golden payloads, read (and every file checked) before anything is compiled.
+        let payload_dir = self.payloads.clone().or_else(|| {
+            let c = contract_file.as_ref()?;
+            Some(c.dir.join(&c.yaml.payloads.as_ref()?.value))
+        });
+        let payload_dir = payload_dir.filter(|_| self.data_checks);
+        let payloads = match &payload_dir {
+            Some(dir) => payloads::read(dir)?,
+            None => Vec::new(),
         };
-        policy.options.structural_types = self.structural_types || settings.structural_types;
+        // Payloads are decoded with the descriptors of both sides.
+        let keep_descriptors = self.keep_descriptors || payload_dir.is_some();
+        let structural = contract_file
+            .as_ref()
+            .is_some_and(|c| c.yaml.structural_types == Some(true));
+        policy.options.structural_types = self.structural_types || structural;
         let new_opts = LoadOptions {
             includes: self.includes.clone(),
             layout: new_cfg.clone(),
-            keep_descriptors: self.keep_descriptors,
+            keep_descriptors,
         };
         // A git baseline is read with the layout of the buf.yaml it is compared under.
         let old_opts = LoadOptions {
@@ -256,27 +316,80 @@ impl Check {
                 Input::Git(_) => new_cfg,
                 _ => old_cfg,
             },
-            keep_descriptors: self.keep_descriptors,
+            keep_descriptors,
         };
-        let (old, new) =
-            Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), self.mode)?;
+        // A data window compares NEW with other releases too: all of NEW is compiled.
+        let window_k = self
+            .window
+            .or_else(|| {
+                contract_file
+                    .as_ref()?
+                    .yaml
+                    .window
+                    .as_ref()
+                    .map(|w| w.value)
+            })
+            .filter(|_| self.data_checks)
+            .unwrap_or(0);
+        let mode = if window_k > 0 { Mode::Full } else { self.mode };
+        let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
         // History is read only for the rules that need it (so leaving them out is a way to
         // run where it cannot be read).
         let wants_history = policy
             .all_rules()
             .iter()
             .any(|r| crate::history::RULES.contains(r));
-        let ledger = if wants_history {
-            crate::history_for(&old_input, &self.tag_pattern, self.history == History::All)?
+        // The deprecation cycle reads the ledger too, the baseline's own marks included.
+        let cycle = contract_file.as_ref().and_then(Cycle::from_contract);
+        let ledger = if wants_history || cycle.is_some() || window_k > 0 {
+            crate::history_reading(
+                &old_input,
+                &self.tag_pattern,
+                self.history == History::All,
+                cycle.is_some(),
+            )?
         } else {
             None
         };
+        let window = match (&old_input, &ledger) {
+            (Input::Git(spec), Some(l)) if window_k > 0 => {
+                let tags = window::tags(l, window_k as usize);
+                let options = LoadOptions {
+                    keep_descriptors: false,
+                    ..old_opts.clone()
+                };
+                Some(window::load(spec, &tags, &options)?)
+            }
+            _ => None,
+        };
+        let payload_findings = if payloads.is_empty() {
+            Vec::new()
+        } else {
+            payloads::check(&payloads, &old, &new, &old_opts)?
+        };
+        // Asked for on the command line and impossible: a usage error, not a silent pass.
+        if self.window.is_some_and(|k| k > 0) && window.as_ref().is_none_or(Vec::is_empty) {
+            return Err(ConfigError::Invalid {
+                path: "--window".into(),
+                reason: format!(
+                    "{}: OLD ({}) is not a git input whose history has tags matching {:?}",
+                    window::NEEDS_TAGS,
+                    old_input.display(),
+                    self.tag_pattern
+                ),
+            }
+            .into());
+        }
         Ok(Loaded {
             old,
             new,
             policy,
             ledger,
             baseline: pair.baseline,
+            deprecation: cycle,
+            window_asked: window_k,
+            window,
+            payload_findings,
         })
     }
 
@@ -301,8 +414,31 @@ impl Check {
 impl Loaded {
     /// Runs the policy's rules over the loaded sides.
     pub fn report(&self) -> Report {
-        let findings =
-            crate::check_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        let mut findings =
+            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        // The deprecation stage: deletions that went through the cycle are allowed, the
+        // others say why not.
+        if let Some(ctx) = self.deprecation_context() {
+            deprecation::apply(&mut findings, &ctx);
+        }
+        // The data window: NEW against each of the last K releases, WIRE/WIRE_JSON only.
+        let windowed = match &self.window {
+            Some(releases) => window::check(&self.new, releases, &self.policy, &mut findings),
+            None => Vec::new(),
+        };
+        let mut findings =
+            crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
+        let payloads = payloads::annotate(
+            &self.old.index,
+            &self.new.index,
+            self.payload_findings.clone(),
+            &self.policy,
+        );
+        if !windowed.is_empty() || !payloads.is_empty() {
+            findings.extend(windowed);
+            findings.extend(payloads);
+            crate::report::sort(&mut findings);
+        }
         Report {
             findings,
             rules_checked: self.policy.all_rules().len(),
@@ -311,10 +447,66 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// What the deprecation cycle judges with, when protoguard.yaml asks for one and OLD has
+    /// a history (a git input).
+    pub fn deprecation_context(&self) -> Option<DeprecationContext<'_>> {
+        Some(DeprecationContext {
+            ledger: self.ledger.as_ref()?,
+            cycle: self.deprecation?,
+            new: &self.new.index,
+        })
+    }
+
+    /// Why the data window asked for cannot be checked as asked (no release tags in
+    /// OLD's history, fewer than asked), for stderr.
+    pub fn window_warning(&self) -> Option<String> {
+        if self.window_asked == 0 {
+            return None;
+        }
+        let found = self.window.as_ref().map_or(0, Vec::len);
+        match &self.window {
+            _ if found == 0 => Some(format!(
+                "{}: OLD is not a git input whose history has tags matching the tag pattern, \
+                 so only OLD itself was checked",
+                window::NEEDS_TAGS
+            )),
+            Some(w) if found < self.window_asked as usize => Some(format!(
+                "data window: {} release{} asked for, only {found} in OLD's history ({})",
+                self.window_asked,
+                if self.window_asked == 1 { "" } else { "s" },
+                w.iter()
+                    .map(|r| r.tag.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => None,
+        }
+    }
+
+    /// Why the deprecation cycle protoguard.yaml asks for cannot be applied as written
+    /// (no release tags in OLD's history), for stderr.
+    pub fn deprecation_warning(&self) -> Option<String> {
+        self.deprecation?;
+        match &self.ledger {
+            None => Some(format!(
+                "{}: OLD is not a git input, so every deletion stays breaking",
+                deprecation::NEEDS_TAGS
+            )),
+            Some(l) if !(0..l.releases().len()).any(|i| l.release_meta(i).tagged) => Some(format!(
+                "{}: no tag matching the tag pattern is OLD or precedes it, so no element \
+                     was deprecated in a release",
+                deprecation::NEEDS_TAGS
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
 impl Report {
     /// Whether anything breaks: the command line's exit 1.
     pub fn is_breaking(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|a| a.verdict.is_breaking())
     }
 
     /// The findings in one of the command line's formats.
@@ -331,12 +523,13 @@ impl Report {
             OutputFormat::Text => report::render_text(findings),
             OutputFormat::Rich => {
                 let mut text = report::render_rich(findings);
+                let breaking = findings.iter().filter(|a| a.verdict.is_breaking()).count();
                 if !findings.is_empty() {
                     let plural = |n: usize| if n == 1 { "" } else { "s" };
                     text.push_str(&format!(
                         "\n{} breaking change{} ({} rule{} checked)\n",
-                        findings.len(),
-                        plural(findings.len()),
+                        breaking,
+                        plural(breaking),
                         self.rules_checked,
                         plural(self.rules_checked),
                     ));

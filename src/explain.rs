@@ -37,8 +37,27 @@ pub fn explain(doc: &RuleDoc) -> String {
     section(&mut s, "Before", &doc.example.before);
     section(&mut s, "After (breaking)", &doc.example.after);
     section(&mut s, "How to make the change safely", &doc.fix);
+    if crate::policy::deprecation::CYCLE_RULES.contains(&doc.id.as_str()) {
+        section(
+            &mut s,
+            "Removing it through the deprecation cycle",
+            DEPRECATION_PATH,
+        );
+    }
     s
 }
+
+/// The path a deletion rule's explanation teaches: replace, deprecate, wait, remove.
+const DEPRECATION_PATH: &str = "\
+1. Add the new element beside the old one (a rename is an addition plus a deletion).
+2. Mark the old one `[deprecated = true]` (`option deprecated = true;` for a message, enum,
+   service or RPC) and release: generated code warns everyone who still uses it.
+3. Remove it N releases later, reserving a field's or enum value's number and name in the
+   same change (`reserved 4; reserved \"old_name\";`).
+With `deprecation: {releases: N}` (or `{days: D}`) in protoguard.yaml and a git baseline with
+release tags, protoguard allows the deletion once the element was deprecated in N releases
+and says how many releases remain before then.
+";
 
 fn section(s: &mut String, title: &str, body: &str) {
     let _ = writeln!(s, "\n{title}:");
@@ -76,4 +95,30 @@ pub fn rules_table() -> String {
          (and v1 has neither them nor the CSR category); put `version: v2` in buf.yaml to get them.\n",
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletion_rules_teach_the_deprecation_path() {
+        for id in ["FIELD_NO_DELETE", "ENUM_VALUE_NO_DELETE", "RPC_NO_DELETE"] {
+            let text = explain(catalog::get(id).unwrap());
+            assert!(
+                text.contains("Removing it through the deprecation cycle:")
+                    && text.contains("Remove it N releases later"),
+                "{id}: {text}"
+            );
+        }
+        // No deprecation mark of its own, no cycle: a file, a reservation.
+        for id in [
+            "FILE_NO_DELETE",
+            "RESERVED_MESSAGE_NO_DELETE",
+            "FIELD_SAME_TYPE",
+        ] {
+            let text = explain(catalog::get(id).unwrap());
+            assert!(!text.contains("deprecation cycle"), "{id}: {text}");
+        }
+    }
 }

@@ -217,6 +217,12 @@ pub struct Finding {
     /// What the compatibility contract says of it (see [`crate::policy`]); rules leave
     /// every finding [`Verdict::Breaking`], as buf would.
     pub verdict: Verdict,
+    /// Why a part of the contract that looked at the finding did not allow it (e.g.
+    /// "deprecated in v1.4.0, 1 release ago, 2 required"); never folded into `message`.
+    pub verdict_note: Option<String>,
+    /// For a data-window finding (`--window K`): the releases whose data it breaks, oldest
+    /// first; empty for findings of the comparison with OLD alone.
+    pub against: Vec<String>,
 }
 
 /// Whether a finding fails the gate.

@@ -1,6 +1,9 @@
 //! The history ledger: every field and enum value each message and enum had in earlier
 //! releases, so that reusing a number or name deleted long ago is caught even when the
-//! baseline no longer shows it.
+//! baseline no longer shows it. It also records, per release, which messages, fields,
+//! enums, values, services and RPCs existed and which carried `deprecated = true`
+//! ([`elements`], read by the deprecation cycle), and whether each release is a tag and its
+//! date.
 //!
 //! A ledger is built from a sequence of releases, oldest first: the release tags of a git
 //! repository that are ancestors of the baseline (plus the baseline itself), every commit
@@ -25,6 +28,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::LoadError;
 use crate::git::{self, GitSpec, GitTarget};
 use crate::index::WireKind;
+
+pub mod elements;
+
+pub use elements::{DeclKind, ElementHistory};
 
 /// With `--history all`, at most this many commits (the latest ones that touched a `.proto`
 /// file, and tagged releases among them) are read; older ones are left out and a note says so.
@@ -54,6 +61,13 @@ pub struct Ledger {
     releases: Vec<String>,
     messages: HashMap<String, MessageHistory>,
     enums: HashMap<String, EnumHistory>,
+    /// Per release: whether it is a release tag (not a commit of `--history all`, nor a
+    /// baseline no tag points at) and its date (seconds since the epoch: the tagger's date of
+    /// an annotated tag, else the commit's), when known.
+    release_meta: Vec<ReleaseMeta>,
+    /// Messages, fields, enums, values, services and RPCs by kind and full name: in which
+    /// releases each existed and was deprecated.
+    elements: HashMap<(DeclKind, String), ElementHistory>,
     /// How the ledger was built (releases, blobs read, cache hits).
     pub stats: Stats,
     /// Things a user may want to know with `--verbose` (no release before the baseline).
@@ -61,6 +75,15 @@ pub struct Ledger {
     /// What makes the ledger incomplete (files that do not parse, a shallow clone, the
     /// commit limit): always printed, so a CI log shows that the history rules saw less.
     pub warnings: Vec<String>,
+}
+
+/// What is known of one release besides its label.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseMeta {
+    /// A release tag (or a directory release), not an untagged commit.
+    pub tagged: bool,
+    /// Seconds since the epoch, when known.
+    pub time: Option<i64>,
 }
 
 /// Every field a message ever had.
@@ -159,6 +182,17 @@ impl Ledger {
         self.messages.is_empty() && self.enums.is_empty()
     }
 
+    /// Whether release `i` is a release tag, and its date.
+    pub fn release_meta(&self, i: usize) -> ReleaseMeta {
+        self.release_meta.get(i).copied().unwrap_or_default()
+    }
+
+    /// In which releases an element existed and was deprecated, by kind and full name
+    /// (`pkg.Msg.field`, `pkg.Enum.VALUE`, `pkg.Service.Method`).
+    pub fn element(&self, kind: DeclKind, full_name: &str) -> Option<&ElementHistory> {
+        self.elements.get(&(kind, full_name.to_string()))
+    }
+
     /// A one-line account for `--verbose`.
     pub fn describe(&self) -> String {
         let s = &self.stats;
@@ -216,6 +250,9 @@ pub struct Summary {
     /// Enums by full name, with their values.
     #[serde(default)]
     pub enums: Vec<(String, Vec<ValueDecl>)>,
+    /// Every message, field, enum, value, service and RPC, with its `deprecated` mark.
+    #[serde(default)]
+    pub elements: Vec<elements::ElementDecl>,
 }
 
 /// A field as a file declares it: (number, name, type as written, label).
@@ -232,7 +269,7 @@ type Span = (Oid, String, usize, usize);
 /// (protox-parse, from Cargo.lock) and a digest of protoguard's source, where the
 /// summariser lives (both from build.rs). It names the cache directory and is checked in
 /// every entry, so an entry written by another build is recomputed, never trusted.
-const CACHE_KEY: &str = concat!("history-v2-", env!("PROTOGUARD_SUMMARY_KEY"));
+const CACHE_KEY: &str = concat!("history-v3-", env!("PROTOGUARD_SUMMARY_KEY"));
 
 /// One summary as stored on disk, with what proves it is the one asked for.
 #[derive(Serialize, Deserialize)]
@@ -395,6 +432,7 @@ pub fn summarize(name: &str, text: &str) -> Summary {
             for e in &file.enum_type {
                 summarize_enum(&mut out, &package, e);
             }
+            out.elements = elements::collect(&file);
             out
         }
         Err(e) => Summary {
@@ -544,6 +582,13 @@ impl Timeline {
 /// Merges the summaries of every span into a ledger.
 fn assemble(labels: Vec<String>, spans: &[Span], summaries: &HashMap<Oid, Arc<Summary>>) -> Ledger {
     let mut ledger = Ledger {
+        release_meta: vec![
+            ReleaseMeta {
+                tagged: true,
+                time: None
+            };
+            labels.len()
+        ],
         releases: labels,
         ..Default::default()
     };
@@ -551,6 +596,16 @@ fn assemble(labels: Vec<String>, spans: &[Span], summaries: &HashMap<Oid, Arc<Su
         let Some(summary) = summaries.get(blob) else {
             continue;
         };
+        for decl in &summary.elements {
+            let h = ledger
+                .elements
+                .entry((decl.kind, decl.full_name.clone()))
+                .or_default();
+            h.present.push((*first, *last));
+            if decl.deprecated {
+                h.deprecated.push((*first, *last));
+            }
+        }
         for (message, fields) in &summary.messages {
             let h = ledger.messages.entry(message.clone()).or_default();
             for (number, name, ty, label) in fields {
@@ -838,6 +893,20 @@ pub fn from_git_with(
     all_commits: bool,
     cache: &Cache,
 ) -> Result<Ledger, LoadError> {
+    from_git_reading(repo, spec, tag_pattern, all_commits, false, cache)
+}
+
+/// [`from_git_with`]; with `baseline_alone`, a baseline with no release before it is read
+/// too (the deprecation cycle counts the baseline's own `deprecated` marks, while the reuse
+/// rules, which see the baseline anyway, need nothing from it).
+pub fn from_git_reading(
+    repo: &Repository,
+    spec: &GitSpec,
+    tag_pattern: &str,
+    all_commits: bool,
+    baseline_alone: bool,
+    cache: &Cache,
+) -> Result<Ledger, LoadError> {
     // The baseline: a commit, or (for the index) HEAD's history without the index itself.
     let (baseline, baseline_label) = match spec.target {
         GitTarget::Staged => {
@@ -878,7 +947,7 @@ pub fn from_git_with(
                 .map(|(t, _)| t.clone())
                 .unwrap_or(label),
         };
-        if releases.is_empty() {
+        if releases.is_empty() && !baseline_alone {
             // Nothing before the baseline: what it declares the rules already see in the
             // baseline itself, so its files are not parsed (a large repository without
             // release tags pays nothing).
@@ -904,6 +973,10 @@ pub fn from_git_with(
         releases.push((label, baseline));
     }
 
+    let meta: Vec<ReleaseMeta> = releases
+        .iter()
+        .map(|(label, commit)| release_meta(repo, &tags, label, *commit))
+        .collect();
     let mut timeline = Timeline::default();
     let mut previous: Option<Oid> = None;
     for (label, commit) in releases {
@@ -925,10 +998,34 @@ pub fn from_git_with(
     })
     .map_err(|unread| unread_error(repo, spec, &labels, &unread))?;
     let mut ledger = assemble(labels, &spans, &summaries);
+    ledger.release_meta = meta;
     ledger.stats = stats;
     ledger.notes = notes;
     ledger.warnings = warnings;
     Ok(ledger)
+}
+
+/// Whether a release of the history is a tag matching the pattern, and its date: the
+/// tagger's for an annotated tag, else the commit's.
+fn release_meta(
+    repo: &Repository,
+    tags: &[(String, Oid)],
+    label: &str,
+    commit: Oid,
+) -> ReleaseMeta {
+    let tagged = tags.iter().any(|(t, c)| t == label && *c == commit);
+    let tagger = tagged
+        .then(|| {
+            let reference = repo.find_reference(&format!("refs/tags/{label}")).ok()?;
+            let tag = reference.peel_to_tag().ok()?;
+            tag.tagger().map(|s| s.when().seconds())
+        })
+        .flatten();
+    let committed = || repo.find_commit(commit).ok().map(|c| c.time().seconds());
+    ReleaseMeta {
+        tagged,
+        time: tagger.or_else(committed),
+    }
 }
 
 /// Tags matching the pattern that name a commit: (tag, commit).

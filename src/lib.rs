@@ -90,10 +90,23 @@ pub fn history_for(
     tag_pattern: &str,
     all: bool,
 ) -> Result<Option<history::Ledger>, LoadError> {
+    history_reading(input, tag_pattern, all, false)
+}
+
+/// [`history_for`]; with `baseline_alone`, a baseline with no release before it is read too
+/// (the deprecation cycle counts the baseline's own `deprecated` marks).
+pub fn history_reading(
+    input: &Input,
+    tag_pattern: &str,
+    all: bool,
+    baseline_alone: bool,
+) -> Result<Option<history::Ledger>, LoadError> {
     match input {
         Input::Git(spec) => {
             let repo = git::open(spec)?;
-            history::from_git(&repo, spec, tag_pattern, all).map(Some)
+            let cache = history::Cache::shared();
+            history::from_git_reading(&repo, spec, tag_pattern, all, baseline_alone, cache)
+                .map(Some)
         }
         Input::Dir(_) | Input::Image(_) => Ok(None),
     }

@@ -108,6 +108,16 @@ struct CheckArgs {
     /// After the rules, run the prover (see `protoguard prove`).
     #[arg(long)]
     prove: bool,
+    /// Also check NEW against each of the last K release tags of OLD's git history
+    /// (--tag-pattern) with the WIRE and WIRE_JSON rules: data written by older releases
+    /// must stay readable (also `window: K` in protoguard.yaml; 0 turns it off).
+    #[arg(long, value_name = "K")]
+    window: Option<u32>,
+    /// Golden payloads: a directory with manifest.yaml listing stored messages (binary
+    /// `.pb` or `.json`), their type and the release that wrote them; each must mean the
+    /// same under NEW (also `payloads: DIR` in protoguard.yaml).
+    #[arg(long, value_name = "DIR")]
+    payloads: Option<PathBuf>,
     #[command(flatten)]
     prove_flags: ProveFlags,
 }
@@ -404,7 +414,33 @@ fn check_for(sides: &Sides, keep_descriptors: bool) -> protoguard::Check {
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
 /// stderr which baseline was chosen and what the history could not see.
 fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
-    let check = check_for(sides, keep_descriptors);
+    load_with(sides, keep_descriptors, Data::Off)
+}
+
+/// The contract's data checks for a load: off (`semver`, `prove`), or on with `check`'s
+/// flags overriding protoguard.yaml.
+enum Data<'a> {
+    Off,
+    On {
+        window: Option<u32>,
+        payloads: Option<&'a PathBuf>,
+    },
+}
+
+/// [`load`] with `check`'s own options (the data window, golden payloads).
+fn load_with(sides: &Sides, keep_descriptors: bool, data: Data) -> miette::Result<Loaded> {
+    let mut check = check_for(sides, keep_descriptors);
+    match data {
+        Data::Off => check = check.data_checks(false),
+        Data::On { window, payloads } => {
+            if let Some(k) = window {
+                check = check.window(k);
+            }
+            if let Some(dir) = payloads {
+                check = check.payloads(dir);
+            }
+        }
+    }
     let progress = Progress::start("reading and compiling both sides");
     let loaded = check.load();
     progress.finish();
@@ -414,6 +450,12 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     }
     // What the history rules could not see is said on every run, not only with --verbose.
     for warning in loaded.ledger.iter().flat_map(|l| &l.warnings) {
+        eprintln!("protoguard: warning: {warning}");
+    }
+    for warning in [loaded.deprecation_warning(), loaded.window_warning()]
+        .into_iter()
+        .flatten()
+    {
         eprintln!("protoguard: warning: {warning}");
     }
     if sides.verbose {
@@ -533,7 +575,11 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let loaded = load(&args.sides, args.prove)?;
+    let data = Data::On {
+        window: args.window,
+        payloads: args.payloads.as_ref(),
+    };
+    let loaded = load_with(&args.sides, args.prove, data)?;
     if let Some(note) =
         protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy.all_rules())
     {

@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use crate::catalog;
 use crate::config::{FileRef, Policy};
+use crate::finding::Verdict;
 use crate::index::{Index, Site, Span};
 use crate::rules::{Finding, Subject};
 
 /// One finding, located and ready to print.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Annotation {
     /// The new file as shown to the user; `None` when nothing is left to point at.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,6 +47,16 @@ pub struct Annotation {
     /// serialized).
     #[serde(skip)]
     pub source: Option<(Arc<str>, Range<usize>)>,
+    /// What the compatibility contract says of it (serialized by [`render_json`] only when a
+    /// contract is in force, so that output without one stays buf's).
+    #[serde(skip)]
+    pub verdict: Verdict,
+    /// For a data-window finding (`--window`): the releases whose data it breaks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub against: Vec<String>,
+    /// Why the contract did not allow it (e.g. "never deprecated").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict_note: Option<String>,
 }
 
 const FILE_SPAN: Span = Span {
@@ -142,30 +153,40 @@ pub fn annotate_with_subjects(
             affects: f.affects,
             notes: f.notes,
             source,
+            verdict: f.verdict,
+            against: f.against,
+            verdict_note: f.verdict_note,
         };
         out.push((f.subject, annotation));
     }
-    out.sort_by(|(_, a), (_, b)| {
-        (
-            &a.path,
-            a.start_line,
-            a.start_column,
-            a.end_line,
-            a.end_column,
-            a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                &b.path,
-                b.start_line,
-                b.start_column,
-                b.end_line,
-                b.end_column,
-                b.rule,
-                &b.message,
-            ))
-    });
+    out.sort_by(|(_, a), (_, b)| order(a, b));
     out
+}
+
+/// Sorts located findings by path, line and column (then rule and message).
+pub fn sort(out: &mut [Annotation]) {
+    out.sort_by(order);
+}
+
+fn order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
+    (
+        &a.path,
+        a.start_line,
+        a.start_column,
+        a.end_line,
+        a.end_column,
+        a.rule,
+        &a.message,
+    )
+        .cmp(&(
+            &b.path,
+            b.start_line,
+            b.start_column,
+            b.end_line,
+            b.end_column,
+            b.rule,
+            &b.message,
+        ))
 }
 
 use crate::limits::escape_controls;
@@ -193,11 +214,20 @@ pub fn render_text(annotations: &[Annotation]) -> String {
 /// The indented lines under a finding: rename, notes, blast radius.
 pub fn details(a: &Annotation) -> String {
     let mut s = String::new();
+    if let Verdict::Allowed(allowance) = &a.verdict {
+        let _ = writeln!(s, "    allowed: {}", escape_controls(&allowance.reason));
+    }
     if let Some(to) = &a.renamed_to {
         let _ = writeln!(s, "    renamed to: {}", escape_controls(to));
     }
     for n in &a.notes {
         let _ = writeln!(s, "    note: {}", escape_controls(n));
+    }
+    if !a.against.is_empty() {
+        let _ = writeln!(s, "    against: {}", escape_controls(&a.against.join(", ")));
+    }
+    if let Some(why) = &a.verdict_note {
+        let _ = writeln!(s, "    contract: {}", escape_controls(why));
     }
     if !a.affects.is_empty() {
         const SHOWN: usize = 5;
@@ -335,6 +365,7 @@ mod tests {
             affects: Vec::new(),
             notes: Vec::new(),
             source: Some((Arc::clone(&text), start..start + 5)),
+            ..Default::default()
         };
         let out = render_rich(&[a]);
         assert!(out.contains("a.proto:3:13"), "{out}");

@@ -4,12 +4,21 @@
 
 use serde::Deserialize;
 
-/// The categories: buf's, strictest first, as buf names them, then protoguard's own
-/// GOOGLE_API (google.api annotations, AIP-180), which is never in a default set.
-pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR", "GOOGLE_API"];
+/// The categories: buf's, strictest first, as buf names them, then protoguard's own:
+/// GOOGLE_API (google.api annotations, AIP-180) and POLICY (the compatibility contract's
+/// rules, e.g. PAYLOAD_SAME_MEANING), never in a default set.
+pub const CATEGORIES: &[&str] = &[
+    "FILE",
+    "PACKAGE",
+    "WIRE_JSON",
+    "WIRE",
+    "CSR",
+    "GOOGLE_API",
+    "POLICY",
+];
 
 /// Categories buf does not have: their rules are protoguard's alone.
-pub const OWN_CATEGORIES: &[&str] = &["GOOGLE_API"];
+pub const OWN_CATEGORIES: &[&str] = &["GOOGLE_API", "POLICY"];
 
 /// The semver bumps a rule may ask for.
 pub const BUMPS: &[&str] = &["major", "minor", "patch", "none"];

@@ -32,7 +32,11 @@ fn every_rule_has_yaml_and_every_yaml_names_a_rule() {
     let yaml: BTreeSet<&str> = catalog::all().iter().map(|d| d.id.as_str()).collect();
     let code = registry_ids();
     let no_yaml: Vec<_> = code.difference(&yaml).collect();
-    let no_code: Vec<_> = yaml.difference(&code).collect();
+    // The payload rule judges stored messages, not two indexes: it has no registry entry.
+    let no_code: Vec<_> = yaml
+        .difference(&code)
+        .filter(|id| **id != protoguard::policy::payloads::RULE)
+        .collect();
     assert!(
         no_yaml.is_empty(),
         "rules without rules/<ID>.yaml: {no_yaml:?}"

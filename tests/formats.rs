@@ -42,6 +42,8 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
+            ..Default::default()
         },
         Annotation {
             path: Some("acme/v1/order.proto".into()),
@@ -59,6 +61,8 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
+            ..Default::default()
         },
         Annotation {
             path: Some("acme/v1/odd dir,x/a:b%.proto".into()),
@@ -76,6 +80,8 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
+            ..Default::default()
         },
     ]
 }
@@ -176,6 +182,8 @@ fn buf_findings(case: &str) -> Vec<Annotation> {
                 affects: Vec::new(),
                 notes: Vec::new(),
                 source: None,
+                verdict: Default::default(),
+                ..Default::default()
             }
         })
         .collect()
@@ -293,6 +301,8 @@ fn fileless() -> Annotation {
         affects: Vec::new(),
         notes: Vec::new(),
         source: None,
+        verdict: Default::default(),
+        ..Default::default()
     }
 }
 

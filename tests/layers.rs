@@ -69,6 +69,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fix",
             "explain_at",
             "main",
+            // The contract's data checks load other releases and run whole checks (the
+            // window) or the prover's readers (golden payloads).
+            "policy::window",
+            "policy::payloads",
         ],
     ),
 ];

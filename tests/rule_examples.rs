@@ -61,6 +61,33 @@ fn every_rule_example_fires_its_rule() {
         let tmp = tempfile::tempdir().unwrap();
         let out = if HISTORY_RULES.contains(&doc.id.as_str()) {
             run_history_example(tmp.path(), doc)
+        } else if doc.id == protoguard::policy::payloads::RULE {
+            // The example's stored message: `Order{amount: 1}` as the old side writes it.
+            write_sides(tmp.path(), doc);
+            let payloads = tmp.path().join("payloads");
+            std::fs::create_dir_all(&payloads).unwrap();
+            std::fs::write(
+                payloads.join("manifest.yaml"),
+                "payloads:\n  - {file: order.pb, type: shop.v1.Order, written_by: old}\n",
+            )
+            .unwrap();
+            std::fs::write(payloads.join("order.pb"), b"\x10\x01").unwrap();
+            run(
+                &tmp.path().join("new"),
+                &[
+                    "check",
+                    ".",
+                    "--against",
+                    "../old",
+                    "--use",
+                    &doc.id,
+                    "--payloads",
+                    "../payloads",
+                    "--format",
+                    "json",
+                ],
+                &tmp.path().join("cache"),
+            )
         } else {
             write_sides(tmp.path(), doc);
             run(

@@ -142,7 +142,12 @@ fn the_table_covers_every_rule() {
     let table: BTreeSet<&str> = EXPECTED.iter().map(|(id, _, _)| *id).collect();
     assert_eq!(table.len(), EXPECTED.len(), "a rule is listed twice");
     let registry: BTreeSet<&str> = REGISTRY.iter().map(|(id, _)| *id).collect();
-    let docs: BTreeSet<&str> = catalog::all().iter().map(|d| d.id.as_str()).collect();
+    // The payload rule judges stored messages, not two indexes: it is not in the registry.
+    let docs: BTreeSet<&str> = catalog::all()
+        .iter()
+        .map(|d| d.id.as_str())
+        .filter(|id| *id != protoguard::policy::payloads::RULE)
+        .collect();
     assert_eq!(table, registry, "EXPECTED and the rule registry differ");
     assert_eq!(table, docs, "EXPECTED and rules/*.yaml differ");
 }

@@ -6,6 +6,9 @@
 //! (`@experimental` / `@internal` marks, `// protoguard:allow RULE -- reason` waivers).
 //! With neither, every verdict is buf's: every finding is breaking.
 
+pub mod deprecation;
 pub mod file;
+pub mod payloads;
+pub mod window;
 
 pub use file::{ContractFile, CONTRACT_FILE_NAME};

@@ -37,6 +37,7 @@ mod gen;
 mod lower;
 mod reach;
 mod report;
+pub mod reread;
 mod run;
 mod side;
 mod text;

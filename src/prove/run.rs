@@ -315,7 +315,7 @@ impl Run<'_, '_> {
 /// A JSON parser of the reference implementations rejects a number that a closed enum field
 /// does not declare ("Invalid enum value 2 for enum type pkg.E"), where a binary reader moves
 /// it to unknown fields; prost-reflect, whose enums are all open, accepts it.
-fn closed_enum_violation(side: &Side, m: &DynamicMessage) -> Option<String> {
+pub(super) fn closed_enum_violation(side: &Side, m: &DynamicMessage) -> Option<String> {
     use prost_reflect::{Kind, MapKey, Value};
     fn check(side: &Side, kind: &Kind, v: &Value) -> Option<String> {
         match (kind, v) {
@@ -358,7 +358,7 @@ fn closed_enum_violation(side: &Side, m: &DynamicMessage) -> Option<String> {
 /// integral float (`0.0`), is that number. prost-reflect accepts names and JSON integers
 /// only, so such values are rewritten as integers, for the reader's enum fields, before it
 /// parses.
-fn enum_numbers_as_numbers(desc: &MessageDescriptor, json: &str) -> String {
+pub(super) fn enum_numbers_as_numbers(desc: &MessageDescriptor, json: &str) -> String {
     use prost_reflect::Kind;
     use serde_json::Value;
     fn fix_enum(e: &prost_reflect::EnumDescriptor, v: &mut Value) {

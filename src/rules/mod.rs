@@ -78,6 +78,8 @@ impl Findings {
             affects: Vec::new(),
             notes: Vec::new(),
             verdict: Verdict::Breaking,
+            verdict_note: None,
+            against: Vec::new(),
         });
         self.out.last_mut().expect("just pushed")
     }

@@ -18,9 +18,10 @@
 
 use std::path::PathBuf;
 
-use crate::config::{BufConfig, Policy, Settings};
+use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
+use crate::policy::{Contract, ContractFile, PolicyWarning};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 
@@ -94,16 +95,24 @@ pub struct Loaded {
     pub ledger: Option<Ledger>,
     /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
     pub baseline: Option<String>,
+    /// The compatibility contract (protoguard.yaml, marks and waivers), read and validated.
+    pub contract: Contract,
 }
 
 /// The findings of a check and how many rules produced them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
+    /// Every finding, breaking or allowed by the contract ([`Annotation::verdict`]).
     pub findings: Vec<Annotation>,
     /// How many rules were run.
     pub rules_checked: usize,
     /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
     pub baseline: Option<String>,
+    /// What the contract says about itself: stale and expired waivers, loose directives.
+    pub warnings: Vec<PolicyWarning>,
+    /// A contract is in force (a protoguard.yaml, marks or waivers): the structured formats
+    /// then carry every finding's verdict. Without one, every format is buf's.
+    pub contract: bool,
 }
 
 impl Check {
@@ -210,13 +219,49 @@ impl Check {
             None => new_input.buf_config()?,
         };
         let old_cfg = old_input.buf_config()?;
+        // protoguard.yaml: in NEW or a parent up to the repository's top (for --staged, the
+        // work tree's directory); an image or git NEW has none.
+        let new_dir = match &new_input {
+            Input::Dir(dir) => Some(dir.clone()),
+            _ if self.staged => Some(PathBuf::from(&self.new)),
+            _ => None,
+        };
+        let contract_file = match &new_dir {
+            Some(dir) => ContractFile::find(dir)?,
+            None => None,
+        };
         // Rules and ignores per module of the workspace; use/except override the file's.
         let mut policy = Policy::new(new_cfg.as_ref(), &self.use_, &self.except)?;
-        let settings = match &new_input {
-            Input::Dir(dir) => Settings::find(dir)?,
-            _ => Default::default(),
-        };
-        policy.options.structural_types = self.structural_types || settings.structural_types;
+        // protoguard.yaml's `use:` adds rules (or categories, as v2 means them) to every
+        // module's selection.
+        if let Some(c) = &contract_file {
+            for u in &c.yaml.use_ {
+                let ids = crate::config::expand(&u.value).map_err(|e| ConfigError::Invalid {
+                    path: c.at(u),
+                    reason: format!("use: {e}"),
+                })?;
+                for m in &mut policy.modules {
+                    for id in &ids {
+                        if !m.rules.contains(id) {
+                            m.rules.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        let structural = contract_file
+            .as_ref()
+            .is_some_and(|c| c.yaml.structural_types == Some(true));
+        policy.options.structural_types = self.structural_types || structural;
+        // Under a protoguard.yaml, breaks in unstable packages are shown as allowed rather
+        // than dropped as buf drops them (allowed findings are never hidden).
+        let mut buf_unstable = false;
+        if contract_file.is_some() {
+            for m in &mut policy.modules {
+                buf_unstable |= m.ignore.ignore_unstable_packages;
+                m.ignore.ignore_unstable_packages = false;
+            }
+        }
         let new_opts = LoadOptions {
             includes: self.includes.clone(),
             layout: new_cfg.clone(),
@@ -244,12 +289,20 @@ impl Check {
         } else {
             None
         };
+        let contract = Contract::build(
+            &old.index,
+            &new.index,
+            contract_file,
+            buf_unstable,
+            new_dir.as_deref(),
+        )?;
         Ok(Loaded {
             old,
             new,
             policy,
             ledger,
             baseline: pair.baseline,
+            contract,
         })
     }
 
@@ -272,56 +325,90 @@ impl Check {
 }
 
 impl Loaded {
-    /// Runs the policy's rules over the loaded sides.
+    /// Runs the policy's rules over the loaded sides, then the contract decides each
+    /// finding's verdict.
     pub fn report(&self) -> Report {
+        let mut findings =
+            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        // The deprecation stage (`policy::deprecation::allowance` with the ledger) plugs in
+        // here once it exists; until then deletions are judged by the other stages.
+        let deprecation: Option<crate::policy::DeprecationHook> = None;
+        let warnings =
+            self.contract
+                .apply(&mut findings, &self.old.index, &self.new.index, deprecation);
         let findings =
-            crate::check_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+            crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
         Report {
             findings,
             rules_checked: self.policy.all_rules().len(),
             baseline: self.baseline.clone(),
+            warnings,
+            contract: self.contract.is_active(),
         }
     }
 }
 
 impl Report {
-    /// Whether anything breaks: the command line's exit 1.
+    /// Whether anything breaks (a finding the contract does not allow): the command
+    /// line's exit 1.
     pub fn is_breaking(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|a| a.verdict.is_breaking())
+    }
+
+    /// How many findings break and how many the contract allows.
+    pub fn counts(&self) -> (usize, usize) {
+        let breaking = self
+            .findings
+            .iter()
+            .filter(|a| a.verdict.is_breaking())
+            .count();
+        (breaking, self.findings.len() - breaking)
     }
 
     /// The findings in one of the command line's formats.
     ///
     /// ```
-    /// let report = protoguard::Report { findings: Vec::new(), rules_checked: 3, baseline: None };
+    /// let report = protoguard::Report { rules_checked: 3, ..Default::default() };
     /// assert_eq!(report.render(protoguard::OutputFormat::Text), "");
     /// assert!(report.render(protoguard::OutputFormat::Sarif).contains("\"version\": \"2.1.0\""));
     /// ```
     pub fn render(&self, format: OutputFormat) -> String {
         use crate::{formats, report};
-        let findings = &self.findings;
+        let (findings, warnings) = (&self.findings, &self.warnings);
         match format {
-            OutputFormat::Text => report::render_text(findings),
+            OutputFormat::Text => report::render_text_with(findings, warnings),
             OutputFormat::Rich => {
                 let mut text = report::render_rich(findings);
                 if !findings.is_empty() {
                     let plural = |n: usize| if n == 1 { "" } else { "s" };
+                    let (breaking, allowed) = self.counts();
+                    let allowed = if allowed > 0 {
+                        format!(", {allowed} allowed")
+                    } else {
+                        String::new()
+                    };
                     text.push_str(&format!(
-                        "\n{} breaking change{} ({} rule{} checked)\n",
-                        findings.len(),
-                        plural(findings.len()),
+                        "\n{} breaking change{}{allowed} ({} rule{} checked)\n",
+                        breaking,
+                        plural(breaking),
                         self.rules_checked,
                         plural(self.rules_checked),
                     ));
                 }
+                for w in warnings {
+                    text.push_str(&report::warning_line(w));
+                    text.push('\n');
+                }
                 text
             }
-            OutputFormat::Json => report::render_json(findings),
-            OutputFormat::GithubActions => formats::render_github_actions(findings),
-            OutputFormat::Sarif => formats::render_sarif(findings),
-            OutputFormat::Junit => formats::render_junit(findings),
-            OutputFormat::GitlabCodeQuality => formats::render_gitlab_code_quality(findings),
-            OutputFormat::Msvs => formats::render_msvs(findings),
+            OutputFormat::Json => report::render_json_with(findings, warnings, self.contract),
+            OutputFormat::GithubActions => formats::render_github_actions_with(findings, warnings),
+            OutputFormat::Sarif => formats::render_sarif_with(findings, warnings),
+            OutputFormat::Junit => formats::render_junit_with(findings, warnings),
+            OutputFormat::GitlabCodeQuality => {
+                formats::render_gitlab_code_quality_with(findings, warnings)
+            }
+            OutputFormat::Msvs => formats::render_msvs_with(findings, warnings),
         }
     }
 }

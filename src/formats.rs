@@ -19,14 +19,24 @@
 //!   which the GitHub Actions runner would obey).
 //!
 //! Every renderer keeps the order of its input (`report::annotate` sorts as buf does).
+//!
+//! Findings the compatibility contract allows ([`crate::policy`]) are shown, never hidden,
+//! each in the way its reader understands: a `::notice` in `github-actions`, an `info` line in
+//! `msvs`, a `<skipped>` test case in `junit`, an `info` issue in `gitlab-code-quality`, a
+//! result with `suppressions` (and their `justification`) in SARIF. The contract's warnings
+//! (stale or expired waivers) are `::warning`s, `warning` lines, a `<system-err>`, `info`
+//! issues and SARIF tool notifications. Without allowed findings or warnings, every format is
+//! exactly what it was.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::catalog;
+use crate::finding::{AllowedBy, Verdict};
 use crate::limits::escape_controls;
-use crate::report::Annotation;
+use crate::policy::PolicyWarning;
+use crate::report::{allowance_text, Annotation};
 
 /// The format names, as `--format`/`--error-format` spells them.
 pub const FORMATS: &[&str] = &[
@@ -87,9 +97,26 @@ fn message_or_type(a: &Annotation) -> &str {
 /// file becomes `::error title=RULE_ID::MESSAGE` (buf: `file=<input>`, a file GitHub cannot
 /// find), so the annotation sits on the run and still names its rule.
 pub fn render_github_actions(annotations: &[Annotation]) -> String {
+    render_github_actions_with(annotations, &[])
+}
+
+/// [`render_github_actions`] under a contract: an allowed finding is a `::notice` whose
+/// message ends with what allowed it; each warning a `::warning`.
+pub fn render_github_actions_with(
+    annotations: &[Annotation],
+    warnings: &[PolicyWarning],
+) -> String {
     let mut s = String::new();
     for a in annotations {
-        s.push_str("::error ");
+        let allowed = match &a.verdict {
+            Verdict::Breaking => None,
+            Verdict::Allowed(allowance) => Some(allowance_text(allowance)),
+        };
+        s.push_str(if allowed.is_some() {
+            "::notice "
+        } else {
+            "::error "
+        });
         match &a.path {
             Some(path) => {
                 s.push_str("file=");
@@ -119,6 +146,18 @@ pub fn render_github_actions(annotations: &[Annotation]) -> String {
         }
         s.push_str("::");
         s.push_str(&escape_data(&a.message));
+        if let Some(why) = allowed {
+            s.push_str(&escape_data(&format!(" (allowed: {why})")));
+        }
+        s.push('\n');
+    }
+    for w in warnings {
+        s.push_str("::warning ");
+        if let Some((path, line, col)) = &w.location {
+            let _ = write!(s, "file={},line={line},col={col},", escape_property(path));
+        }
+        s.push_str("title=protoguard contract::");
+        s.push_str(&escape_data(&w.message));
         s.push('\n');
     }
     s
@@ -142,19 +181,48 @@ fn escape_property(s: &str) -> String {
 /// Visual Studio's error format, one finding a line, exactly as buf prints it:
 /// `PATH(LINE,COL) : error RULE_ID : MESSAGE`, with `<input>(1,1)` for a finding with no file.
 pub fn render_msvs(annotations: &[Annotation]) -> String {
+    render_msvs_with(annotations, &[])
+}
+
+/// [`render_msvs`] under a contract: an allowed finding is an `info` line ending with what
+/// allowed it; each warning a `warning` line.
+pub fn render_msvs_with(annotations: &[Annotation], warnings: &[PolicyWarning]) -> String {
     let mut s = String::new();
     for a in annotations {
         let [line, col, ..] = span(a);
         let rule = if a.rule.is_empty() { "FAILURE" } else { a.rule };
+        let (category, message) = match &a.verdict {
+            Verdict::Breaking => ("error", message_or_type(a).to_string()),
+            Verdict::Allowed(allowance) => (
+                "info",
+                format!(
+                    "{} (allowed: {})",
+                    message_or_type(a),
+                    allowance_text(allowance)
+                ),
+            ),
+        };
         let _ = writeln!(
             s,
-            "{}({},{}) : error {} : {}",
+            "{}({},{}) : {category} {} : {}",
             // One finding a line, whatever a file name or message holds.
             escape_controls(a.path.as_deref().unwrap_or(NO_PATH)),
             line.max(1),
             col.max(1),
             rule,
-            escape_controls(message_or_type(a))
+            escape_controls(&message)
+        );
+    }
+    for w in warnings {
+        let (path, line, col) = w
+            .location
+            .as_ref()
+            .map_or((NO_PATH, 1, 1), |(p, l, c)| (p.as_str(), *l, *c));
+        let _ = writeln!(
+            s,
+            "{}({line},{col}) : warning PROTOGUARD_CONTRACT : {}",
+            escape_controls(path),
+            escape_controls(&w.message)
         );
     }
     s
@@ -169,6 +237,13 @@ pub fn render_msvs(annotations: &[Annotation]) -> String {
 /// text format's line. Indented by two spaces, escaped as Go's `encoding/xml` escapes
 /// attributes (`&#34;` for `"`, `&#39;` for `'`), so the output is valid XML for any message.
 pub fn render_junit(annotations: &[Annotation]) -> String {
+    render_junit_with(annotations, &[])
+}
+
+/// [`render_junit`] under a contract: an allowed finding is a test case marked `<skipped>`
+/// with what allowed it (its suite counts it in `skipped`, not in `failures`); the warnings
+/// are the `<system-err>` of a suite of their own, `protoguard contract`.
+pub fn render_junit_with(annotations: &[Annotation], warnings: &[PolicyWarning]) -> String {
     let mut groups: Vec<(&str, Vec<&Annotation>)> = Vec::new();
     for a in annotations {
         let path = a.path.as_deref().unwrap_or(NO_PATH);
@@ -177,18 +252,25 @@ pub fn render_junit(annotations: &[Annotation]) -> String {
             None => groups.push((path, vec![a])),
         }
     }
-    if groups.is_empty() {
+    if groups.is_empty() && warnings.is_empty() {
         // What Go's indenting encoder writes for an element with no children.
         return "<testsuites></testsuites>\n".to_string();
     }
     let mut s = String::from("<testsuites>");
     for (path, group) in &groups {
         let name = path.strip_suffix(".proto").unwrap_or(path);
+        let skipped = group.iter().filter(|a| !a.verdict.is_breaking()).count();
+        let skipped_attr = if skipped > 0 {
+            format!(" skipped=\"{skipped}\"")
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
-            "\n  <testsuite name=\"{}\" tests=\"{n}\" failures=\"{n}\" errors=\"0\">",
+            "\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\"{skipped_attr}>",
             xml_attr(name),
-            n = group.len()
+            group.len(),
+            group.len() - skipped
         );
         for a in group {
             let [line, col, ..] = span(a);
@@ -205,15 +287,36 @@ pub fn render_junit(annotations: &[Annotation]) -> String {
                 col.max(1),
                 message_or_type(a)
             );
-            let _ = write!(
-                s,
-                "\n    <testcase name=\"{}\">\n      <failure message=\"{}\" type=\"{}\"></failure>\n    </testcase>",
-                xml_attr(&case),
-                xml_attr(&text),
-                xml_attr(a.rule)
-            );
+            match &a.verdict {
+                Verdict::Breaking => {
+                    let _ = write!(
+                        s,
+                        "\n    <testcase name=\"{}\">\n      <failure message=\"{}\" type=\"{}\"></failure>\n    </testcase>",
+                        xml_attr(&case),
+                        xml_attr(&text),
+                        xml_attr(a.rule)
+                    );
+                }
+                Verdict::Allowed(allowance) => {
+                    let why = format!("{text} (allowed: {})", allowance_text(allowance));
+                    let _ = write!(
+                        s,
+                        "\n    <testcase name=\"{}\">\n      <skipped message=\"{}\"></skipped>\n    </testcase>",
+                        xml_attr(&case),
+                        xml_attr(&why)
+                    );
+                }
+            }
         }
         s.push_str("\n  </testsuite>");
+    }
+    if !warnings.is_empty() {
+        let text: Vec<String> = warnings.iter().map(crate::report::warning_line).collect();
+        let _ = write!(
+            s,
+            "\n  <testsuite name=\"protoguard contract\" tests=\"0\" failures=\"0\" errors=\"0\">\n    <system-err>{}</system-err>\n  </testsuite>",
+            xml_text(&text.join("\n"))
+        );
     }
     s.push_str("\n</testsuites>\n");
     s
@@ -240,6 +343,21 @@ fn xml_attr(s: &str) -> String {
     out
 }
 
+/// Element text: `&`, `<` and `>` escaped, characters XML cannot hold as U+FFFD.
+fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
 fn is_xml_char(c: char) -> bool {
     matches!(c as u32, 0x09 | 0x0A | 0x0D | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
@@ -259,11 +377,32 @@ fn is_xml_char(c: char) -> bool {
 /// at the old file's location when the finding has one (a deleted file), else at path `""`
 /// line 1, so GitLab lists it with the report instead of failing on it.
 pub fn render_gitlab_code_quality(annotations: &[Annotation]) -> String {
+    render_gitlab_code_quality_with(annotations, &[])
+}
+
+/// [`render_gitlab_code_quality`] under a contract: an allowed finding is an `info` issue
+/// whose description ends with what allowed it; each warning an `info` issue of check
+/// `PROTOGUARD_CONTRACT`.
+pub fn render_gitlab_code_quality_with(
+    annotations: &[Annotation],
+    warnings: &[PolicyWarning],
+) -> String {
+    // Warnings as findings of their own, so they are placed and fingerprinted alike.
+    let warning_annotations: Vec<Annotation> = warnings.iter().map(warning_annotation).collect();
     let mut s = String::from("[");
-    for (i, a) in annotations.iter().enumerate() {
+    for (i, a) in annotations.iter().chain(&warning_annotations).enumerate() {
         if i > 0 {
             s.push(',');
         }
+        let is_warning = i >= annotations.len();
+        let (severity, description) = match &a.verdict {
+            _ if is_warning => ("info", a.message.clone()),
+            Verdict::Breaking => ("minor", a.message.clone()),
+            Verdict::Allowed(allowance) => (
+                "info",
+                format!("{} (allowed: {})", a.message, allowance_text(allowance)),
+            ),
+        };
         let (path, begin, end) = match &a.path {
             Some(p) => (
                 p.as_str(),
@@ -282,7 +421,10 @@ pub fn render_gitlab_code_quality(annotations: &[Annotation]) -> String {
             let mut j = String::from("{");
             // Go's `omitempty`: empty strings and zero numbers are left out.
             let mut sep = "";
-            for (key, value) in [("description", a.message.as_str()), ("check_name", a.rule)] {
+            for (key, value) in [
+                ("description", description.as_str()),
+                ("check_name", a.rule),
+            ] {
                 if !value.is_empty() {
                     let _ = write!(j, "{sep}\"{key}\":");
                     go_json_string(&mut j, value);
@@ -303,7 +445,7 @@ pub fn render_gitlab_code_quality(annotations: &[Annotation]) -> String {
             go_position(&mut j, begin);
             j.push_str(",\"end\":");
             go_position(&mut j, end);
-            j.push_str("}},\"severity\":\"minor\"}");
+            let _ = write!(j, "}}}},\"severity\":\"{severity}\"}}");
             j
         };
         let fingerprint = hex(&shake256::<64>(issue(None).as_bytes()));
@@ -311,6 +453,24 @@ pub fn render_gitlab_code_quality(annotations: &[Annotation]) -> String {
     }
     s.push_str("]\n");
     s
+}
+
+/// A contract warning as a finding-shaped record, for the formats that place findings.
+fn warning_annotation(w: &PolicyWarning) -> Annotation {
+    let (path, line, col) = match &w.location {
+        Some((p, l, c)) => (Some(p.clone()), *l, *c),
+        None => (None, 1, 1),
+    };
+    Annotation {
+        path,
+        start_line: line,
+        start_column: col,
+        end_line: line,
+        end_column: col,
+        rule: "PROTOGUARD_CONTRACT",
+        message: w.message.clone(),
+        ..Default::default()
+    }
 }
 
 fn go_position(j: &mut String, (line, column): (u32, u32)) {
@@ -372,7 +532,37 @@ struct SarifLog<'a> {
 #[derive(Serialize)]
 struct Run<'a> {
     tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
     results: Vec<SarifResult<'a>>,
+}
+
+/// The run's invocation, present only to carry the contract's warnings.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+/// Why an allowed finding does not count: SARIF's suppression, with the contract's reason.
+#[derive(Serialize)]
+struct Suppression {
+    /// `inSource` for what the schema says (a mark, a comment waiver), `external` for
+    /// protoguard.yaml and buf.yaml.
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
 }
 
 #[derive(Serialize)]
@@ -435,6 +625,8 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location>,
     partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
 }
 
 #[derive(Serialize)]
@@ -489,6 +681,13 @@ struct Fingerprints {
 /// line), so an alert survives edits that only move it; upload-sarif adds its own
 /// `primaryLocationLineHash` beside it.
 pub fn render_sarif(annotations: &[Annotation]) -> String {
+    render_sarif_with(annotations, &[])
+}
+
+/// [`render_sarif`] under a contract: an allowed finding keeps its result, with a
+/// `suppressions` entry (status `accepted`) whose `justification` says what allowed it and
+/// why; the warnings are `toolExecutionNotifications` of the run's invocation.
+pub fn render_sarif_with(annotations: &[Annotation], warnings: &[PolicyWarning]) -> String {
     let docs = catalog::all();
     let mut rules: Vec<Rule> = docs
         .iter()
@@ -560,8 +759,40 @@ pub fn render_sarif(annotations: &[Annotation]) -> String {
             partial_fingerprints: Fingerprints {
                 finding: hex(&shake256::<16>(key.as_bytes())),
             },
+            suppressions: suppression(a).into_iter().collect(),
         });
     }
+    let invocations = if warnings.is_empty() {
+        Vec::new()
+    } else {
+        vec![Invocation {
+            execution_successful: true,
+            tool_execution_notifications: warnings
+                .iter()
+                .map(|w| Notification {
+                    level: "warning",
+                    message: Text {
+                        text: w.message.clone(),
+                    },
+                    locations: w
+                        .location
+                        .iter()
+                        .map(|(p, l, c)| {
+                            physical(
+                                p,
+                                Region {
+                                    start_line: (*l).max(1),
+                                    start_column: (*c).max(1),
+                                    end_line: None,
+                                    end_column: None,
+                                },
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }]
+    };
     let log = SarifLog {
         schema: SARIF_SCHEMA,
         version: "2.1.0",
@@ -575,12 +806,59 @@ pub fn render_sarif(annotations: &[Annotation]) -> String {
                     rules,
                 },
             },
+            invocations,
             results,
         }],
     };
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The suppression of an allowed finding, located where the allowance is written when that
+/// is `path:line[:col]` of a schema file.
+fn suppression(a: &Annotation) -> Option<Suppression> {
+    let Verdict::Allowed(allowance) = &a.verdict else {
+        return None;
+    };
+    let origin = match &allowance.by {
+        AllowedBy::Waiver { origin, .. } | AllowedBy::Stability { origin, .. } => Some(origin),
+        AllowedBy::UnstablePackage { .. } | AllowedBy::Deprecation { .. } => None,
+    };
+    let in_contract_file = origin.is_some_and(|o| o.contains(crate::policy::CONTRACT_FILE_NAME));
+    let kind = match &allowance.by {
+        _ if in_contract_file => "external",
+        AllowedBy::Waiver { .. } | AllowedBy::Stability { .. } => "inSource",
+        AllowedBy::UnstablePackage { .. } | AllowedBy::Deprecation { .. } => "external",
+    };
+    let locations = origin
+        .and_then(|o| origin_location(o))
+        .into_iter()
+        .collect();
+    Some(Suppression {
+        kind,
+        status: "accepted",
+        justification: allowance_text(allowance),
+        locations,
+    })
+}
+
+/// `path:line[:col][ more]` as a location.
+fn origin_location(origin: &str) -> Option<Location> {
+    let head = origin.split_whitespace().next()?;
+    let mut parts = head.split(':');
+    let path = parts.next()?;
+    let line: u32 = parts.next()?.parse().ok()?;
+    let column: u32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+    Some(physical(
+        path,
+        Region {
+            start_line: line.max(1),
+            start_column: column.max(1),
+            end_line: None,
+            end_column: None,
+        },
+    ))
 }
 
 fn physical(path: &str, region: Region) -> Location {

@@ -105,6 +105,18 @@ pub fn check_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Annotation> {
+    let findings = findings_with_history(old, new, policy, ledger);
+    report::annotate(&old.index, &new.index, findings, policy)
+}
+
+/// The findings of the selected rules, enriched (renames, blast radius), before the policy
+/// layer judges them and the report locates them.
+pub fn findings_with_history(
+    old: &Schema,
+    new: &Schema,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
     let mut findings = rules::run(
         &rules::Pair {
             old: &old.index,
@@ -115,5 +127,5 @@ pub fn check_with_history(
         &policy.all_rules(),
     );
     evolution::enrich(&old.index, &new.index, &mut findings);
-    report::annotate(&old.index, &new.index, findings, policy)
+    findings
 }

@@ -42,6 +42,7 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
         },
         Annotation {
             path: Some("acme/v1/order.proto".into()),
@@ -59,6 +60,7 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
         },
         Annotation {
             path: Some("acme/v1/odd dir,x/a:b%.proto".into()),
@@ -76,6 +78,7 @@ fn fixture() -> Vec<Annotation> {
             affects: Vec::new(),
             notes: Vec::new(),
             source: None,
+            verdict: Default::default(),
         },
     ]
 }
@@ -176,6 +179,7 @@ fn buf_findings(case: &str) -> Vec<Annotation> {
                 affects: Vec::new(),
                 notes: Vec::new(),
                 source: None,
+                verdict: Default::default(),
             }
         })
         .collect()
@@ -293,6 +297,7 @@ fn fileless() -> Annotation {
         affects: Vec::new(),
         notes: Vec::new(),
         source: None,
+        verdict: Default::default(),
     }
 }
 

@@ -15,6 +15,7 @@
 //! deprecation: {releases: 2}        # or {days: 90}: deletions allowed after the cycle
 //! window: 3                         # WIRE/WIRE_JSON against each of the last 3 releases
 //! payloads: testdata/payloads       # golden payloads with a manifest.yaml
+//! structural_types: true           # see FIELD_WIRE_COMPATIBLE_TYPE
 //! waivers:
 //!   - rule: FIELD_NO_DELETE
 //!     element: acme.v1.User.email   # or path: proto/acme/v1/user.proto
@@ -81,6 +82,8 @@ pub struct ContractYaml {
     pub window: Option<Spanned<u32>>,
     pub payloads: Option<Spanned<String>>,
     pub waivers: Vec<Spanned<WaiverEntry>>,
+    /// Accept a message or enum type renamed to a structurally wire-compatible one.
+    pub structural_types: Option<bool>,
 }
 
 /// A `protoguard.yaml` that was found and read.

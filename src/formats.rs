@@ -561,8 +561,8 @@ struct Suppression {
     kind: &'static str,
     status: &'static str,
     justification: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
 }
 
 #[derive(Serialize)]
@@ -831,15 +831,11 @@ fn suppression(a: &Annotation) -> Option<Suppression> {
         AllowedBy::Waiver { .. } | AllowedBy::Stability { .. } => "inSource",
         AllowedBy::UnstablePackage { .. } | AllowedBy::Deprecation { .. } => "external",
     };
-    let locations = origin
-        .and_then(|o| origin_location(o))
-        .into_iter()
-        .collect();
     Some(Suppression {
         kind,
         status: "accepted",
         justification: allowance_text(allowance),
-        locations,
+        location: origin.and_then(|o| origin_location(o)),
     })
 }
 

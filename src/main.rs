@@ -428,11 +428,16 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         return Ok(verdicts.iter().any(|v| !v.ok));
     }
     let loaded = load(&args.sides, false)?;
-    let mut report = versioning::analyze_with_history(
-        &loaded.old,
-        &loaded.new,
-        &loaded.policy,
-        loaded.ledger.as_ref(),
+    // The bump follows the contract's verdicts: an allowed break is not MAJOR.
+    let judged = loaded.report();
+    for w in &judged.warnings {
+        eprintln!("protoguard: {}", protoguard::report::warning_line(w));
+    }
+    let mut report = versioning::Report::new(
+        &loaded.old.index,
+        &loaded.new.index,
+        versioning::changes(&loaded.old.index, &loaded.new.index),
+        judged.findings,
     );
     if let Some(v) = &args.current_version {
         let current = versioning::parse_version(v)

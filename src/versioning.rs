@@ -89,6 +89,17 @@ pub fn rule_bump(rule: &str) -> Bump {
         .unwrap_or(Bump::Major)
 }
 
+/// The bump a finding requires: its rule's, but at most MINOR when the compatibility
+/// contract allows it (a break inside something experimental breaks no promise).
+pub fn finding_bump(a: &Annotation) -> Bump {
+    let bump = rule_bump(a.rule);
+    if a.verdict.is_breaking() {
+        bump
+    } else {
+        bump.min(Bump::Minor)
+    }
+}
+
 /// The version to release after `current` with changes that require `bump` (see the
 /// module documentation for 0.x and pre-releases). Build metadata is dropped.
 pub fn next_version(current: &semver::Version, bump: Bump) -> semver::Version {
@@ -288,7 +299,7 @@ impl Change {
 /// MAJOR counts as MINOR (the selected rules accept it: a removal under WIRE with the number
 /// reserved, a rename under WIRE). Identical schemas give NONE.
 pub fn classify(changes: &[Change], breaking: &[Annotation]) -> Bump {
-    let from_findings = breaking.iter().map(|a| rule_bump(a.rule)).max();
+    let from_findings = breaking.iter().map(finding_bump).max();
     let from_changes = changes.iter().map(|c| c.bump.min(Bump::Minor)).max();
     from_findings
         .into_iter()
@@ -1831,9 +1842,21 @@ pub fn analyze_with_history(
 
 /// A finding in a list: rule, message, and the new name when it is a rename.
 fn finding_text(a: &Annotation) -> String {
-    match &a.renamed_to {
+    let mut s = match &a.renamed_to {
         Some(to) => format!("{} {} (renamed to {to})", a.rule, a.message),
         None => format!("{} {}", a.rule, a.message),
+    };
+    s.push_str(&allowed_suffix(a));
+    s
+}
+
+/// ` (allowed: why)` for a finding the contract allows, else nothing.
+fn allowed_suffix(a: &Annotation) -> String {
+    match &a.verdict {
+        crate::finding::Verdict::Allowed(allowance) => {
+            format!(" (allowed: {})", crate::report::allowance_text(allowance))
+        }
+        crate::finding::Verdict::Breaking => String::new(),
     }
 }
 
@@ -2003,7 +2026,7 @@ impl Report {
             .zip(&linked)
             .filter(|(c, f)| c.kind == REMOVED_FILE && !f.is_empty())
             .filter_map(|(c, f)| {
-                let bump = f.iter().map(|a| rule_bump(a.rule)).max()?;
+                let bump = f.iter().map(finding_bump).max()?;
                 Some((c.old.as_ref()?.file, bump))
             })
             .collect();
@@ -2027,7 +2050,7 @@ impl Report {
             let own = c.bump.min(Bump::Minor);
             let bump = findings
                 .iter()
-                .map(|a| rule_bump(a.rule))
+                .map(finding_bump)
                 .chain(inherited)
                 .fold(own, Bump::max);
             let mut description = c.description;
@@ -2093,11 +2116,16 @@ impl Report {
         let mut out = String::new();
         for bump in [Bump::Major, Bump::Minor, Bump::Patch] {
             let group: Vec<_> = self.changes.iter().filter(|c| c.bump == bump).collect();
-            let other = if bump == Bump::Major {
-                self.other_breaking.as_slice()
-            } else {
-                &[]
-            };
+            // Unplaced findings: breaking ones are MAJOR, allowed ones at most MINOR.
+            let other: Vec<&Annotation> = self
+                .other_breaking
+                .iter()
+                .filter(|a| match bump {
+                    Bump::Major => a.verdict.is_breaking(),
+                    Bump::Minor => !a.verdict.is_breaking(),
+                    _ => false,
+                })
+                .collect();
             if group.is_empty() && other.is_empty() {
                 continue;
             }
@@ -2121,12 +2149,13 @@ impl Report {
             for a in other {
                 let _ = writeln!(
                     out,
-                    "  {}:{}:{}: {} {}",
+                    "  {}:{}:{}: {} {}{}",
                     a.path.as_deref().or(a.old_path.as_deref()).unwrap_or(""),
                     a.start_line,
                     a.start_column,
                     a.rule,
-                    a.message
+                    a.message,
+                    allowed_suffix(a)
                 );
             }
             out.push('\n');
@@ -2178,6 +2207,7 @@ impl Report {
                 if let Some(to) = &a.renamed_to {
                     let _ = write!(s, " (renamed to `{to}`)");
                 }
+                s.push_str(&allowed_suffix(a));
                 s.push('\n');
             }
             s
@@ -2442,7 +2472,7 @@ fn reasons(report: &Report) -> Vec<String> {
         .iter()
         .flat_map(|c| c.findings.iter())
         .chain(&report.other_breaking)
-        .filter(|a| rule_bump(a.rule) == report.bump);
+        .filter(|a| finding_bump(a) == report.bump);
     let mut rules_seen = BTreeSet::new();
     for a in findings {
         if rules_seen.insert(a.rule) {

@@ -564,3 +564,28 @@ fn without_a_contract_every_format_is_unchanged() {
     assert!(json.lines().all(|l| l.starts_with("{\"path\":")));
     assert!(!report.render(OutputFormat::Sarif).contains("suppressions"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// semver follows the verdicts
+
+#[test]
+fn semver_does_not_count_an_allowed_break_as_major_and_says_why() {
+    let old = "syntax = \"proto3\";\npackage acme.v1;\n\n// @experimental since v1.3.0\nmessage Labs {\n  string x = 1;\n  int32 y = 2;\n}\n";
+    let new = "syntax = \"proto3\";\npackage acme.v1;\n\n// @experimental since v1.3.0\nmessage Labs {\n  string x = 1;\n}\n";
+    let tmp = pair(old, new);
+    let (code, out, err) = run(tmp.path(), &["semver", "new", "--against", "old"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.ends_with("bump: MINOR\n"), "{out}");
+    assert!(!out.contains("MAJOR"), "{out}");
+    assert!(
+        out.contains("(allowed: experimental since v1.3.0, inherited from acme.v1.Labs)"),
+        "{out}"
+    );
+    // Without the mark, the same deletion is MAJOR.
+    let tmp = pair(
+        &old.replace("// @experimental since v1.3.0\n", ""),
+        &new.replace("// @experimental since v1.3.0\n", ""),
+    );
+    let (_, out, _) = run(tmp.path(), &["semver", "new", "--against", "old"]);
+    assert!(out.ends_with("bump: MAJOR\n"), "{out}");
+}

@@ -37,10 +37,16 @@ enum Command {
     Semver(SemverArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
-    /// Explain one rule: who it breaks, an example, and how to change safely.
+    /// Explain one rule: who it breaks, an example, and how to change safely. `explain
+    /// policy [DIR]` prints the compatibility contract in force for DIR (default `.`).
     Explain {
-        /// A rule ID, e.g. FIELD_SAME_TYPE.
+        /// A rule ID, e.g. FIELD_SAME_TYPE, or `policy`.
         rule: String,
+        /// For `explain policy`: the import root whose contract to explain.
+        dir: Option<PathBuf>,
+        /// For `explain policy`: more import roots.
+        #[arg(short = 'I', long = "include")]
+        include: Vec<PathBuf>,
     },
     /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
     Completions {
@@ -231,7 +237,23 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Explain { rule } => {
+        Command::Explain { rule, dir, include } if rule.trim() == "policy" => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            match protoguard::policy::explain::explain_policy(&dir, &include) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e.into()),
+            }
+        }
+        Command::Explain { rule, dir, .. } => {
+            if let Some(dir) = dir {
+                return fail(miette::miette!(
+                    "explain {rule} takes no directory ({}): only `explain policy` does",
+                    dir.display()
+                ));
+            }
             let id = rule.trim().to_ascii_uppercase();
             let doc = catalog::get(&id).or_else(|| {
                 catalog::alias_targets(&id)

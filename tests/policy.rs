@@ -589,3 +589,51 @@ fn semver_does_not_count_an_allowed_break_as_major_and_says_why() {
     let (_, out, _) = run(tmp.path(), &["semver", "new", "--against", "old"]);
     assert!(out.ends_with("bump: MAJOR\n"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// explain policy
+
+#[test]
+fn explain_policy_prints_the_contract_in_force() {
+    let (code, out, err) = run(&manifest(), &["explain", "policy", "examples/contract/new"]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "contract: examples/contract/protoguard.yaml\n",
+        "  acme.v1.Quote: experimental since v1.3.0 -- shape still moving (marked at examples/contract/new/acme/v1/orders.proto:20)\n",
+        "breaks allowed (examples/contract/protoguard.yaml unstable_packages); acme.labs.v1beta1\n",
+        "deprecation before removal: not configured",
+        "  examples/contract/new/acme/v1/orders.proto:7:6: FIELD_NO_DELETE on reserved of acme.v1.Order: coupons moved to acme.promo.v1, every client migrated\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+
+    let tmp = pair(USER_OLD, USER_OLD);
+    write(
+        tmp.path(),
+        "protoguard.yaml",
+        "internal:\n  packages: [\"acme.*\"]\ndeprecation: {releases: 2}\nwaivers:\n  - rule: FIELD_NO_DELETE\n    element: acme.v1.User.email\n    reason: moved\n    expires: 2001-02-03\n",
+    );
+    let (code, out, err) = run(tmp.path(), &["explain", "policy", "new"]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "contract: protoguard.yaml\n",
+        "  packages \"acme.*\": internal (protoguard.yaml:2:14 (internal.packages), matches 1 file)\n",
+        "deprecation before removal: a deleted element must have been deprecated in at least 2 release(s)",
+        "  protoguard.yaml:5:5: FIELD_NO_DELETE on acme.v1.User.email: moved (expired on 2001-02-03: waives nothing)\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+
+    // The schema is read as check reads it: a malformed mark is the same error.
+    write(
+        tmp.path(),
+        "new/a.proto",
+        &USER_OLD.replace("message User", "// @internl\nmessage User"),
+    );
+    let (code, _, err) = run(tmp.path(), &["explain", "policy", "new"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("new/a.proto:4:4: unknown mark \"@internl\""),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@
 //! cycle.
 
 pub mod comments;
+pub mod explain;
 pub mod file;
 pub mod glob;
 pub mod marks;

@@ -296,6 +296,20 @@ impl Check {
             buf_unstable,
             new_dir.as_deref(),
         )?;
+        // A schema that carries marks is held to them: demoting a stable element is itself
+        // breaking (STABILITY_NO_DEMOTE), unless the user leaves the rule out.
+        let marks_in_new =
+            !contract.marks.new.elements.is_empty() || !contract.marks.new.files.is_empty();
+        let excepted = self.except.iter().any(|x| {
+            crate::config::expand(x).is_ok_and(|ids| ids.contains(&crate::policy::demote::RULE))
+        });
+        if marks_in_new && !excepted {
+            for m in &mut policy.modules {
+                if !m.rules.contains(&crate::policy::demote::RULE) {
+                    m.rules.push(crate::policy::demote::RULE);
+                }
+            }
+        }
         Ok(Loaded {
             old,
             new,

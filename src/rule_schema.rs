@@ -5,7 +5,8 @@
 use serde::Deserialize;
 
 /// The categories, strictest first, as buf names them.
-pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"];
+/// `POLICY` holds protoguard's own contract rules (STABILITY_NO_DEMOTE), never buf's.
+pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR", "POLICY"];
 
 /// The semver bumps a rule may ask for.
 pub const BUMPS: &[&str] = &["major", "minor", "patch", "none"];

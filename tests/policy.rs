@@ -637,3 +637,47 @@ fn explain_policy_prints_the_contract_in_force() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// STABILITY_NO_DEMOTE runs whenever NEW carries marks
+
+#[test]
+fn demoting_a_stable_element_is_breaking_unless_signed_or_left_out() {
+    let new = "syntax = \"proto3\";\npackage acme.v1;\n\nmessage User {\n  string id = 1;\n  // @experimental\n  string email = 2;\n}\n";
+    let tmp = pair(USER_OLD, new);
+    let (code, out, _) = check(tmp.path(), "text");
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "new/a.proto:7:3: STABILITY_NO_DEMOTE Field \"acme.v1.User.email\" was stable and is now marked experimental.\n"
+    );
+    let (code, out, _) = run(
+        tmp.path(),
+        &[
+            "check",
+            "new",
+            "--against",
+            "old",
+            "--except",
+            "STABILITY_NO_DEMOTE",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, ""));
+
+    let signed = new.replace(
+        "  // @experimental\n",
+        "  // @experimental\n  // protoguard:allow STABILITY_NO_DEMOTE -- agreed with the two clients\n",
+    );
+    write(tmp.path(), "new/a.proto", &signed);
+    let (code, out, _) = check(tmp.path(), "text");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("allowed: waiver at new/a.proto:7:6: agreed with the two clients"),
+        "{out}"
+    );
+
+    // Promotion (the mark removed) is not a finding.
+    let tmp = pair(new, USER_OLD);
+    let (code, out, _) = check(tmp.path(), "text");
+    assert_eq!((code, out.as_str()), (0, ""));
+}

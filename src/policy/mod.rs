@@ -12,6 +12,7 @@
 //! cycle.
 
 pub mod comments;
+pub mod demote;
 pub mod explain;
 pub mod file;
 pub mod glob;
@@ -29,7 +30,7 @@ use marks::Marks;
 use waivers::{Day, Waiver};
 
 /// Rules of the contract itself (not buf's): category `POLICY`, never in buf's sets.
-pub const POLICY_RULES: &[&str] = &[];
+pub const POLICY_RULES: &[&str] = &[demote::RULE];
 
 /// Something the contract says about itself that does not fail the run (a stale or expired
 /// waiver, a directive no element carries), shown in every output format.

@@ -70,6 +70,11 @@ impl Findings {
 
 /// Every rule ID with the function that checks it.
 pub static REGISTRY: &[(&str, CheckFn)] = &[
+    // The compatibility contract's own rule (category POLICY), see src/policy/demote.rs.
+    (
+        "STABILITY_NO_DEMOTE",
+        crate::policy::demote::stability_no_demote,
+    ),
     ("ENUM_NO_DELETE", packages::enum_no_delete),
     ("EXTENSION_NO_DELETE", packages::extension_no_delete),
     ("FILE_NO_DELETE", files::file_no_delete),

@@ -681,3 +681,49 @@ fn demoting_a_stable_element_is_breaking_unless_signed_or_left_out() {
     let (code, out, _) = check(tmp.path(), "text");
     assert_eq!((code, out.as_str()), (0, ""));
 }
+
+// ---------------------------------------------------------------------------------------------
+// googleapis visibility restrictions
+
+#[test]
+fn visibility_rules_are_read_by_extension_name_from_an_elements_options() {
+    let vis = "syntax = \"proto3\";\npackage google.api;\nimport \"google/protobuf/descriptor.proto\";\nmessage VisibilityRule {\n  string selector = 1;\n  string restriction = 2;\n}\nextend google.protobuf.FieldOptions {\n  VisibilityRule field_visibility = 72295727;\n}\nextend google.protobuf.MethodOptions {\n  VisibilityRule method_visibility = 72295727;\n}\n";
+    let schema = "syntax = \"proto3\";\npackage acme.v1;\nimport \"google/api/visibility.proto\";\nmessage User {\n  string id = 1;\n  string secret = 2 [(google.api.field_visibility).restriction = \"INTERNAL\"];\n}\n";
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    write(tmp.path(), "google/api/visibility.proto", vis);
+    write(tmp.path(), "acme/v1/user.proto", schema);
+    let dir = tmp.path().to_string_lossy().to_string();
+    let loaded = Check::new(&dir).against(&dir).full(true).load().unwrap();
+    // The encoded options the compiler writes for `secret`, built by hand here.
+    let encoded = {
+        let mut inner = vec![0x12, 8];
+        inner.extend_from_slice(b"INTERNAL");
+        let mut out = Vec::new();
+        prost::encoding::encode_key(
+            72_295_727,
+            prost::encoding::WireType::LengthDelimited,
+            &mut out,
+        );
+        prost::encoding::encode_varint(inner.len() as u64, &mut out);
+        out.extend(inner);
+        out
+    };
+    let options_of = |e: &protoguard::finding::Element| {
+        (e.full_name == "acme.v1.User.secret").then(|| encoded.clone())
+    };
+    let marks = protoguard::policy::visibility::read(&loaded.new.index, &options_of);
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    let (name, mark) = &marks[0];
+    assert_eq!(name, "acme.v1.User.secret");
+    assert_eq!(mark.stability, protoguard::finding::Stability::Internal);
+    assert_eq!(
+        mark.reason.as_deref(),
+        Some("google.api.field_visibility restriction \"INTERNAL\"")
+    );
+    assert!(
+        mark.origin.ends_with("acme/v1/user.proto:6"),
+        "{}",
+        mark.origin
+    );
+}

@@ -17,6 +17,7 @@ pub mod explain;
 pub mod file;
 pub mod glob;
 pub mod marks;
+pub mod visibility;
 pub mod waivers;
 
 use std::path::Path;

@@ -727,3 +727,15 @@ fn visibility_rules_are_read_by_extension_name_from_an_elements_options() {
         mark.origin
     );
 }
+
+#[test]
+fn a_mark_no_element_carries_is_a_warning_not_silence() {
+    let new = "syntax = \"proto3\";\npackage acme.v1;\n\n// @experimental\n\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n";
+    let tmp = pair(USER_OLD, new);
+    let (code, out, _) = check(tmp.path(), "text");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("new/a.proto:4:4: warning: mark \"@experimental\" is not in the leading comment of any element"),
+        "{out}"
+    );
+}

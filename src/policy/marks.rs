@@ -38,6 +38,8 @@ pub struct SideMarks {
     pub elements: HashMap<String, Mark>,
     /// Whole files, by import path.
     pub files: HashMap<String, Mark>,
+    /// Marks in comments no element carries (they mark nothing): said, not ignored.
+    pub loose: Vec<super::PolicyWarning>,
 }
 
 /// Which part of an element a glob is matched against.
@@ -168,6 +170,23 @@ pub fn read_side(index: &Index, strict: bool) -> Result<SideMarks, ConfigError> 
             continue;
         }
         let found = comments::attached(file, true, &is_mark_line);
+        if strict {
+            for l in comments::loose(file, &found, &is_mark_line) {
+                if let Some(MarkLine::Malformed(why)) = classify(&l.text) {
+                    return Err(ConfigError::Invalid {
+                        path: format!("{}:{}:{}", file.display, l.line, l.column),
+                        reason: why,
+                    });
+                }
+                side.loose.push(super::PolicyWarning {
+                    location: Some((file.display.clone(), l.line, l.column)),
+                    message: format!(
+                        "mark {:?} is not in the leading comment of any element (a blank line between a comment and its element detaches it): it marks nothing",
+                        l.text
+                    ),
+                });
+            }
+        }
         if found.is_empty() {
             continue;
         }

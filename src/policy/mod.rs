@@ -95,6 +95,7 @@ impl Contract {
             new: marks::read_side(new, true)?,
             ..Default::default()
         };
+        warnings.append(&mut marks.new.loose);
         let mut waivers = waivers::read_comments(new, &mut warnings)?;
         let mut unstable = buf_unstable.then_some(UnstableSource::BufYaml);
         if let Some(f) = &file {

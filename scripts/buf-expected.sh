@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates proto_fixtures/<id>/expected.json from `buf breaking` itself, so every fixture's
 # expectation is buf's verdict on our own case (run once by hand; the test compares protoguard to it).
+# Also writes the rule x fixture matrix: proto_fixtures/all_rules.txt lists every rule buf has
+# (rules/*.yaml less protoguard's own history rules, which buf does not know: they read earlier
+# releases, so buf cannot have an opinion on them), and proto_fixtures/<id>/all_rules.json holds
+# buf's findings on each fixture with all of them on (tests/matrix.rs compares protoguard with it,
+# so a false positive of any rule on any fixture shows). buf v2 refuses the deprecated v1 IDs
+# (FIELD_SAME_CTYPE, FIELD_SAME_LABEL...), so the matrix names only current IDs.
 # Usage: scripts/buf-expected.sh [FIXTURE_DIR...]   (default: every fixture)
 # Needs buf on PATH (npm install @bufbuild/buf; node_modules/.bin/buf).
 # buf must exit 0 (no finding) or 100 (findings): anything else (a compile error, a bad config)
@@ -17,22 +23,21 @@ buf_findings() {
   local rc=0 out
   out=$(cd "$1" && buf breaking "$2" --against "$3" --config "$cfg" --error-format json) || rc=$?
   if [ "$rc" != 0 ] && [ "$rc" != 100 ]; then
-    echo "$(basename "$d"): buf exited $rc in $1; expected.json left as it was" >&2
+    echo "$(basename "$d"): buf exited $rc in $1; ${file:-expected.json} left as it was" >&2
     exit 1
   fi
   [ -z "$out" ] || printf '%s\n' "$out" | LC_ALL=C sort
 }
 
-dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=("$root"/proto_fixtures/*/)
-for d in "${dirs[@]}"; do
-  d=${d%/}
-  # History fixtures test protoguard's own rules (buf has none): their expectation is
-  # written by hand.
-  if [ -d "$d/history" ]; then echo "$(basename "$d"): skipped (history fixture)"; continue; fi
-  id=$(basename "$d" | tr '[:lower:]' '[:upper:]')
-  cfg="{\"version\":\"v2\",\"breaking\":{\"use\":[\"$id\"]}}"
-  if [ -f "$d/use.txt" ]; then cfg="{\"version\":\"v2\",\"breaking\":{\"use\":[$(sed 's/.*/"&"/' "$d/use.txt" | paste -sd,)]}}"; fi
+# protoguard's own rules (tests/common/fixtures.rs HISTORY_RULES): no buf counterpart.
+history_rules='^(ENUM_VALUE_NAME_REUSED|ENUM_VALUE_NUMBER_REUSED|FIELD_NAME_REUSED|FIELD_NUMBER_REUSED)$'
+all_rules=$(cd "$root/rules" && ls -- *.yaml | sed 's/\.yaml$//' | grep -Ev "$history_rules" | LC_ALL=C sort)
+printf '%s\n' "$all_rules" > "$root/proto_fixtures/all_rules.txt"
+all_cfg="{\"version\":\"v2\",\"breaking\":{\"use\":[$(printf '%s\n' "$all_rules" | sed 's/.*/"&"/' | paste -sd,)]}}"
+
+# findings_of DIR FILE: buf's findings on fixture DIR under $cfg, written to DIR/FILE.
+findings_of() {
+  local d=$1 file=$2 found
   if [ -f "$d/new.binpb" ]; then
     found=$(buf_findings "$d" new.binpb old.binpb)
     if [ -d "$d/src_new" ] && [ -d "$d/src_old" ]; then
@@ -46,6 +51,22 @@ for d in "${dirs[@]}"; do
   else
     found=$(buf_findings "$d/new" . ../old)
   fi
-  if [ -n "$found" ]; then printf '%s\n' "$found" > "$d/expected.json"; else : > "$d/expected.json"; fi
-  echo "$(basename "$d"): $(wc -l < "$d/expected.json") finding(s)"
+  if [ -n "$found" ]; then printf '%s\n' "$found" > "$d/$file"; else : > "$d/$file"; fi
+  echo "$(basename "$d"): $(wc -l < "$d/$file") finding(s) in $file"
+}
+
+dirs=("$@")
+[ ${#dirs[@]} -gt 0 ] || dirs=("$root"/proto_fixtures/*/)
+for d in "${dirs[@]}"; do
+  d=${d%/}
+  # Every fixture is in the matrix, history fixtures too (their sides are ordinary sources).
+  cfg=$all_cfg
+  findings_of "$d" all_rules.json
+  # History fixtures test protoguard's own rules (buf has none): their expectation is
+  # written by hand.
+  if [ -d "$d/history" ]; then echo "$(basename "$d"): expected.json skipped (history fixture)"; continue; fi
+  id=$(basename "$d" | tr '[:lower:]' '[:upper:]')
+  cfg="{\"version\":\"v2\",\"breaking\":{\"use\":[\"$id\"]}}"
+  if [ -f "$d/use.txt" ]; then cfg="{\"version\":\"v2\",\"breaking\":{\"use\":[$(sed 's/.*/"&"/' "$d/use.txt" | paste -sd,)]}}"; fi
+  findings_of "$d" expected.json
 done

@@ -24,6 +24,7 @@ use crate::history::Ledger;
 use crate::policy::{Contract, ContractFile, PolicyWarning};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
+use crate::versioning::TagVerdict;
 
 /// Which history the reuse rules (FIELD_NUMBER_REUSED and friends) read when OLD is git.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -203,6 +204,32 @@ impl Check {
         self
     }
 
+    /// `protoguard semver --check-tags`: every release tag (matching [`Check::tag_pattern`])
+    /// of the repository holding the new side's directory, each compared with the one
+    /// before it under that directory, with the rules and layout of its buf.yaml (or
+    /// [`Check::config`]) and [`Check::use_rules`] / [`Check::except`].
+    pub fn check_tags(&self) -> Result<Vec<TagVerdict>, Error> {
+        let dir = std::path::Path::new(&self.new);
+        let cfg = match &self.config {
+            Some(p) => Some(BufConfig::read(p)?),
+            None => BufConfig::find(dir)?,
+        };
+        let policy = Policy::new(cfg.as_ref(), &self.use_, &self.except)?;
+        let (top, subdir) = crate::git::discover(dir)?;
+        let options = LoadOptions {
+            includes: self.includes.clone(),
+            layout: cfg,
+            keep_descriptors: false,
+        };
+        Ok(crate::versioning::check_tags_in(
+            &top,
+            &subdir,
+            &self.tag_pattern,
+            &policy,
+            &options,
+        )?)
+    }
+
     /// Resolves, reads and compiles both sides, and reads the policy and the history.
     pub fn load(&self) -> Result<Loaded, Error> {
         let pair = source::resolve_pair(
@@ -342,6 +369,24 @@ impl Loaded {
     /// Runs the policy's rules over the loaded sides, then the contract decides each
     /// finding's verdict.
     pub fn report(&self) -> Report {
+        let (judged, warnings) = self.judged();
+        Report {
+            findings: judged.into_iter().map(|(_, a)| a).collect(),
+            rules_checked: self.policy.all_rules().len(),
+            baseline: self.baseline.clone(),
+            warnings,
+            contract: self.contract.is_active(),
+        }
+    }
+
+    /// The located findings, each with its subject and the contract's verdict, and what
+    /// the contract says about itself (stale and expired waivers...).
+    pub fn judged(
+        &self,
+    ) -> (
+        Vec<(crate::finding::Subject, Annotation)>,
+        Vec<PolicyWarning>,
+    ) {
         let mut findings =
             crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
         // The deprecation stage (`policy::deprecation::allowance` with the ledger) plugs in
@@ -350,15 +395,13 @@ impl Loaded {
         let warnings =
             self.contract
                 .apply(&mut findings, &self.old.index, &self.new.index, deprecation);
-        let findings =
-            crate::report::annotate(&self.old.index, &self.new.index, findings, &self.policy);
-        Report {
+        let located = crate::report::annotate_with_subjects(
+            &self.old.index,
+            &self.new.index,
             findings,
-            rules_checked: self.policy.all_rules().len(),
-            baseline: self.baseline.clone(),
-            warnings,
-            contract: self.contract.is_active(),
-        }
+            &self.policy,
+        );
+        (located, warnings)
     }
 }
 

@@ -9,9 +9,30 @@ use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
 use prost::Message as _;
 use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver};
 
-use crate::descriptor::FileDescriptorSet;
+use crate::descriptor::{FileDescriptorProto, FileDescriptorSet};
 use crate::error::LoadError;
-use crate::index::InputFile;
+// Reading a source's text is below compiling it (git sources read it too).
+pub use crate::limits::{display_path, source_text};
+
+/// One compiled file, as the index takes it ([`crate::index::Index::build`]).
+pub struct InputFile {
+    pub proto: FileDescriptorProto,
+    /// The path as shown to the user (`new/foo.proto` for a directory given as `new`).
+    pub display: String,
+    /// The buf module the file belongs to (its import root relative to the workspace).
+    pub module_root: String,
+    /// The git blob id of the file's content: equal ids on both sides mean identical
+    /// files, known before anything is compiled.
+    pub content_id: Option<git2::Oid>,
+    pub is_import: bool,
+    /// Same on both sides with no changed import: compared with nothing (see `plan`).
+    pub unchanged: bool,
+    /// The text the file was compiled from (`None` for an image).
+    pub text: Option<Arc<str>>,
+    /// For a file left uncompiled (a stub with only its name and package): which kinds of
+    /// element its text declares.
+    pub stub_declares: Option<crate::plan::Declares>,
+}
 
 /// An import root: where it is, and how the user spelled it (the prefix of displayed paths).
 #[derive(Clone, Debug)]
@@ -356,15 +377,6 @@ fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
-/// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
-/// accept, is dropped (it takes no column).
-pub fn source_text(text: String) -> Arc<str> {
-    match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.into(),
-        None => text.into(),
-    }
-}
-
 /// The error for a file that is not UTF-8: the position of its first bad byte, as buf
 /// gives it (columns count bytes).
 pub fn not_utf8(shown: &str, bytes: &[u8]) -> LoadError {
@@ -565,16 +577,6 @@ fn find_import(text: &str, name: &str) -> Option<usize> {
         offset += line.len();
     }
     None
-}
-
-/// `root/name` the way a user typed the root (`.` and an empty root print the bare name).
-pub fn display_path(display_root: &str, name: &str) -> String {
-    let root = display_root.trim_end_matches('/');
-    if root.is_empty() || root == "." {
-        name.to_string()
-    } else {
-        format!("{root}/{name}")
-    }
 }
 
 /// Every `*.proto` under `root`, as sorted `/`-separated paths relative to it, skipping

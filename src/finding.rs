@@ -186,6 +186,14 @@ impl Subject {
     }
 }
 
+/// A change of the type an element refers to (a field's message or enum type, an RPC's
+/// request or response type), by full name without the leading dot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypeChange {
+    pub old: String,
+    pub new: String,
+}
+
 /// One breaking change: which rule, what it is about, where in the new and the old schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -198,6 +206,8 @@ pub struct Finding {
     pub new: Option<Site>,
     /// Location of the element in the old schema.
     pub old: Option<Site>,
+    /// For a finding about a named type that changed: the old and the new type.
+    pub type_change: Option<TypeChange>,
     /// For a deletion that is really a rename: the new name (`pkg.NewName`).
     pub renamed_to: Option<String>,
     /// Messages, services and RPCs that reach the changed element (its blast radius).

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::compile;
 use crate::error::LoadError;
 use crate::symlinks;
 
@@ -170,6 +169,29 @@ pub fn open(spec: &GitSpec) -> Result<Repository, LoadError> {
             &format!("not a git repository: {}", e.message()),
         )
     })
+}
+
+/// The repository holding `dir`, searched upwards from it as git does: its top (the work
+/// tree, or the git directory of a bare repository) and `dir` relative to that top
+/// (`/`-separated, empty at the top), which is where the release tags are read.
+pub fn discover(dir: &Path) -> Result<(PathBuf, String), LoadError> {
+    let repo = Repository::discover(dir).map_err(|e| {
+        bad(
+            &dir.display().to_string(),
+            &format!("not a git repository: {}", e.message()),
+        )
+    })?;
+    let top = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo.path().to_path_buf());
+    let subdir = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| Some(d.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    Ok((top, subdir))
 }
 
 /// Resolves a spec to a commit id, saying why when it cannot.
@@ -438,7 +460,10 @@ fn follow_links(
     let files = symlinks::proto_files(listing, &read_link).map_err(|(path, why)| {
         bad(
             &spec.text,
-            &format!("{}: {why}", compile::display_path(&spec.subdir, &path)),
+            &format!(
+                "{}: {why}",
+                crate::limits::display_path(&spec.subdir, &path)
+            ),
         )
     })?;
     Ok(files.into_iter().collect())
@@ -544,7 +569,7 @@ fn read_blob(repo: &Repository, id: Oid, path: &str, spec: &GitSpec) -> Result<G
     })?;
     Ok(GitFile {
         blob: id,
-        text: crate::compile::source_text(text),
+        text: crate::limits::source_text(text),
     })
 }
 

@@ -283,17 +283,9 @@ impl Cache {
         }
     }
 
-    /// `$XDG_CACHE_HOME/protoguard` (when absolute), else `$HOME/.cache/protoguard`.
+    /// [`crate::cache_dir::root`]: `$XDG_CACHE_HOME/protoguard` or `$HOME/.cache/protoguard`.
     pub fn default_dir() -> Option<PathBuf> {
-        if let Some(x) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
-            if x.is_absolute() {
-                return Some(x.join("protoguard"));
-            }
-        }
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .filter(|h| h.is_absolute())
-            .map(|h| h.join(".cache").join("protoguard"))
+        crate::cache_dir::root()
     }
 
     /// The process-wide cache [`from_git`] uses: memory plus [`Cache::default_dir`].

@@ -10,11 +10,13 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use crate::descriptor::{
-    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileOptions,
-    SourceCodeInfo,
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileOptions, SourceCodeInfo,
 };
 use crate::features::{self, Features};
 use crate::spans;
+// Defined below the index (compile and spans use them), re-exported where rules read them.
+pub use crate::compile::InputFile;
+pub use crate::spans::Span;
 
 pub type FileId = usize;
 
@@ -45,15 +47,6 @@ impl Site {
             path: Some(p.into()),
         }
     }
-}
-
-/// A 1-based line/column span, as buf prints it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Span {
-    pub start_line: u32,
-    pub start_column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -414,26 +407,6 @@ pub struct Index {
     message_ids: HashMap<String, usize>,
     enum_ids: HashMap<String, usize>,
     service_ids: HashMap<String, usize>,
-}
-
-/// One compiled file handed to the index.
-pub struct InputFile {
-    pub proto: FileDescriptorProto,
-    /// The path as shown to the user (`new/foo.proto` for a directory given as `new`).
-    pub display: String,
-    /// The buf module the file belongs to (its import root relative to the workspace).
-    pub module_root: String,
-    /// The git blob id of the file's content: equal ids on both sides mean identical
-    /// files, known before anything is compiled.
-    pub content_id: Option<git2::Oid>,
-    pub is_import: bool,
-    /// Same on both sides with no changed import: compared with nothing (see `plan`).
-    pub unchanged: bool,
-    /// The text the file was compiled from (`None` for an image).
-    pub text: Option<Arc<str>>,
-    /// For a file left uncompiled (a stub with only its name and package): which kinds of
-    /// element its text declares.
-    pub stub_declares: Option<crate::plan::Declares>,
 }
 
 impl Index {

@@ -11,22 +11,29 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod buf_yaml;
+pub mod cache_dir;
 pub mod catalog;
 pub mod columns;
+pub mod compat;
 pub mod compile;
 pub mod config;
 pub mod descriptor;
+pub mod diff;
 pub mod editions_text;
 pub mod error;
 pub mod evolution;
 pub mod explain;
+pub mod explain_at;
 pub mod features;
 pub mod finding;
+pub mod fix;
 pub mod formats;
 pub mod git;
 pub mod history;
 pub mod import_path;
 pub mod index;
+pub mod lexer;
 pub mod limits;
 pub mod plan;
 pub mod policy;
@@ -53,15 +60,8 @@ pub use source::{Input, LoadOptions, Schema};
 
 /// Runs `rules` over the old and new index and returns the raw findings.
 pub fn check(old: &Index, new: &Index, rules: &[&'static str]) -> Vec<Finding> {
-    rules::run(
-        &rules::Pair {
-            old,
-            new,
-            history: None,
-            options: Default::default(),
-        },
-        rules,
-    )
+    let diff = diff::Diff::new(old, new);
+    rules::run(&rules::Pair::new(&diff), rules)
 }
 
 /// Checks two loaded schemas with a rule selection and ignores, returning located findings.
@@ -105,27 +105,48 @@ pub fn check_with_history(
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Annotation> {
-    let findings = findings_with_history(old, new, policy, ledger);
-    report::annotate(&old.index, &new.index, findings, policy)
+    let diff = diff::Diff::new(&old.index, &new.index);
+    check_diff(&diff, policy, ledger)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
 }
 
-/// The findings of the selected rules, enriched (renames, blast radius), before the policy
-/// layer judges them and the report locates them.
+/// The located findings of `policy` over an element diff computed once for the run, each
+/// with the subject it is about (for consumers that also read the diff, as semver does).
+pub fn check_diff(
+    diff: &diff::Diff,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<(finding::Subject, Annotation)> {
+    let findings = findings_of_diff(diff, policy, ledger);
+    report::annotate_with_subjects(diff.old, diff.new, findings, policy)
+}
+
+/// The typed findings behind [`check_with_history`], before they are located and before
+/// buf.yaml's ignores drop any (`explain FILE:LINE` reads their subjects).
 pub fn findings_with_history(
     old: &Schema,
     new: &Schema,
     policy: &Policy,
     ledger: Option<&history::Ledger>,
 ) -> Vec<Finding> {
-    let mut findings = rules::run(
-        &rules::Pair {
-            old: &old.index,
-            new: &new.index,
-            history: ledger,
-            options: policy.options,
-        },
-        &policy.all_rules(),
-    );
-    evolution::enrich(&old.index, &new.index, &mut findings);
+    let diff = diff::Diff::new(&old.index, &new.index);
+    findings_of_diff(&diff, policy, ledger)
+}
+
+/// The rules of `policy` over one element diff, enriched with renames and blast radius.
+pub fn findings_of_diff(
+    diff: &diff::Diff,
+    policy: &Policy,
+    ledger: Option<&history::Ledger>,
+) -> Vec<Finding> {
+    let pair = rules::Pair {
+        history: ledger,
+        options: policy.options,
+        ..rules::Pair::new(diff)
+    };
+    let mut findings = rules::run(&pair, &policy.all_rules());
+    evolution::enrich_with(diff, &mut findings);
     findings
 }

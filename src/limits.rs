@@ -15,6 +15,7 @@
 
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::Arc;
 
 /// buf's bound on the nesting of a value expression (`{`, `[` and `<` levels).
 pub const MAX_EXPRESSION_DEPTH: usize = 100;
@@ -180,7 +181,7 @@ pub const MESSAGE_DEPTH_REASON: &str = "message nesting depth must be less than 
 /// never follow `=`: `message M {`, `rpc ... returns (R) {`, `group G = 1 {`); inside it,
 /// every `{`, `[`, `<` opens a level and `}`, `]`, `>` closes one.
 pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
-    let mut tokens = crate::plan::Tokens::new(text);
+    let mut tokens = crate::lexer::Tokens::new(text);
     let mut previous_was_equals = false;
     let mut expression = 0usize;
     // Declaration blocks: whether each open `{` is a message (or group) body.
@@ -192,7 +193,7 @@ pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
     while let Some(token) = tokens.next() {
         let start = tokens.start();
         let punct = match token {
-            crate::plan::Token::Punct(c) => Some(c),
+            crate::lexer::Token::Punct(c) => Some(c),
             _ => None,
         };
         if expression > 0 || (previous_was_equals && matches!(punct, Some('{' | '[' | '<'))) {
@@ -211,7 +212,7 @@ pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
         }
         previous_was_equals = punct == Some('=');
         match token {
-            crate::plan::Token::Word(w) => {
+            crate::lexer::Token::Word(w) => {
                 if keyword && pending_name.is_none() {
                     pending_name = Some(start);
                     keyword = false;
@@ -219,7 +220,7 @@ pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
                     keyword = matches!(w, "message" | "group");
                 }
             }
-            crate::plan::Token::Punct('{') => {
+            crate::lexer::Token::Punct('{') => {
                 let is_message = pending_name.is_some();
                 blocks.push(is_message);
                 if is_message {
@@ -230,19 +231,38 @@ pub fn nesting(text: &str) -> Option<(usize, &'static str)> {
                 }
                 (keyword, pending_name) = (false, None);
             }
-            crate::plan::Token::Punct('}') => {
+            crate::lexer::Token::Punct('}') => {
                 if blocks.pop() == Some(true) {
                     messages -= 1;
                 }
                 (keyword, pending_name) = (false, None);
             }
-            crate::plan::Token::Punct(';') => (keyword, pending_name) = (false, None),
+            crate::lexer::Token::Punct(';') => (keyword, pending_name) = (false, None),
             // `message.Type` is a type name, not a declaration.
             _ if pending_name.is_none() => keyword = false,
             _ => {}
         }
     }
     None
+}
+
+/// A file's text as compilers read it: a leading UTF-8 byte-order mark, which buf and protoc
+/// accept, is dropped (it takes no column).
+pub fn source_text(text: String) -> Arc<str> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    }
+}
+
+/// `root/name` the way a user typed the root (`.` and an empty root print the bare name).
+pub fn display_path(display_root: &str, name: &str) -> String {
+    let root = display_root.trim_end_matches('/');
+    if root.is_empty() || root == "." {
+        name.to_string()
+    } else {
+        format!("{root}/{name}")
+    }
 }
 
 /// 1-based line and byte column of a byte offset, as buf counts them.

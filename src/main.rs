@@ -9,10 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use protoguard::{
-    catalog, explain, prove, versioning, BufConfig, ConfigError, History, LoadOptions, Loaded,
-    OutputFormat, Policy,
-};
+use protoguard::{catalog, explain, prove, versioning, ConfigError, History, Loaded, OutputFormat};
 
 #[derive(Parser)]
 #[command(
@@ -35,19 +32,16 @@ enum Command {
     /// List every change (breaking or not) and the version bump it requires; with
     /// --check-tags, verify that each release tag bumped its version enough.
     Semver(SemverArgs),
+    /// Write the `reserved` numbers and names of every field and enum value deleted without
+    /// them into NEW's files (exit 0: written or nothing to do, 1: --dry-run found edits,
+    /// 2: an edit cannot be placed safely, nothing written).
+    Fix(FixArgs),
     /// List every rule with its categories and whether it is in the default set.
     Rules,
-    /// Explain one rule: who it breaks, an example, and how to change safely. `explain
-    /// policy [DIR]` prints the compatibility contract in force for DIR (default `.`).
-    Explain {
-        /// A rule ID, e.g. FIELD_SAME_TYPE, or `policy`.
-        rule: String,
-        /// For `explain policy`: the import root whose contract to explain.
-        dir: Option<PathBuf>,
-        /// For `explain policy`: more import roots.
-        #[arg(short = 'I', long = "include")]
-        include: Vec<PathBuf>,
-    },
+    /// Explain one rule: who it breaks, an example, and how to change safely; or, given
+    /// FILE:LINE[:COL] and --against, the findings at that place; `explain policy [DIR]`,
+    /// the compatibility contract in force for DIR.
+    Explain(ExplainArgs),
     /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
     Completions {
         /// The shell to complete in.
@@ -117,6 +111,37 @@ struct CheckArgs {
     prove: bool,
     #[command(flatten)]
     prove_flags: ProveFlags,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// A rule ID (e.g. FIELD_SAME_TYPE), or FILE:LINE[:COL] in the schema: the findings
+    /// there, with the element before and after, who breaks, and the safe path.
+    target: String,
+    #[command(flatten)]
+    sides: Sides,
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    /// The new schema, edited in place: a directory (import root).
+    #[arg(default_value = ".")]
+    new: String,
+    /// The old schema: a directory, an image, a git input, or `latest-release`.
+    #[arg(long)]
+    against: String,
+    /// Print the edits as a unified diff instead of writing them.
+    #[arg(long)]
+    dry_run: bool,
+    /// More import roots (both sides), searched after the input directory.
+    #[arg(short = 'I', long = "include")]
+    include: Vec<PathBuf>,
+    /// A buf.yaml for the layout of NEW (default: NEW/buf.yaml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Which tags are releases for `--against latest-release` (a glob).
+    #[arg(long, default_value = "v*")]
+    tag_pattern: String,
 }
 
 #[derive(clap::Args)]
@@ -212,6 +237,7 @@ fn main() -> ExitCode {
         Command::Check(args) => exit_with(check(&args)),
         Command::Prove(args) => exit_with(run_prove(&args)),
         Command::Semver(args) => exit_with(run_semver(&args)),
+        Command::Fix(args) => exit_with(run_fix(&args)),
         Command::Rules => {
             print!("{}", explain::rules_table());
             ExitCode::SUCCESS
@@ -237,9 +263,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Explain { rule, dir, include } if rule.trim() == "policy" => {
-            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            match protoguard::policy::explain::explain_policy(&dir, &include) {
+        Command::Explain(args) if args.target.trim() == "policy" => {
+            let dir = std::path::Path::new(&args.sides.new);
+            match protoguard::policy::explain::explain_policy(dir, &args.sides.include) {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS
@@ -247,13 +273,18 @@ fn main() -> ExitCode {
                 Err(e) => fail(e.into()),
             }
         }
-        Command::Explain { rule, dir, .. } => {
-            if let Some(dir) = dir {
-                return fail(miette::miette!(
-                    "explain {rule} takes no directory ({}): only `explain policy` does",
-                    dir.display()
-                ));
-            }
+        Command::Explain(args) => match explain::target(&args.target) {
+            Ok(explain::Target::Rule(rule)) => explain_rule(rule),
+            Ok(explain::Target::Place(place)) => exit_with(explain_place(&args.sides, &place)),
+            Err(e) => fail(miette::miette!("{e}")),
+        },
+    }
+}
+
+/// `protoguard explain RULE`.
+fn explain_rule(rule: String) -> ExitCode {
+    {
+        {
             let id = rule.trim().to_ascii_uppercase();
             let doc = catalog::get(&id).or_else(|| {
                 catalog::alias_targets(&id)
@@ -335,9 +366,25 @@ impl Progress {
     }
 }
 
-/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
-/// stderr which baseline was chosen and what the history could not see.
-fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+/// `protoguard explain FILE:LINE[:COL] --against OLD`: always exit 0 once it has explained.
+fn explain_place(sides: &Sides, place: &protoguard::explain_at::Place) -> miette::Result<bool> {
+    if sides.against.is_none() && !sides.staged {
+        return Err(miette::miette!(
+            "explain {}:{} needs --against OLD (or --staged): the findings are those of a check",
+            place.file.display(),
+            place.line
+        ));
+    }
+    let check = check_for(sides, false);
+    let progress = Progress::start("reading and compiling both sides");
+    let text = protoguard::explain_at::explain_at(&check, place, None);
+    progress.finish();
+    print!("{}", text?);
+    Ok(false)
+}
+
+/// The check the shared flags describe.
+fn check_for(sides: &Sides, keep_descriptors: bool) -> protoguard::Check {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
         .full(sides.full)
@@ -360,6 +407,13 @@ fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
     for dir in &sides.include {
         check = check.include(dir);
     }
+    check
+}
+
+/// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
+/// stderr which baseline was chosen and what the history could not see.
+fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+    let check = check_for(sides, keep_descriptors);
     let progress = Progress::start("reading and compiling both sides");
     let loaded = check.load();
     progress.finish();
@@ -420,46 +474,31 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         .parse()
         .map_err(|e: String| miette::miette!("{e}"))?;
     if args.check_tags {
-        let dir = std::path::Path::new(&args.sides.new);
-        let cfg = match &args.sides.config {
-            Some(p) => Some(BufConfig::read(p)?),
-            None => BufConfig::find(dir)?,
-        };
-        let policy = Policy::new(cfg.as_ref(), &args.sides.use_, &args.sides.except)?;
-        let repo = git2::Repository::discover(dir).map_err(|e| {
-            miette::miette!("{}: not a git repository: {}", dir.display(), e.message())
-        })?;
-        let top = repo
-            .workdir()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(|| repo.path().to_path_buf());
-        let subdir = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| Some(d.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        let options = LoadOptions {
-            includes: args.sides.include.clone(),
-            layout: cfg,
-            keep_descriptors: false,
-        };
-        let verdicts =
-            versioning::check_tags_in(&top, &subdir, &args.sides.tag_pattern, &policy, &options)?;
+        let mut check = protoguard::Check::new(&args.sides.new)
+            .tag_pattern(&args.sides.tag_pattern)
+            .use_rules(&args.sides.use_)
+            .except(&args.sides.except);
+        if let Some(config) = &args.sides.config {
+            check = check.config(config);
+        }
+        for dir in &args.sides.include {
+            check = check.include(dir);
+        }
+        let verdicts = check.check_tags()?;
         print!("{}", versioning::render_verdicts(&verdicts, format));
         return Ok(verdicts.iter().any(|v| !v.ok));
     }
     let loaded = load(&args.sides, false)?;
     // The bump follows the contract's verdicts: an allowed break is not MAJOR.
-    let judged = loaded.report();
-    for w in &judged.warnings {
+    let (judged, warnings) = loaded.judged();
+    for w in &warnings {
         eprintln!("protoguard: {}", protoguard::report::warning_line(w));
     }
     let mut report = versioning::Report::new(
         &loaded.old.index,
         &loaded.new.index,
         versioning::changes(&loaded.old.index, &loaded.new.index),
-        judged.findings,
+        judged,
     );
     if let Some(v) = &args.current_version {
         let current = versioning::parse_version(v)
@@ -467,6 +506,38 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         report = report.with_current_version(&current);
     }
     print!("{}", report.render(format));
+    Ok(false)
+}
+
+/// `protoguard fix`: the diff with --dry-run (exit 1 when there is one), else the edits
+/// written and confirmed, one line each on stderr.
+fn run_fix(args: &FixArgs) -> miette::Result<bool> {
+    let mut check = protoguard::Check::new(&args.new)
+        .against(&args.against)
+        .tag_pattern(&args.tag_pattern);
+    if let Some(config) = &args.config {
+        check = check.config(config);
+    }
+    for dir in &args.include {
+        check = check.include(dir);
+    }
+    let outcome = protoguard::fix::run(&check, args.dry_run)?;
+    if args.dry_run {
+        print!("{}", outcome.plan.diff());
+        return Ok(!outcome.plan.is_empty());
+    }
+    if outcome.plan.is_empty() {
+        eprintln!("protoguard: nothing to fix: every deleted field and enum value is reserved");
+    }
+    for a in outcome.plan.files.iter().flat_map(|f| &f.additions) {
+        eprintln!(
+            "protoguard: {}: {} {}: {}",
+            protoguard::limits::escape_controls(&a.at),
+            a.kind.noun(),
+            a.container,
+            a.statements.join(" ")
+        );
+    }
     Ok(false)
 }
 

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::lexer::{Token, Tokens};
+
 /// The statements of a file that planning needs, found without parsing it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
@@ -143,95 +145,6 @@ pub fn scan(text: &str) -> Header {
         }
     }
     header
-}
-
-#[derive(Debug, PartialEq)]
-pub(crate) enum Token<'a> {
-    Word(&'a str),
-    /// A string literal's raw contents (escapes kept; import paths have none).
-    Str(&'a str),
-    Punct(char),
-}
-
-/// A lazy tokenizer that skips whitespace and comments.
-pub(crate) struct Tokens<'a> {
-    text: &'a str,
-    at: usize,
-    /// Where the last token returned starts.
-    start: usize,
-}
-
-impl<'a> Tokens<'a> {
-    pub(crate) fn new(text: &'a str) -> Tokens<'a> {
-        Tokens {
-            text,
-            at: 0,
-            start: 0,
-        }
-    }
-
-    /// The byte offset of the last token returned.
-    pub(crate) fn start(&self) -> usize {
-        self.start
-    }
-}
-
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Token<'a>;
-
-    fn next(&mut self) -> Option<Token<'a>> {
-        let b = self.text.as_bytes();
-        let mut i = self.at;
-        loop {
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'/' {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            } else if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'*' {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(b.len());
-            } else {
-                break;
-            }
-        }
-        if i >= b.len() {
-            self.at = i;
-            return None;
-        }
-        let c = b[i];
-        self.start = i;
-        let token = if c == b'"' || c == b'\'' {
-            let start = i + 1;
-            i += 1;
-            while i < b.len() && b[i] != c && b[i] != b'\n' {
-                if b[i] == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            let end = i.min(b.len());
-            i = (i + 1).min(b.len());
-            Token::Str(self.text.get(start..end).unwrap_or(""))
-        } else if c.is_ascii_alphanumeric() || c == b'_' {
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-            Token::Word(&self.text[start..i])
-        } else {
-            let ch = self.text[i..].chars().next().unwrap_or('?');
-            i += ch.len_utf8();
-            Token::Punct(ch)
-        };
-        self.at = i;
-        Some(token)
-    }
 }
 
 /// The files of one side as planning sees them: content key and imports, by name.

@@ -12,7 +12,7 @@ use crate::config::{FileRef, Policy};
 use crate::finding::{Allowance, AllowedBy, Stability, Verdict};
 use crate::index::{Index, Site, Span};
 use crate::policy::PolicyWarning;
-use crate::rules::Finding;
+use crate::rules::{Finding, Subject};
 
 /// One finding, located and ready to print.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -90,6 +90,20 @@ pub fn annotate(
     findings: Vec<Finding>,
     policy: &Policy,
 ) -> Vec<Annotation> {
+    annotate_with_subjects(old, new, findings, policy)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// [`annotate`], each annotation with the subject of its finding (what code reads to know
+/// which element it is about; the annotation is what people read).
+pub fn annotate_with_subjects(
+    old: &Index,
+    new: &Index,
+    findings: Vec<Finding>,
+    policy: &Policy,
+) -> Vec<(Subject, Annotation)> {
     let mut out = Vec::new();
     for f in findings {
         // buf: a finding whose element has no place in the new file is attached to the new
@@ -116,7 +130,7 @@ pub fn annotate(
             None => (None, FILE_SPAN, None),
         };
         let old_loc = f.old.as_ref().map(|s| resolve(old, s));
-        out.push(Annotation {
+        let annotation = Annotation {
             path,
             start_line: span.start_line,
             start_column: span.start_column,
@@ -135,9 +149,10 @@ pub fn annotate(
             notes: f.notes,
             source,
             verdict: f.verdict,
-        });
+        };
+        out.push((f.subject, annotation));
     }
-    out.sort_by(|a, b| {
+    out.sort_by(|(_, a), (_, b)| {
         (
             &a.path,
             a.start_line,

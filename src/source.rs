@@ -7,8 +7,8 @@ use prost::Message as _;
 
 use std::collections::BTreeMap;
 
+use crate::buf_yaml::BufConfig;
 use crate::compile::{self, Root, SourceFile, SourceSet};
-use crate::config::BufConfig;
 use crate::descriptor::FileDescriptorSet;
 use crate::error::{ConfigError, LoadError};
 use crate::git::{self, GitSpec, GitTarget};

@@ -12,7 +12,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::descriptor::SourceCodeInfo;
-use crate::index::Span;
+
+/// A 1-based line/column span, as buf prints it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
 
 /// Spans keyed by source path.
 pub type SpanMap = HashMap<Box<[i32]>, Span>;

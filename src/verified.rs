@@ -80,9 +80,9 @@ pub fn remember_under(dir: Option<PathBuf>) {
     }
 }
 
-/// The directory the command line uses: `verified/` under [`crate::history::Cache::default_dir`].
+/// The directory the command line uses: `verified/` under [`crate::cache_dir::root`].
 pub fn default_dir() -> Option<PathBuf> {
-    crate::history::Cache::default_dir().map(|d| d.join("verified"))
+    crate::cache_dir::root().map(|d| d.join("verified"))
 }
 
 fn cache_dir() -> Option<PathBuf> {

@@ -6,13 +6,8 @@ use std::path::Path;
 
 use protoguard::{catalog, config, explain, rules};
 
-/// protoguard's own rules (buf has no history): all four in the default set.
-const HISTORY_RULES: [&str; 4] = [
-    "ENUM_VALUE_NAME_REUSED",
-    "ENUM_VALUE_NUMBER_REUSED",
-    "FIELD_NAME_REUSED",
-    "FIELD_NUMBER_REUSED",
-];
+mod common;
+use common::fixtures::HISTORY_RULES;
 
 fn registry_ids() -> BTreeSet<&'static str> {
     rules::REGISTRY.iter().map(|(id, _)| *id).collect()

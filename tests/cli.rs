@@ -12,56 +12,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        // The history cache goes to a scratch directory, not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        )
-        .output()
-        .expect("run protoguard")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
-}
-
-/// A temp dir with `old/` and `new/` trees from (path, contents) lists.
-fn trees(old: &[(&str, &str)], new: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (p, c) in old {
-        write(dir.path(), &format!("old/{p}"), c);
-    }
-    for (p, c) in new {
-        write(dir.path(), &format!("new/{p}"), c);
-    }
-    dir
-}
+mod common;
+use common::{assert_code, run, stderr, stdout, trees, write};
 
 /// `protoguard check . --against ../old ARGS` run inside `new/`, as buf is run.
 fn check_in_new(t: &TempDir, extra: &[&str]) -> Output {
@@ -333,19 +285,19 @@ fn three_files(buf_yaml: Option<&str>) -> TempDir {
         write(
             dir.path(),
             &format!("{side}/foo/x.proto"),
-            &format!("syntax = \"proto3\";\npackage foo;\nmessage X {{\n  {ty} v = 1;\n}}\n"),
+            format!("syntax = \"proto3\";\npackage foo;\nmessage X {{\n  {ty} v = 1;\n}}\n"),
         );
         write(
             dir.path(),
             &format!("{side}/bar/y.proto"),
-            &format!(
+            format!(
                 "syntax = \"proto3\";\npackage acme.v1beta1;\nmessage Y {{\n  {ty} v = 1;\n}}\n"
             ),
         );
         write(
             dir.path(),
             &format!("{side}/a.proto"),
-            &format!(
+            format!(
                 "syntax = \"proto3\";\npackage a;\nmessage A {{\n  {ty} v = 1;\n  string {name} = 2;\n}}\n"
             ),
         );
@@ -637,7 +589,7 @@ fn config_flag_reads_another_buf_yaml() {
         write(
             t.path(),
             "cfg/buf.yaml",
-            &format!("version: {version}\nbreaking:\n  use: [WIRE_JSON]\n  ignore: [bar]\n"),
+            format!("version: {version}\nbreaking:\n  use: [WIRE_JSON]\n  ignore: [bar]\n"),
         );
         let out = check_in_new(&t, &["--config", "../cfg/buf.yaml", "--format", "json"]);
         assert_code(&out, 1);
@@ -683,7 +635,7 @@ fn include_dir_provides_imports_that_are_not_checked() {
     assert_code(&out, 0);
 
     // A change in NEW that uses the imported types is found; the import itself is not checked.
-    write(t.path(), "new/a.proto", &a("D"));
+    write(t.path(), "new/a.proto", a("D"));
     let out = check_in_new(&t, &["-I", "../inc"]);
     assert_code(&out, 1);
     assert_eq!(

@@ -1,13 +1,11 @@
 //! Shell completions and the manual page come from the clap definitions: every subcommand
 //! the binary has appears in them.
 
-use std::process::Command;
+mod common;
 
+/// Exit code and standard output (these subcommands read no file: any directory will do).
 fn protoguard(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .output()
-        .expect("run protoguard");
+    let out = common::run(&std::env::temp_dir(), args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -7,7 +7,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use git2::{IndexAddOption, Repository, Signature};
+use git2::Repository;
+
+mod common;
+use common::{commit_all, run, stderr, stdout, write};
 
 const V1: &str = r#"edition = "2023";
 
@@ -51,30 +54,6 @@ export enum Status {
 }
 "#;
 
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-fn protoguard(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", cwd.join(".cache-test"))
-        .output()
-        .expect("run protoguard")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
 /// A repository whose `main` holds V1 under `proto/`.
 fn repo_with_v1(dir: &Path) -> Repository {
     let mut opts = git2::RepositoryInitOptions::new();
@@ -83,18 +62,6 @@ fn repo_with_v1(dir: &Path) -> Repository {
     write(dir, "proto/shop/v1/order.proto", V1);
     commit_all(&repo, "v1");
     repo
-}
-
-fn commit_all(repo: &Repository, message: &str) {
-    let sig = Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
 }
 
 /// Findings of V1 → V2 that every input kind must give, in text form (buf's, line and column
@@ -126,7 +93,7 @@ fn directories_compare_editions_files() {
         if full {
             args.push("--full");
         }
-        assert_v2_findings(&protoguard(tmp.path(), &args), "new/shop/v1/order.proto");
+        assert_v2_findings(&run(tmp.path(), &args), "new/shop/v1/order.proto");
     }
 }
 
@@ -136,7 +103,7 @@ fn git_commits_and_the_staged_index_compare_editions_files() {
     let root = tmp.path();
     let repo = repo_with_v1(root);
     write(root, "proto/shop/v1/order.proto", V2);
-    let out = protoguard(root, &["check", "proto", "--against", ".git#branch=main"]);
+    let out = run(root, &["check", "proto", "--against", ".git#branch=main"]);
     assert_v2_findings(&out, "proto/shop/v1/order.proto");
     // Staged: the index holds V2 once added; the work tree is back to V1.
     let mut index = repo.index().unwrap();
@@ -145,11 +112,11 @@ fn git_commits_and_the_staged_index_compare_editions_files() {
         .unwrap();
     index.write().unwrap();
     write(root, "proto/shop/v1/order.proto", V1);
-    let out = protoguard(root, &["check", "proto", "--staged"]);
+    let out = run(root, &["check", "proto", "--staged"]);
     assert_v2_findings(&out, "proto/shop/v1/order.proto");
     // And the other way round: a git NEW side against a directory.
     write(root, "v2/shop/v1/order.proto", V2);
-    let out = protoguard(root, &["check", "v2", "--against", "git:main:proto"]);
+    let out = run(root, &["check", "v2", "--against", "git:main:proto"]);
     assert_v2_findings(&out, "v2/shop/v1/order.proto");
 }
 
@@ -164,9 +131,9 @@ fn an_editions_file_reached_through_an_include_root_compiles() {
         )
     };
     write(root, "lib/shop/v1/order.proto", V1);
-    write(root, "old/api/v1/get.proto", &api("shop.v1.Order"));
-    write(root, "new/api/v1/get.proto", &api("shop.v1.Money"));
-    let out = protoguard(
+    write(root, "old/api/v1/get.proto", api("shop.v1.Order"));
+    write(root, "new/api/v1/get.proto", api("shop.v1.Money"));
+    let out = run(
         root,
         &[
             "check",
@@ -203,7 +170,7 @@ fn editions_compile_errors_exit_2_at_byte_columns() {
         "good/a.proto",
         "edition = \"2023\";\npackage p;\nmessage M {}\n",
     );
-    let out = protoguard(root, &["check", "bad", "--against", "good"]);
+    let out = run(root, &["check", "bad", "--against", "good"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("bad/a.proto:4:15:"), "{err}");
@@ -214,7 +181,7 @@ fn editions_compile_errors_exit_2_at_byte_columns() {
         "missing/a.proto",
         "edition = \"2023\";\npackage p;\nimport \"nowhere.proto\";\nmessage M {}\n",
     );
-    let out = protoguard(root, &["check", "missing", "--against", "good"]);
+    let out = run(root, &["check", "missing", "--against", "good"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("missing/a.proto:3:1:"), "{err}");
@@ -227,7 +194,7 @@ fn editions_compile_errors_exit_2_at_byte_columns() {
         "misplaced/a.proto",
         "edition = \"2024\";\npackage p;\nimport \"google/protobuf/java_features.proto\";\n// features.(pb.java).nest_in_file_class in a comment\noption features.(pb.java).nest_in_file_class = NO;\nmessage M {}\n",
     );
-    let out = protoguard(root, &["check", "misplaced", "--against", "good"]);
+    let out = run(root, &["check", "misplaced", "--against", "good"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("misplaced/a.proto:5:27:"), "{err}");
@@ -245,7 +212,7 @@ fn semver_and_renames_read_editions_files() {
         "  Status status = 3;\n  string note = 4;\n",
     );
     write(root, "new/shop/v1/order.proto", &added);
-    let out = protoguard(root, &["semver", "new", "--against", "old"]);
+    let out = run(root, &["semver", "new", "--against", "old"]);
     let text = stdout(&out);
     assert!(
         text.trim_end().ends_with("bump: MAJOR"),
@@ -253,7 +220,7 @@ fn semver_and_renames_read_editions_files() {
         stderr(&out)
     );
     assert!(text.contains("note"), "the added field is listed: {text}");
-    let out = protoguard(
+    let out = run(
         root,
         &["check", "new", "--against", "old", "--format", "json"],
     );
@@ -267,7 +234,7 @@ fn semver_and_renames_read_editions_files() {
     // Status becomes open: the enum's break reaches Order, which carries it.
     let open = added.replace("  option features.enum_type = CLOSED;\n", "");
     write(root, "new/shop/v1/order.proto", &open);
-    let out = protoguard(
+    let out = run(
         root,
         &["check", "new", "--against", "old", "--format", "json"],
     );
@@ -297,10 +264,10 @@ fn structural_types_see_delimited_encoding() {
              message Holder {{ {holder_type} h = 1; }}\n"
         )
     };
-    write(root, "old/s.proto", &schema("Old"));
+    write(root, "old/s.proto", schema("Old"));
     let run = |new_type: &str| {
-        write(root, "new/s.proto", &schema(new_type));
-        protoguard(
+        write(root, "new/s.proto", schema(new_type));
+        run(
             root,
             &[
                 "check",
@@ -347,7 +314,7 @@ fn release_tags_of_editions_files_are_checked() {
     write(root, "proto/shop/v1/order.proto", V2);
     commit_all(&repo, "v2");
     tag("v1.0.1");
-    let out = protoguard(root, &["semver", "--check-tags"]);
+    let out = run(root, &["semver", "--check-tags"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr(&out));
     assert!(text.contains("v1.0.1"), "{text}");
@@ -360,13 +327,12 @@ fn a_missing_protoc_is_an_error_not_a_panic() {
     let root = tmp.path();
     write(root, "old/shop/v1/order.proto", V1);
     write(root, "new/shop/v1/order.proto", V2);
-    let out = Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(["check", "new", "--against", "old"])
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .env("PROTOGUARD_PROTOC", root.join("no-such-protoc"))
-        .output()
-        .unwrap();
+    let missing = root.join("no-such-protoc");
+    let out = common::run_env(
+        root,
+        &["check", "new", "--against", "old"],
+        &[("PROTOGUARD_PROTOC", &missing)],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("cannot run protoc"), "{err}");
@@ -387,7 +353,7 @@ fn semver_sees_no_change_in_a_proto2_file_compiled_by_the_other_compiler() {
         "new/e.proto",
         "edition = \"2023\";\npackage e;\nmessage E {}\n",
     );
-    let out = protoguard(root, &["semver", "new", "--against", "old", "--full"]);
+    let out = run(root, &["semver", "new", "--against", "old", "--full"]);
     let text = stdout(&out);
     assert!(
         text.trim_end().ends_with("bump: MINOR"),
@@ -415,14 +381,15 @@ fn a_named_pipe_under_an_include_root_is_refused_not_read() {
         .expect("mkfifo");
     assert!(made.success());
     // Reading the pipe would block for ever: the run must end by itself, refusing it.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(["check", "new", "--against", "old", "-I", "lib"])
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::protoguard_command(
+        root,
+        &common::scratch_cache(),
+        &["check", "new", "--against", "old", "-I", "lib"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > deadline {

@@ -4,10 +4,13 @@
 //! Each test builds its trees in a temporary directory and runs the real binary there, so
 //! paths in messages are relative (`new/a.proto:4:15: ...`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
+
+mod common;
+use common::{check, run, stderr, write};
 
 const GOOD: &str = "syntax = \"proto3\";\npackage a;\nmessage M {\n  int32 x = 1;\n}\n";
 
@@ -17,37 +20,6 @@ fn tree() -> TempDir {
     write(dir.path(), "old/a.proto", GOOD);
     write(dir.path(), "new/a.proto", GOOD);
     dir
-}
-
-fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-    p
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        // The history cache goes to a scratch directory, not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        )
-        .output()
-        .expect("run protoguard")
-}
-
-fn check(cwd: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["check", "new", "--against", "old"];
-    args.extend_from_slice(extra);
-    run(cwd, &args)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Exit code 2, nothing on stdout, no panic, and stderr is exactly one line.

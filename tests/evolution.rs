@@ -2,27 +2,18 @@
 //! to temporary directories. buf's findings (rule, message, location) are never changed;
 //! these tests look only at what protoguard adds: `renamed_to`, `notes` and `affects`.
 
-use std::path::Path;
-
+use protoguard::diff::Diff;
 use protoguard::evolution::{self, structurally_compatible, structurally_json_compatible};
 use protoguard::rules::{self, Pair, RuleOptions};
 use protoguard::source::Mode;
 use protoguard::{config, report, Annotation, IgnoreRules, Input, LoadOptions, Policy, Schema};
 use tempfile::TempDir;
 
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
+mod common;
 
 /// Both sides loaded from temp dirs (planned mode, as the command line does).
 fn load(old: &[(&str, &str)], new: &[(&str, &str)]) -> (TempDir, Schema, Schema) {
-    let dir = TempDir::new().unwrap();
-    write(&dir.path().join("old"), old);
-    write(&dir.path().join("new"), new);
+    let dir = common::trees(old, new);
     let opts = LoadOptions::default();
     let (o, n) = Schema::load_pair(
         (&Input::Dir(dir.path().join("old")), &opts),
@@ -385,16 +376,13 @@ fn run_with(
     rules: &[&'static str],
     options: RuleOptions,
 ) -> Vec<Annotation> {
-    let mut findings = rules::run(
-        &Pair {
-            old: &old.index,
-            new: &new.index,
-            history: None,
-            options,
-        },
-        rules,
-    );
-    evolution::enrich(&old.index, &new.index, &mut findings);
+    let diff = Diff::new(&old.index, &new.index);
+    let pair = Pair {
+        options,
+        ..Pair::new(&diff)
+    };
+    let mut findings = rules::run(&pair, rules);
+    evolution::enrich_with(&diff, &mut findings);
     let policy = Policy::single(rules.to_vec(), IgnoreRules::default());
     report::annotate(&old.index, &new.index, findings, &policy)
 }
@@ -726,25 +714,16 @@ fn structural_types_switch_from_flag_and_settings_file() {
     write("old/a.proto", "syntax = \"proto3\";\npackage a;\nmessage Money { int64 units = 1; string currency = 2; }\nmessage Order { Money total = 1; }\n");
     write("new/a.proto", "syntax = \"proto3\";\npackage a;\nmessage Amount { int64 units = 1; string currency = 2; }\nmessage Order { Amount total = 1; }\n");
     let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_protoguard"))
-            .args([
-                "check",
-                ".",
-                "--against",
-                "../old",
-                "--use",
-                "FIELD_WIRE_COMPATIBLE_TYPE",
-            ])
-            .args(extra)
-            .current_dir(t.path().join("new"))
-            .env("NO_COLOR", "1")
-            // Caches go to a scratch directory, not the user's.
-            .env(
-                "XDG_CACHE_HOME",
-                std::env::temp_dir().join("protoguard-test-cache"),
-            )
-            .output()
-            .unwrap()
+        let mut args = vec![
+            "check",
+            ".",
+            "--against",
+            "../old",
+            "--use",
+            "FIELD_WIRE_COMPATIBLE_TYPE",
+        ];
+        args.extend_from_slice(extra);
+        common::run(&t.path().join("new"), &args)
     };
     assert_eq!(run(&[]).status.code(), Some(1), "buf's verdict by default");
     assert_eq!(run(&["--structural-types"]).status.code(), Some(0));

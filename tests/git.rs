@@ -11,8 +11,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
+use git2::{Oid, Repository, RepositoryInitOptions};
 use tempfile::TempDir;
+
+mod common;
+use common::{
+    annotated_tag, assert_code_for as assert_code, commit, git_cli, git_ok, init, run, run_env,
+    sig, stage_all, stderr, stdout, tag, write,
+};
 
 // ---------------------------------------------------------------------------------------
 // Schemas. Each version differs from WORK by a known set of deleted fields, so the number
@@ -65,91 +71,6 @@ const FILE: &str = "proto/acme/v1/user.proto";
 // ---------------------------------------------------------------------------------------
 // Running the binary.
 
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    run_env(cwd, args, &[])
-}
-
-/// Runs the binary with extra environment. Git's own variables are cleared first, so the
-/// tests behave the same when `cargo test` itself runs inside a git hook.
-fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_protoguard"));
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        // The history cache goes to a scratch directory, not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        );
-    for var in GIT_ENV {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run protoguard")
-}
-
-const GIT_ENV: [&str; 5] = [
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_CEILING_DIRECTORIES",
-];
-
-/// The git command line, if installed, with git's variables cleared and no user config.
-fn git_cli(cwd: &Path) -> Option<Command> {
-    Command::new("git").arg("--version").output().ok()?;
-    let mut cmd = Command::new("git");
-    cmd.current_dir(cwd)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        // Hooks run protoguard: its caches go to a scratch directory, not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        );
-    for var in GIT_ENV {
-        cmd.env_remove(var);
-    }
-    Some(cmd)
-}
-
-#[track_caller]
-fn git_ok(cwd: &Path, args: &[&str]) {
-    let out = git_cli(cwd).unwrap().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "git {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}\nstdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
-}
-
 /// The names of the deleted fields reported, sorted: which baseline was read.
 fn deleted(out: &Output) -> Vec<String> {
     let mut names: Vec<String> = stdout(out)
@@ -195,62 +116,6 @@ fn expect_error(cwd: &Path, args: &[&str], needles: &[&str]) -> String {
 
 // ---------------------------------------------------------------------------------------
 // Building repositories with git2.
-
-fn sig() -> Signature<'static> {
-    Signature::new(
-        "Test",
-        "test@example.com",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .unwrap()
-}
-
-/// A new repository at `path` whose first branch is `main`.
-fn init(path: &Path) -> Repository {
-    let mut opts = RepositoryInitOptions::new();
-    opts.initial_head("main");
-    Repository::init_opts(path, &opts).expect("init")
-}
-
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-/// Stages every change in the work tree (additions, edits and deletions), like `git add -A`.
-fn stage_all(repo: &Repository) {
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-}
-
-/// Writes `files` into the work tree, stages everything and commits on HEAD.
-fn commit(repo: &Repository, files: &[(&str, &str)], message: &str) -> Oid {
-    let root = repo.workdir().unwrap().to_path_buf();
-    for (p, c) in files {
-        write(&root, p, c);
-    }
-    stage_all(repo);
-    let tree_id = repo.index().unwrap().write_tree().unwrap();
-    let tree = repo.find_tree(tree_id).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig(), &sig(), message, &tree, &parents)
-        .unwrap()
-}
-
-fn tag(repo: &Repository, name: &str, at: Oid) {
-    let obj = repo.find_object(at, None).unwrap();
-    repo.tag_lightweight(name, &obj, false).unwrap();
-}
-
-fn annotated_tag(repo: &Repository, name: &str, at: Oid) {
-    let obj = repo.find_object(at, None).unwrap();
-    repo.tag(name, &obj, &sig(), &format!("release {name}"), false)
-        .unwrap();
-}
 
 fn branch(repo: &Repository, name: &str, at: Oid) {
     repo.branch(name, &repo.find_commit(at).unwrap(), false)

@@ -6,12 +6,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
+use git2::Repository;
 use protoguard::history::{self, Cache};
 use protoguard::source::{self, Mode};
 use protoguard::{Input, LoadOptions, Policy, Schema};
+
+mod common;
+use common::{
+    annotated_tag, commit, git_ok as git, init, run_cached as protoguard, stderr, tag, write,
+};
 
 // ---------------------------------------------------------------------------------------
 // Schemas of the acceptance case.
@@ -49,55 +54,6 @@ const FILE: &str = "shop/v1/order.proto";
 
 // ---------------------------------------------------------------------------------------
 // Building repositories with git2.
-
-fn sig() -> Signature<'static> {
-    Signature::new(
-        "Test",
-        "test@example.com",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .unwrap()
-}
-
-fn init(path: &Path) -> Repository {
-    let mut opts = RepositoryInitOptions::new();
-    opts.initial_head("main");
-    Repository::init_opts(path, &opts).expect("init")
-}
-
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-/// Writes `files` into the work tree, stages everything and commits on HEAD.
-fn commit(repo: &Repository, files: &[(&str, &str)], message: &str) -> Oid {
-    let root = repo.workdir().unwrap().to_path_buf();
-    for (p, c) in files {
-        write(&root, p, c);
-    }
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig(), &sig(), message, &tree, &parents)
-        .unwrap()
-}
-
-fn tag(repo: &Repository, name: &str, at: Oid) {
-    let obj = repo.find_object(at, None).unwrap();
-    repo.tag_lightweight(name, &obj, false).unwrap();
-}
-
-fn annotated_tag(repo: &Repository, name: &str, at: Oid) {
-    let obj = repo.find_object(at, None).unwrap();
-    repo.tag(name, &obj, &sig(), &format!("release {name}"), false)
-        .unwrap();
-}
 
 /// The acceptance repository: v1.0.0 (annotated) ← v1.1.0 (lightweight), files under
 /// `prefix`; the work tree reuses 2. Returns the temp dir and the repository.
@@ -183,13 +139,11 @@ fn binary_reports_a_number_reused_after_an_unreserved_delete() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let before = fingerprint(&root.join(".git"));
     let run = || -> Output {
-        Command::new(env!("CARGO_BIN_EXE_protoguard"))
-            .args(["check", ".", "--against", ".git#tag=v1.1.0"])
-            .current_dir(&root)
-            .env("NO_COLOR", "1")
-            .env("XDG_CACHE_HOME", &cache)
-            .output()
-            .expect("run protoguard")
+        protoguard(
+            &root,
+            &cache,
+            &["check", ".", "--against", ".git#tag=v1.1.0"],
+        )
     };
     let out = run();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -495,50 +449,6 @@ fn no_release_before_the_baseline_reads_nothing() {
 
 // ---------------------------------------------------------------------------------------
 // Never silent: what the history cannot read is an error or a warning on every run.
-
-/// `protoguard ARGS` in `cwd` with a private cache.
-fn protoguard(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", cache)
-        .output()
-        .expect("run protoguard")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The git command line with git's variables cleared and no user config. These tests need
-/// it (a partial clone cannot be made with libgit2): .ci/run checks it is installed.
-fn git(cwd: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(cwd)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null");
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_CEILING_DIRECTORIES",
-    ] {
-        cmd.env_remove(var);
-    }
-    let out = cmd
-        .output()
-        .expect("this test needs the git command line (`git`) on PATH");
-    assert!(
-        out.status.success(),
-        "git {}: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    out
-}
 
 /// Issue 10: in a partial clone (`--filter=blob:none`) the blob of v1.0.0 is not local.
 /// The reuse of its field number used to pass with exit 0; now the run fails naming the

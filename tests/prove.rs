@@ -9,11 +9,8 @@ use std::path::Path;
 use protoguard::prove::{prove, render_text, Direction, ProveOptions, ProveReport};
 use protoguard::{Input, LoadOptions, Schema};
 
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
+mod common;
+use common::write;
 
 /// Compiles one side: the encoded FileDescriptorSet and the index.
 fn side(dir: &Path) -> (Vec<u8>, Schema) {
@@ -336,8 +333,8 @@ fn packed_to_unpacked_and_proto2_to_proto3_packing_are_safe() {
 fn unknown_syntax_is_skipped_and_fails_the_run_and_bad_bytes_are_an_error() {
     use prost::Message as _;
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), "old/a.proto", &p3("message M { int32 a = 1; }"));
-    write(tmp.path(), "new/a.proto", &p3("message M { int64 a = 1; }"));
+    write(tmp.path(), "old/a.proto", p3("message M { int32 a = 1; }"));
+    write(tmp.path(), "new/a.proto", p3("message M { int64 a = 1; }"));
     let (of, os) = side(&tmp.path().join("old"));
     let (nf, ns) = side(&tmp.path().join("new"));
     // A syntax the prover does not know: the type is skipped, and the run is incomplete.
@@ -1468,12 +1465,9 @@ fn cli(old: &str, new: &str, args: &[&str]) -> std::process::Output {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "old/a.proto", old);
     write(tmp.path(), "new/a.proto", new);
-    std::process::Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .current_dir(tmp.path())
-        .args(["prove", "new", "--against", "old", "--seed", "3"])
-        .args(args)
-        .output()
-        .unwrap()
+    let mut all = vec!["prove", "new", "--against", "old", "--seed", "3"];
+    all.extend_from_slice(args);
+    common::run(tmp.path(), &all)
 }
 
 #[test]

@@ -12,18 +12,15 @@
 //! `after`, checked against `.git#tag=v1.1.0`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use protoguard::catalog::{self, RuleDoc};
 
-const UNRELATED: &str = "syntax = \"proto3\";\npackage unrelated;\nmessage Other {}\n";
+mod common;
+use common::fixtures::HISTORY_RULES;
+use common::{run_cached, write};
 
-const HISTORY_RULES: &[&str] = &[
-    "FIELD_NUMBER_REUSED",
-    "FIELD_NAME_REUSED",
-    "ENUM_VALUE_NUMBER_REUSED",
-    "ENUM_VALUE_NAME_REUSED",
-];
+const UNRELATED: &str = "syntax = \"proto3\";\npackage unrelated;\nmessage Other {}\n";
 
 /// The path a side's text names with `// file: PATH`.
 fn named_path(text: &str) -> Option<String> {
@@ -39,12 +36,6 @@ fn has_statements(text: &str) -> bool {
         .any(|l| !l.is_empty() && !l.starts_with("//"))
 }
 
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
 /// Writes both sides of an example under `old/` and `new/` of `dir`.
 fn write_sides(dir: &Path, doc: &RuleDoc) {
     let before_path = named_path(&doc.example.before).unwrap_or_else(|| "example.proto".into());
@@ -56,16 +47,6 @@ fn write_sides(dir: &Path, doc: &RuleDoc) {
     for side in ["old", "new"] {
         write(&dir.join(side), "unrelated/other.proto", UNRELATED);
     }
-}
-
-fn run(cwd: &Path, args: &[&str], cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", cache)
-        .output()
-        .expect("run protoguard")
 }
 
 /// The rule IDs of the JSON findings printed.
@@ -128,29 +109,13 @@ fn without_reuses(before: &str, after: &str) -> String {
 /// Builds a repository with `before` at v1.0.0 and its reuses deleted at v1.1.0, `after` in
 /// the work tree; runs the rule against v1.1.0.
 fn run_history_example(dir: &Path, doc: &RuleDoc) -> Output {
-    use git2::{IndexAddOption, Repository, Signature};
     let root = dir.join("repo");
-    let repo = Repository::init(&root).unwrap();
-    let sig = Signature::new(
-        "Test",
-        "test@example.com",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .unwrap();
+    let repo = common::init(&root);
     let release = |text: &str, tag: &str| {
         write(&root, "example.proto", text);
         write(&root, "unrelated/other.proto", UNRELATED);
-        let mut index = repo.index().unwrap();
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let id = repo
-            .commit(Some("HEAD"), &sig, &sig, tag, &tree, &parents)
-            .unwrap();
-        repo.tag_lightweight(tag, &repo.find_object(id, None).unwrap(), false)
-            .unwrap();
+        let id = common::commit_all(&repo, tag);
+        common::tag(&repo, tag, id);
     };
     release(&doc.example.before, "v1.0.0");
     release(
@@ -158,8 +123,9 @@ fn run_history_example(dir: &Path, doc: &RuleDoc) -> Output {
         "v1.1.0",
     );
     write(&root, "example.proto", &doc.example.after);
-    run(
+    run_cached(
         &root,
+        &dir.join("cache"),
         &[
             "check",
             ".",
@@ -170,7 +136,6 @@ fn run_history_example(dir: &Path, doc: &RuleDoc) -> Output {
             "--format",
             "json",
         ],
-        &dir.join("cache"),
     )
 }
 
@@ -185,8 +150,9 @@ fn every_rule_example_fires_its_rule() {
             run_history_example(tmp.path(), doc)
         } else {
             write_sides(tmp.path(), doc);
-            run(
+            run_cached(
                 &tmp.path().join("new"),
+                &tmp.path().join("cache"),
                 &[
                     "check",
                     ".",
@@ -197,7 +163,6 @@ fn every_rule_example_fires_its_rule() {
                     "--format",
                     "json",
                 ],
-                &tmp.path().join("cache"),
             )
         };
         let rules = fired(&out);

@@ -6,12 +6,15 @@
 
 use std::path::Path;
 
-use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
+use git2::{Oid, Repository, RepositoryInitOptions};
 use protoguard::source::Mode;
 use protoguard::versioning::{
     self, bump_between, check_tags, next_version, Action, Bump, Element, Format, Report,
 };
 use protoguard::{Input, LoadOptions, Policy, Schema};
+
+mod common;
+use common::{commit_all, tag};
 
 const BASE: &str = r#"syntax = "proto3";
 package shop.v1;
@@ -392,26 +395,9 @@ fn json_is_one_object_with_counts() {
 
 // ---- release tags ---------------------------------------------------------------------
 
-fn sig() -> Signature<'static> {
-    Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap()
-}
-
 fn commit(repo: &Repository, text: &str, message: &str) -> Oid {
-    let root = repo.workdir().unwrap().to_path_buf();
-    write_tree(&root.join("proto"), text);
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig(), &sig(), message, &tree, &parents)
-        .unwrap()
-}
-
-fn tag(repo: &Repository, name: &str, at: Oid) {
-    let obj = repo.find_object(at, None).unwrap();
-    repo.tag_lightweight(name, &obj, false).unwrap();
+    write_tree(&repo.workdir().unwrap().join("proto"), text);
+    commit_all(repo, message)
 }
 
 #[test]
@@ -481,29 +467,14 @@ fn check_tags_reads_the_repository_top_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init(dir.path()).unwrap();
     let root = dir.path();
-    let c1 = {
-        write_tree(root, BASE);
-        let mut index = repo.index().unwrap();
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        repo.commit(Some("HEAD"), &sig(), &sig(), "one", &tree, &[])
-            .unwrap()
-    };
+    write_tree(root, BASE);
+    let c1 = commit_all(&repo, "one");
     tag(&repo, "v0.1.0", c1);
-    let c2 = {
-        write_tree(
-            root,
-            &BASE.replace("string coupon = 2;", "bytes coupon = 2;"),
-        );
-        let mut index = repo.index().unwrap();
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let parent = repo.find_commit(c1).unwrap();
-        repo.commit(Some("HEAD"), &sig(), &sig(), "two", &tree, &[&parent])
-            .unwrap()
-    };
+    write_tree(
+        root,
+        &BASE.replace("string coupon = 2;", "bytes coupon = 2;"),
+    );
+    let c2 = commit_all(&repo, "two");
     // 0.x: a breaking change bumps the minor version, so 0.2.0 is honest.
     tag(&repo, "v0.2.0", c2);
     let verdicts = check_tags(root, "v*", &policy(&[])).unwrap();
@@ -511,4 +482,98 @@ fn check_tags_reads_the_repository_top_by_default() {
     assert_eq!(verdicts[0].required, Bump::Major);
     assert_eq!(verdicts[0].actual, Bump::Major);
     assert!(verdicts[0].ok, "{}", verdicts[0].message());
+}
+
+/// `protoguard semver --check-tags` as the library runs it: the repository is found from a
+/// subdirectory of its work tree, and that subdirectory is where each tag is read.
+#[test]
+fn check_tags_finds_the_repository_from_a_subdirectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let v1 = commit(&repo, BASE, "1.0.0");
+    let without_coupon = BASE.replace("  string coupon = 2;\n", "");
+    let v2 = commit(&repo, &without_coupon, "deletes a field");
+    tag(&repo, "v1.0.0", v1);
+    tag(&repo, "v1.0.1", v2);
+    let verdicts = protoguard::Check::new(dir.path().join("proto").to_string_lossy())
+        .check_tags()
+        .expect("check tags");
+    assert_eq!(verdicts.len(), 1, "{verdicts:#?}");
+    assert_eq!((verdicts[0].required, verdicts[0].ok), (Bump::Major, false));
+}
+
+#[test]
+fn check_tags_outside_a_repository_names_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), BASE);
+    let err = protoguard::Check::new(dir.path().to_string_lossy())
+        .check_tags()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{}: not a git repository", dir.path().display())),
+        "{err}"
+    );
+}
+
+/// The findings about one change, by element and action.
+fn findings_of<'r>(r: &'r Report, element: &str, action: Action) -> Vec<&'r str> {
+    r.changes
+        .iter()
+        .find(|c| c.element == element && c.kind.action == action)
+        .unwrap_or_else(|| panic!("no {action:?} on {element}: {:#?}", r.changes))
+        .findings
+        .iter()
+        .map(|a| a.rule)
+        .collect()
+}
+
+#[test]
+fn a_removed_extension_carries_its_deletion_finding() {
+    let old =
+        format!("{BASE}\nextend google.protobuf.FieldOptions {{\n  string label = 50002;\n}}\n");
+    let r = report_with(&old, BASE, &policy(&["EXTENSION_NO_DELETE"]));
+    assert_eq!(
+        findings_of(&r, "shop.v1.label", Action::Removed),
+        ["EXTENSION_NO_DELETE"]
+    );
+    assert!(r.other_breaking.is_empty(), "{:#?}", r.other_breaking);
+    assert_eq!(r.bump, Bump::Major);
+}
+
+#[test]
+fn a_deletion_finding_goes_to_the_element_deleted_not_to_a_namesake() {
+    // `Line` is removed at the top level, and a field is removed from `Cart.Line`: buf's
+    // message for the field names the message `Line` too, but it is about the field only.
+    let old = format!(
+        "{BASE}\nmessage Line {{\n  string sku = 1;\n}}\n\nmessage Cart {{\n  message Line {{\n    string sku = 1;\n    int32 count = 2;\n  }}\n  repeated Line lines = 1;\n}}\n"
+    );
+    let new = format!(
+        "{BASE}\nmessage Cart {{\n  message Line {{\n    string sku = 1;\n  }}\n  repeated Line lines = 1;\n}}\n"
+    );
+    let r = report_with(
+        &old,
+        &new,
+        &policy(&["FIELD_NO_DELETE", "MESSAGE_NO_DELETE"]),
+    );
+    assert_eq!(
+        findings_of(&r, "shop.v1.Line", Action::Removed),
+        ["MESSAGE_NO_DELETE"]
+    );
+    assert_eq!(
+        findings_of(&r, "shop.v1.Cart.Line.count", Action::Removed),
+        ["FIELD_NO_DELETE"]
+    );
+}
+
+#[test]
+fn a_removed_required_field_carries_the_required_fields_finding() {
+    let old = "syntax = \"proto2\";\npackage shop.v1;\nmessage Order {\n  required string id = 1;\n  required string coupon = 2;\n  reserved 3;\n}\n";
+    let new = "syntax = \"proto2\";\npackage shop.v1;\nmessage Order {\n  required string id = 1;\n  reserved 2, 3;\n}\n";
+    let r = report_with(old, new, &policy(&["MESSAGE_SAME_REQUIRED_FIELDS"]));
+    assert_eq!(
+        findings_of(&r, "shop.v1.Order.coupon", Action::Removed),
+        ["MESSAGE_SAME_REQUIRED_FIELDS"]
+    );
+    assert!(r.other_breaking.is_empty(), "{:#?}", r.other_breaking);
 }

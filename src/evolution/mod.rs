@@ -6,22 +6,24 @@
 //! - [`renames`]: deleted and added elements paired by structure; the deletion finding
 //!   says what the element became and what the rename breaks; type changes that a rename
 //!   explains point at it.
-//! - [`structure`]: whether a renamed field or RPC type reads the old type's bytes.
+//! - [`crate::compat`] (below the rules, which use it too): whether a renamed field or RPC
+//!   type reads the old type's bytes.
 //! - [`reach`]: which messages, services and RPCs reach the changed element.
-//! - [`locate`]: from a finding's site back to the element it is about.
+//!
+//! Which element a finding is about is read from its [`Finding::subject`] (and a type
+//! change from [`Finding::type_change`]), never from its message or its location.
 
-pub mod locate;
 pub mod reach;
 pub mod renames;
-pub mod structure;
 
-pub use structure::{structurally_compatible, structurally_json_compatible};
+pub use crate::compat::{structurally_compatible, structurally_json_compatible};
 
 use std::collections::BTreeSet;
 
-use crate::index::{Index, Message};
+use crate::diff::Diff;
+use crate::finding::{Element, ElementKind};
+use crate::index::Index;
 use crate::rules::Finding;
-use locate::{quoted, type_change, Element, Locator};
 use reach::Graph;
 use renames::{Evidence, Renames, TypeKind, TypeRename};
 
@@ -30,12 +32,18 @@ pub fn enrich(old: &Index, new: &Index, findings: &mut [Finding]) {
     if findings.is_empty() {
         return;
     }
+    enrich_with(&Diff::new(old, new), findings);
+}
+
+/// [`enrich`] over the element diff of the run.
+pub fn enrich_with(diff: &Diff, findings: &mut [Finding]) {
+    if findings.is_empty() {
+        return;
+    }
     let mut cx = Context {
-        old,
-        new,
-        renames: renames::detect(old, new),
-        old_loc: Locator::new(old),
-        new_loc: Locator::new(new),
+        old: diff.old,
+        new: diff.new,
+        renames: renames::detect(diff),
         old_graph: None,
         new_graph: None,
     };
@@ -48,8 +56,6 @@ struct Context<'a> {
     old: &'a Index,
     new: &'a Index,
     renames: Renames,
-    old_loc: Locator<'a>,
-    new_loc: Locator<'a>,
     old_graph: Option<Graph<'a>>,
     new_graph: Option<Graph<'a>>,
 }
@@ -63,14 +69,6 @@ struct Root {
     /// A message that carries the element and is not the element itself (an extension's
     /// extendee), listed too.
     carrier: Option<String>,
-}
-
-fn join(package: &str, name: &str) -> String {
-    if package.is_empty() {
-        name.to_string()
-    } else {
-        format!("{package}.{name}")
-    }
 }
 
 impl<'a> Context<'a> {
@@ -100,50 +98,52 @@ impl<'a> Context<'a> {
             | "RPC_SAME_REQUEST_TYPE"
             | "RPC_SAME_RESPONSE_TYPE" => {
                 self.type_changed(f);
-                self.root_at_site(f)
+                self.root_of_subject(f)
             }
-            _ => self.root_at_site(f),
+            _ => self.root_of_subject(f),
         };
         f.affects = self.affects(root);
     }
 
     // ---- which element -------------------------------------------------------------------
 
-    /// The package a deletion finding is about: the old file's.
-    fn package_of(&self, f: &Finding) -> Option<String> {
-        if let Some(s) = &f.old {
-            return Some(self.old.files[s.file].package.clone());
+    /// The root of the element the finding is about: on its old side, else its new side.
+    fn root_of_subject(&self, f: &Finding) -> Root {
+        match (&f.subject.old, &f.subject.new) {
+            (Some(e), _) => self.root_of(e, true),
+            (None, Some(e)) => self.root_of(e, false),
+            (None, None) => Root::default(),
         }
-        f.new
-            .as_ref()
-            .map(|s| self.new.files[s.file].package.clone())
     }
 
-    /// The root of the element at the finding's old site, else at its new site.
-    fn root_at_site(&mut self, f: &Finding) -> Root {
-        if let Some(e) = f.old.as_ref().and_then(|s| self.old_loc.element_at(s)) {
-            return self.root_of(e, true);
-        }
-        if let Some(e) = f.new.as_ref().and_then(|s| self.new_loc.element_at(s)) {
-            return self.root_of(e, false);
-        }
-        Root::default()
-    }
-
-    fn root_of(&self, e: Element, old_side: bool) -> Root {
+    /// The type an element belongs to: a message or enum itself, the message of a field or
+    /// oneof (the message declaring the map field, for a map entry's field), the enum of a
+    /// value, the extendee of an extension (which also carries it); none for files,
+    /// packages, services and RPCs.
+    fn root_of(&self, e: &Element, old_side: bool) -> Root {
         let index = if old_side { self.old } else { self.new };
-        let (ty, carrier) = match e {
-            Element::Message(m) | Element::Field { message: m, .. } => {
-                (Some(index.messages[m].full_name.clone()), None)
+        let (ty, carrier) = match e.kind {
+            ElementKind::Message | ElementKind::Enum => (Some(e.full_name.clone()), None),
+            ElementKind::Field | ElementKind::Oneof => {
+                let parent = e.parent_name().unwrap_or_default();
+                let declaring = match index.message(parent) {
+                    Some(m) if m.map_entry => m.full_name.rsplit_once('.').map(|(p, _)| p),
+                    _ => Some(parent),
+                };
+                (declaring.map(str::to_string), None)
             }
-            Element::Enum(e) | Element::EnumValue { enum_: e, .. } => {
-                (Some(index.enums[e].full_name.clone()), None)
+            ElementKind::EnumValue => (e.parent_name().map(str::to_string), None),
+            ElementKind::Extension => {
+                let extendee = index
+                    .extensions
+                    .iter()
+                    .find(|x| x.full_name == e.full_name && Some(x.number) == e.number)
+                    .map(|x| x.extendee.trim_start_matches('.').to_string());
+                (extendee.clone(), extendee)
             }
-            Element::Extension(x) => {
-                let extendee = index.extensions[x].extendee.trim_start_matches('.');
-                (Some(extendee.to_string()), Some(extendee.to_string()))
+            ElementKind::File | ElementKind::Package | ElementKind::Service | ElementKind::Rpc => {
+                (None, None)
             }
-            Element::Service(_) | Element::Method { .. } => (None, None),
         };
         let Some(ty) = ty else {
             return Root::default();
@@ -187,38 +187,13 @@ impl<'a> Context<'a> {
         index.message(name).is_some() || index.enum_(name).is_some()
     }
 
-    /// The old message a field deletion is about: at the old site, else the only message
-    /// of that short name in the old file.
-    fn old_message_of(&mut self, f: &Finding, short: &str) -> Option<&'a Message> {
-        let old = self.old;
-        let site = f.old.as_ref()?;
-        if let Some(Element::Message(m)) = self.old_loc.element_at(site) {
-            return Some(&old.messages[m]);
-        }
-        only(
-            old.files[site.file]
-                .messages
-                .iter()
-                .map(|&m| &old.messages[m])
-                .filter(|m| m.name == short),
-        )
-    }
-
     // ---- deletions ------------------------------------------------------------------------
 
     fn deleted_type(&mut self, f: &mut Finding) -> Root {
-        let q = quoted(&f.message);
-        let Some(&nested) = q.first() else {
+        let Some(deleted) = &f.subject.old else {
             return Root::default();
         };
-        let package = match (f.rule.starts_with("PACKAGE_"), q.get(1)) {
-            (true, Some(p)) => Some(p.to_string()),
-            _ => self.package_of(f),
-        };
-        let Some(package) = package else {
-            return Root::default();
-        };
-        let name = join(&package, nested);
+        let name = deleted.full_name.clone();
         if let Some(tr) = self.renames.types.get(&name) {
             f.renamed_to = Some(tr.to.clone());
             f.notes.push(self.type_rename_note(&name, tr));
@@ -320,11 +295,10 @@ impl<'a> Context<'a> {
     }
 
     fn deleted_service(&mut self, f: &mut Finding) {
-        let q = quoted(&f.message);
-        let (Some(&short), Some(package)) = (q.first(), self.package_of(f)) else {
+        let Some(deleted) = &f.subject.old else {
             return;
         };
-        let name = join(&package, short);
+        let name = deleted.full_name.clone();
         if let Some(to) = self.renames.services.get(&name) {
             let example = self
                 .old
@@ -349,14 +323,15 @@ impl<'a> Context<'a> {
     }
 
     fn deleted_method(&mut self, f: &mut Finding) {
-        let q = quoted(&f.message);
-        let (Some(&method), Some(&service), Some(package)) =
-            (q.first(), q.get(1), self.package_of(f))
+        let Some((service, method)) = f
+            .subject
+            .old
+            .as_ref()
+            .and_then(|e| e.full_name.rsplit_once('.'))
         else {
             return;
         };
-        let service = join(&package, service);
-        let key = (service.clone(), method.to_string());
+        let key = (service.to_string(), method.to_string());
         if let Some(to) = self.renames.methods.get(&key) {
             f.renamed_to = Some(format!("{service}.{to}"));
             f.notes.push(format!(
@@ -365,49 +340,32 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The old element of a deletion finding about a numbered element (field, enum value):
+    /// its parent's full name, its own name and its number.
+    fn deleted_numbered(f: &Finding) -> Option<(String, String, i32)> {
+        let e = f.subject.old.as_ref()?;
+        let (parent, name) = e.full_name.rsplit_once('.')?;
+        Some((parent.to_string(), name.to_string(), e.number?))
+    }
+
     fn deleted_field(&mut self, f: &mut Finding) -> Root {
-        let q = quoted(&f.message);
-        let (Some(number), Some(&name), Some(&short)) = (
-            q.first().and_then(|n| n.parse::<i32>().ok()),
-            q.get(1),
-            q.get(2),
-        ) else {
+        let Some((message, name, number)) = Self::deleted_numbered(f) else {
             return Root::default();
         };
-        let Some(m) = self.old_message_of(f, short) else {
-            return Root::default();
-        };
-        if let Some(&to) = self.renames.fields.get(&(m.full_name.clone(), number)) {
-            f.renamed_to = Some(format!("{}.{name} = {to}", m.full_name));
+        if let Some(&to) = self.renames.fields.get(&(message.clone(), number)) {
+            f.renamed_to = Some(format!("{message}.{name} = {to}"));
             f.notes.push(format!(
                 "field `{name}` appears to be renumbered from {number} to {to} (same name and type). That breaks the binary wire format: data written with {number} is an unknown field to new readers, and old readers skip {to}. JSON and generated code are unaffected (same name). Keep number {number}, or reserve it and treat {to} as a new field."
             ));
         }
-        self.type_root(&m.full_name)
+        self.type_root(&message)
     }
 
     fn deleted_value(&mut self, f: &mut Finding) -> Root {
-        let q = quoted(&f.message);
-        let (Some(number), Some(&short)) =
-            (q.first().and_then(|n| n.parse::<i32>().ok()), q.get(1))
-        else {
+        let Some((enum_name, _, number)) = Self::deleted_numbered(f) else {
             return Root::default();
         };
-        let old = self.old;
-        let Some(site) = f.old.as_ref() else {
-            return Root::default();
-        };
-        let e = match self.old_loc.element_at(site) {
-            Some(Element::Enum(e)) => Some(&old.enums[e]),
-            _ => only(
-                old.files[site.file]
-                    .enums
-                    .iter()
-                    .map(|&e| &old.enums[e])
-                    .filter(|e| e.name == short),
-            ),
-        };
-        let Some(e) = e else {
+        let Some(e) = self.old.enum_(&enum_name) else {
             return Root::default();
         };
         if let Some(&to) = self.renames.values.get(&(e.full_name.clone(), number)) {
@@ -429,9 +387,10 @@ impl<'a> Context<'a> {
     // ---- type changes --------------------------------------------------------------------
 
     fn type_changed(&mut self, f: &mut Finding) {
-        let Some((from, to)) = type_change(&f.message) else {
+        let Some(change) = &f.type_change else {
             return;
         };
+        let (from, to) = (change.old.as_str(), change.new.as_str());
         let (old, new) = (self.old, self.new);
         let resolves = self.type_exists(old, from) && self.type_exists(new, to);
         if !resolves {
@@ -498,10 +457,4 @@ impl<'a> Context<'a> {
         }
         out.into_iter().collect()
     }
-}
-
-/// The only item, if there is exactly one.
-fn only<T>(mut it: impl Iterator<Item = T>) -> Option<T> {
-    let first = it.next()?;
-    it.next().is_none().then_some(first)
 }

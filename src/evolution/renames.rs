@@ -31,6 +31,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::diff::Diff;
 use crate::index::{Enum, Index, Message, Method, Service};
 
 /// What a renamed type is.
@@ -98,10 +99,12 @@ impl Renames {
     }
 }
 
-/// Finds the renames between two sides.
-pub fn detect(old: &Index, new: &Index) -> Renames {
+/// Finds the renames between the two sides of an element diff: candidates are the
+/// elements it found deleted and added.
+pub fn detect(diff: &Diff) -> Renames {
+    let (old, new) = (diff.old, diff.new);
     let mut r = Renames::default();
-    let mut open = Open::new(old, new);
+    let mut open = Open::new(diff);
     pair_enums(old, new, &mut open, &mut r);
     loop {
         let mut progress = pair_messages(old, new, &mut open, &mut r);
@@ -111,10 +114,10 @@ pub fn detect(old: &Index, new: &Index) -> Renames {
             break;
         }
     }
-    pair_services(old, new, &mut r);
-    pair_methods(old, new, &mut r);
-    pair_fields(old, new, &mut r);
-    pair_values(old, new, &mut r);
+    pair_services(diff, &mut r);
+    pair_methods(diff, &mut r);
+    pair_fields(diff, &mut r);
+    pair_values(diff, &mut r);
     r.reverse = r
         .types
         .iter()
@@ -130,40 +133,37 @@ struct Open<'a> {
 }
 
 impl<'a> Open<'a> {
-    fn new(old: &'a Index, new: &'a Index) -> Open<'a> {
-        let in_new = |n: &str| {
-            new.message(n).is_some_and(|m| !new.files[m.file].is_import)
-                || new.enum_(n).is_some_and(|e| !new.files[e.file].is_import)
-        };
-        let in_old = |n: &str| {
-            old.message(n).is_some_and(|m| !old.files[m.file].is_import)
-                || old.enum_(n).is_some_and(|e| !old.files[e.file].is_import)
-        };
-        let deleted = old
+    /// Messages and enums the diff found deleted or added; a name that is a message on one
+    /// side and an enum on the other changed kind, which no rename explains.
+    fn new(diff: &Diff<'a>) -> Open<'a> {
+        let (old, new) = (diff.old, diff.new);
+        let deleted = diff
             .messages
+            .deleted
             .iter()
-            .filter(|m| old.is_checked(m.file))
             .map(|m| m.full_name.as_str())
+            .filter(|n| new.enum_(n).is_none_or(|e| !new.is_checked(e.file)))
             .chain(
-                old.enums
+                diff.enums
+                    .deleted
                     .iter()
-                    .filter(|e| old.is_checked(e.file))
-                    .map(|e| e.full_name.as_str()),
+                    .map(|e| e.full_name.as_str())
+                    .filter(|n| new.message(n).is_none_or(|m| !new.is_checked(m.file))),
             )
-            .filter(|n| !in_new(n))
             .collect();
-        let added = new
+        let added = diff
             .messages
+            .added
             .iter()
-            .filter(|m| new.is_checked(m.file))
             .map(|m| m.full_name.as_str())
+            .filter(|n| old.enum_(n).is_none_or(|e| !old.is_checked(e.file)))
             .chain(
-                new.enums
+                diff.enums
+                    .added
                     .iter()
-                    .filter(|e| new.is_checked(e.file))
-                    .map(|e| e.full_name.as_str()),
+                    .map(|e| e.full_name.as_str())
+                    .filter(|n| old.message(n).is_none_or(|m| !old.is_checked(m.file))),
             )
-            .filter(|n| !in_old(n))
             .collect();
         Open {
             old: deleted,
@@ -501,53 +501,47 @@ fn service_shape(s: &Service, renames: Option<&Renames>) -> ServiceShape {
     }
 }
 
-fn pair_services<'a>(old: &'a Index, new: &'a Index, r: &mut Renames) {
-    let candidates = |index: &'a Index, other: &Index, renames: Option<&Renames>| {
-        index
-            .services
-            .iter()
-            .filter(|s| index.is_checked(s.file))
-            .filter(|s| {
-                other
-                    .service(&s.full_name)
-                    .is_none_or(|o| other.files[o.file].is_import)
-            })
-            .map(|s| Candidate {
-                package: index.files[s.file].package.as_str(),
-                short: s.name.as_str(),
-                key: service_shape(s, renames),
-                name: s.full_name.as_str(),
-            })
-            .collect::<Vec<_>>()
-    };
-    let olds = candidates(old, new, Some(r));
-    let news = candidates(new, old, None);
-    for (o, n) in pair_by_package(olds, news) {
-        r.services.insert(o.to_string(), n.to_string());
-    }
+fn pair_services(diff: &Diff, r: &mut Renames) {
+    let olds = service_candidates(diff.old, &diff.services.deleted, Some(r));
+    let news = service_candidates(diff.new, &diff.services.added, None);
+    let pairs: Vec<(String, String)> = pair_by_package(olds, news)
+        .into_iter()
+        .map(|(o, n)| (o.to_string(), n.to_string()))
+        .collect();
+    r.services.extend(pairs);
 }
 
-fn pair_methods(old: &Index, new: &Index, r: &mut Renames) {
+fn service_candidates<'a>(
+    index: &'a Index,
+    services: &[&'a Service],
+    renames: Option<&Renames>,
+) -> Vec<Candidate<'a, ServiceShape>> {
+    services
+        .iter()
+        .map(|s| Candidate {
+            package: index.files[s.file].package.as_str(),
+            short: s.name.as_str(),
+            key: service_shape(s, renames),
+            name: s.full_name.as_str(),
+        })
+        .collect()
+}
+
+fn pair_methods(diff: &Diff, r: &mut Renames) {
     let mut found = Vec::new();
-    for os in old.services.iter().filter(|s| old.is_checked(s.file)) {
-        let Some(ns) = new
-            .service(&os.full_name)
-            .filter(|n| !new.files[n.file].is_import)
-        else {
-            continue;
-        };
-        let olds = os
-            .methods
+    for s in &diff.services.both {
+        let olds = s
+            .rpcs
+            .deleted
             .iter()
-            .filter(|m| !ns.methods.iter().any(|n| n.name == m.name))
             .map(|m| (method_shape(m, Some(r)), m.name.as_str()));
-        let news = ns
-            .methods
+        let news = s
+            .rpcs
+            .added
             .iter()
-            .filter(|m| !os.methods.iter().any(|o| o.name == m.name))
             .map(|m| (method_shape(m, None), m.name.as_str()));
         for (o, n) in unique_pairs(olds, news) {
-            found.push(((os.full_name.clone(), o.to_string()), n.to_string()));
+            found.push(((s.old.full_name.clone(), o.to_string()), n.to_string()));
         }
     }
     r.methods.extend(found);
@@ -555,59 +549,49 @@ fn pair_methods(old: &Index, new: &Index, r: &mut Renames) {
 
 // ---- fields and values ------------------------------------------------------------------------
 
-fn pair_fields(old: &Index, new: &Index, r: &mut Renames) {
+/// A field deleted at one number and added at another with the same name, kind,
+/// cardinality and type (after the type renames).
+fn pair_fields(diff: &Diff, r: &mut Renames) {
     let mut found = Vec::new();
-    for om in old.messages.iter().filter(|m| old.is_checked(m.file)) {
-        let Some(nm) = new
-            .message(&om.full_name)
-            .filter(|n| !new.files[n.file].is_import)
-        else {
-            continue;
-        };
-        for of in &om.fields {
-            if nm.field_by_number(of.number).is_some() {
-                continue;
-            }
-            let Some(nf) = nm.fields.iter().find(|f| f.name == of.name) else {
+    for m in &diff.messages.both {
+        for of in m.fields.deleted.iter().map(|g| g.first()) {
+            let Some(nf) = m
+                .fields
+                .added
+                .iter()
+                .map(|g| g.first())
+                .find(|f| f.name == of.name)
+            else {
                 continue;
             };
             let same_type = !of.kind.is_named_type()
                 || r.map_type(&of.type_name) == nf.type_name.trim_start_matches('.');
-            if om.field_by_number(nf.number).is_none()
-                && of.kind == nf.kind
-                && of.cardinality == nf.cardinality
-                && same_type
-            {
-                found.push(((om.full_name.clone(), of.number), nf.number));
+            if of.kind == nf.kind && of.cardinality == nf.cardinality && same_type {
+                found.push(((m.old.full_name.clone(), of.number), nf.number));
             }
         }
     }
     r.fields.extend(found);
 }
 
-fn pair_values(old: &Index, new: &Index, r: &mut Renames) {
+/// A value number gone whose names all went to one number the old enum lacked.
+fn pair_values(diff: &Diff, r: &mut Renames) {
     let mut found = Vec::new();
-    for oe in old.enums.iter().filter(|e| old.is_checked(e.file)) {
-        let Some(ne) = new
-            .enum_(&oe.full_name)
-            .filter(|n| !new.files[n.file].is_import)
-        else {
-            continue;
-        };
-        let numbers = |e: &Enum| e.values.iter().map(|v| v.number).collect::<BTreeSet<i32>>();
-        let (was, now) = (numbers(oe), numbers(ne));
-        for number in was.difference(&now) {
-            // Where the names this number had went, among numbers the old enum lacked.
-            let targets: BTreeSet<i32> = oe
-                .values
+    for e in &diff.enums.both {
+        for gone in &e.values.deleted {
+            let targets: BTreeSet<i32> = gone
+                .members
                 .iter()
-                .filter(|v| v.number == *number)
-                .filter_map(|v| ne.values.iter().find(|n| n.name == v.name))
-                .map(|n| n.number)
-                .filter(|n| !was.contains(n))
+                .filter_map(|v| {
+                    e.values
+                        .added
+                        .iter()
+                        .find(|g| g.members.iter().any(|n| n.name == v.name))
+                })
+                .map(|g| g.number)
                 .collect();
             if let [to] = targets.into_iter().collect::<Vec<_>>()[..] {
-                found.push(((oe.full_name.clone(), *number), to));
+                found.push(((e.old.full_name.clone(), gone.number), to));
             }
         }
     }

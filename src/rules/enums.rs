@@ -2,24 +2,18 @@
 //! and JSON support.
 
 use crate::quote::q;
-use std::collections::BTreeMap;
 
 use super::ranges::{collapse, missing, range_string, ENUM_MAX};
 use super::{backup, element, quoted_list, Element, Findings, Pair, Subject};
 use crate::features::json_format_name;
 use crate::features::JSON_ALLOW;
-use crate::index::{Enum, EnumValue};
+use crate::index::EnumValue;
 
-/// Values of an enum grouped by number (aliases share a number), names sorted.
-fn by_number(e: &Enum) -> BTreeMap<i32, Vec<&EnumValue>> {
-    let mut map: BTreeMap<i32, Vec<&EnumValue>> = BTreeMap::new();
-    for v in &e.values {
-        map.entry(v.number).or_default().push(v);
-    }
-    for vs in map.values_mut() {
-        vs.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    map
+/// The values holding one number, names sorted (as buf lists them).
+fn sorted<'a>(values: &[&'a EnumValue]) -> Vec<&'a EnumValue> {
+    let mut values = values.to_vec();
+    values.sort_by(|a, b| a.name.cmp(&b.name));
+    values
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -30,12 +24,11 @@ enum Allow {
 }
 
 fn value_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
-    for (oe, ne) in pair.enums() {
-        let now = by_number(ne);
-        for (number, values) in by_number(oe) {
-            if now.contains_key(&number) {
-                continue;
-            }
+    for e in &pair.diff.enums.both {
+        let (oe, ne) = (e.old, e.new);
+        for group in &e.values.deleted {
+            let number = group.number;
+            let values = sorted(&group.members);
             let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
             let suffix = match allow {
                 Allow::Never => String::new(),
@@ -90,12 +83,11 @@ pub fn enum_value_no_delete_unless_name_reserved(pair: &Pair, out: &mut Findings
 
 /// ENUM_VALUE_SAME_NAME: every name a number has now, it had before.
 pub fn enum_value_same_name(pair: &Pair, out: &mut Findings) {
-    for (oe, ne) in pair.enums() {
-        let was = by_number(oe);
-        for (number, values) in by_number(ne) {
-            let Some(old_values) = was.get(&number) else {
-                continue;
-            };
+    for e in &pair.diff.enums.both {
+        let (oe, ne) = (e.old, e.new);
+        for held in &e.values.both {
+            let number = held.number;
+            let (old_values, values) = (sorted(&held.old), sorted(&held.new));
             let old_names: Vec<&str> = old_values.iter().map(|v| v.name.as_str()).collect();
             let names: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
             // Adding an alias is fine; losing any name the number had is not.

@@ -1,6 +1,7 @@
 //! Field rules: type, cardinality, name, JSON name, oneof membership, default value and the
 //! per-language string options of a field matched by number.
 
+use super::TypeChange;
 use super::{backup, element, field_description, field_description_with_name, Findings, Pair};
 use crate::features::{cpp_string_type_name, utf8_validation_name, CPP_STRING_STRING};
 use crate::features::{CPP_STRING_CORD, JAVA_UTF8_VERIFY, UTF8_VERIFY};
@@ -95,6 +96,10 @@ fn changed_kind(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field, extra: 
 }
 
 fn changed_type_name(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
+    let (was, now) = (
+        of.type_name.trim_start_matches('.'),
+        nf.type_name.trim_start_matches('.'),
+    );
     out.add(
         pair.field_subject(of, nf),
         element(pair.new, &nf.part(type_path(nf))),
@@ -102,10 +107,14 @@ fn changed_type_name(pair: &Pair, out: &mut Findings, of: &Field, nf: &Field) {
         format!(
             "{} changed type from {} to {}.",
             field_description(nf),
-            q(of.type_name.trim_start_matches('.')),
-            q(nf.type_name.trim_start_matches('.'))
+            q(was),
+            q(now)
         ),
-    );
+    )
+    .type_change = Some(TypeChange {
+        old: was.to_string(),
+        new: now.to_string(),
+    });
 }
 
 /// FIELD_SAME_TYPE: the field's type is exactly the same.
@@ -164,7 +173,7 @@ pub fn field_wire_compatible_type(pair: &Pair, out: &mut Findings) {
             // protoguard's `structural_types`: a type renamed to one that reads the same
             // bytes is accepted (off by default: buf's verdict).
             if pair.options.structural_types
-                && crate::evolution::structurally_compatible(
+                && crate::compat::structurally_compatible(
                     pair.old,
                     &of.type_name,
                     pair.new,
@@ -198,7 +207,7 @@ pub fn field_wire_json_compatible_type(pair: &Pair, out: &mut Findings) {
         if of.type_name != nf.type_name {
             // `structural_types`: as in the wire rule, and the JSON form must match too.
             if pair.options.structural_types
-                && crate::evolution::structurally_json_compatible(
+                && crate::compat::structurally_json_compatible(
                     pair.old,
                     &of.type_name,
                     pair.new,

@@ -2,13 +2,15 @@
 //! code depends on.
 
 use super::{locate, Element, Findings, Pair, Subject};
-use crate::index::{File, Index, Site, Syntax};
+use crate::index::{File, Site, Syntax};
 use crate::quote::q;
 
 /// FILE_NO_DELETE: every file of the old schema still exists at the same path.
 pub fn file_no_delete(pair: &Pair, out: &mut Findings) {
-    for (id, old) in pair.old.files.iter().enumerate() {
-        if old.is_import || pair.new.file(&old.name).is_some() {
+    for &id in &pair.diff.files.deleted {
+        let old = &pair.old.files[id];
+        // A file that is now only imported (from an `-I` root) still exists for buf.
+        if pair.new.file(&old.name).is_some() {
             continue;
         }
         out.add(
@@ -29,11 +31,16 @@ fn same_value(
     option_path: &[i32],
     value: impl Fn(&File) -> String,
 ) {
-    for (old, new) in pair.files() {
+    let compared = pair
+        .diff
+        .files
+        .both
+        .iter()
+        .filter(|&&(o, _)| !pair.old.files[o].unchanged);
+    for &(old_id, new_id) in compared {
+        let (old, new) = (&pair.old.files[old_id], &pair.new.files[new_id]);
         let (a, b) = (value(old), value(new));
         if a != b {
-            let new_id = file_id(pair.new, new);
-            let old_id = file_id(pair.old, old);
             out.add(
                 Subject::changed(Element::file(old), Element::file(new)),
                 locate(pair.new, new_id, &[option_path]),
@@ -42,10 +49,6 @@ fn same_value(
             );
         }
     }
-}
-
-fn file_id(index: &Index, file: &File) -> usize {
-    index.file_id(&file.name).unwrap_or(0)
 }
 
 fn bool_opt(v: Option<bool>, default: bool) -> String {

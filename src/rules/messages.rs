@@ -15,11 +15,9 @@ enum Allow {
 }
 
 fn field_no_delete_with(pair: &Pair, out: &mut Findings, allow: Allow) {
-    for (om, nm) in pair.messages() {
-        for of in &om.fields {
-            if nm.field_by_number(of.number).is_some() {
-                continue;
-            }
+    for m in &pair.diff.messages.both {
+        let (om, nm) = (m.old, m.new);
+        for of in m.fields.deleted.iter().map(|g| g.first()) {
             let reserved_number = nm
                 .reserved_ranges
                 .iter()
@@ -71,11 +69,9 @@ pub fn field_no_delete_unless_name_reserved(pair: &Pair, out: &mut Findings) {
 
 /// ONEOF_NO_DELETE: no (non-synthetic) oneof disappears from a message.
 pub fn oneof_no_delete(pair: &Pair, out: &mut Findings) {
-    for (om, nm) in pair.messages() {
-        for oo in om.oneofs.iter().filter(|o| !o.synthetic) {
-            if nm.oneofs.iter().any(|n| n.name == oo.name) {
-                continue;
-            }
+    for m in &pair.diff.messages.both {
+        let (om, nm) = (m.old, m.new);
+        for (_, oo) in m.oneofs.deleted.iter().filter(|(_, o)| !o.synthetic) {
             out.add(
                 Subject::deleted(Element::oneof(pair.old, om, oo)),
                 element(pair.new, &nm.site),

@@ -14,15 +14,20 @@ mod packages;
 mod ranges;
 mod services;
 
+use crate::diff::Diff;
 use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
 use crate::quote::q;
 
-pub use crate::finding::{Element, ElementKind, Finding, Subject, Verdict};
+pub use crate::finding::{Element, ElementKind, Finding, Subject, TypeChange, Verdict};
 
-/// The two sides of a comparison, and what history knows of earlier releases.
+/// The two sides of a comparison, their elements matched, and what history knows of
+/// earlier releases.
 pub struct Pair<'a> {
     pub old: &'a Index,
     pub new: &'a Index,
+    /// The elements of `old` and `new` matched by buf's keys (computed once per run; the
+    /// rules iterate it instead of pairing elements themselves).
+    pub diff: &'a Diff<'a>,
     /// Elements of earlier releases (git inputs only); `None` keeps history rules silent.
     pub history: Option<&'a crate::history::Ledger>,
     pub options: RuleOptions,
@@ -52,19 +57,28 @@ impl Findings {
             out: Vec::new(),
         }
     }
-    /// Records a finding about `subject`, located at `new` (and `old`).
-    pub fn add(&mut self, subject: Subject, new: Option<Site>, old: Option<Site>, message: String) {
+    /// Records a finding about `subject`, located at `new` (and `old`); returned so that a
+    /// rule can add typed facts (a [`TypeChange`]).
+    pub fn add(
+        &mut self,
+        subject: Subject,
+        new: Option<Site>,
+        old: Option<Site>,
+        message: String,
+    ) -> &mut Finding {
         self.out.push(Finding {
             rule: self.rule,
             subject,
             message,
             new,
             old,
+            type_change: None,
             renamed_to: None,
             affects: Vec::new(),
             notes: Vec::new(),
             verdict: Verdict::Breaking,
         });
+        self.out.last_mut().expect("just pushed")
     }
 }
 
@@ -269,6 +283,17 @@ pub fn run(pair: &Pair, rules: &[&'static str]) -> Vec<Finding> {
 // ---- pairing helpers shared by the rules ----------------------------------------------
 
 impl<'a> Pair<'a> {
+    /// The pair of `diff`'s two sides, without history and with default options.
+    pub fn new(diff: &'a Diff<'a>) -> Pair<'a> {
+        Pair {
+            old: diff.old,
+            new: diff.new,
+            diff,
+            history: None,
+            options: RuleOptions::default(),
+        }
+    }
+
     /// The subject of a finding about a field (or extension) present on both sides.
     pub fn field_subject(&self, old: &Field, new: &Field) -> Subject {
         Subject::changed(Element::field(self.old, old), Element::field(self.new, new))
@@ -290,90 +315,55 @@ impl<'a> Pair<'a> {
         )
     }
 
-    /// Files present on both sides, by path (old, new).
+    /// Files present on both sides, by path (old, new), leaving out files known unchanged.
     pub fn files(&self) -> impl Iterator<Item = (&'a File, &'a File)> + '_ {
-        let new = self.new;
-        self.old
-            .target_files()
-            .filter(|o| !o.unchanged)
-            .filter_map(move |o| new.file(&o.name).filter(|n| !n.is_import).map(|n| (o, n)))
+        let (old, new) = (self.old, self.new);
+        self.diff
+            .files
+            .both
+            .iter()
+            .filter(move |&&(o, _)| !old.files[o].unchanged)
+            .map(move |&(o, n)| (&old.files[o], &new.files[n]))
     }
 
     /// Messages present on both sides, by full name (old, new).
     pub fn messages(&self) -> impl Iterator<Item = (&'a Message, &'a Message)> + '_ {
-        let (old, new) = (self.old, self.new);
-        old.messages
-            .iter()
-            .filter(move |m| old.is_checked(m.file))
-            .filter_map(move |o| {
-                new.message(&o.full_name)
-                    .filter(|n| !new.files[n.file].is_import)
-                    .map(|n| (o, n))
-            })
+        self.diff.messages.both.iter().map(|p| (p.old, p.new))
     }
 
     /// Enums present on both sides, by full name (old, new).
     pub fn enums(&self) -> impl Iterator<Item = (&'a Enum, &'a Enum)> + '_ {
-        let (old, new) = (self.old, self.new);
-        old.enums
-            .iter()
-            .filter(move |e| old.is_checked(e.file))
-            .filter_map(move |o| {
-                new.enum_(&o.full_name)
-                    .filter(|n| !new.files[n.file].is_import)
-                    .map(|n| (o, n))
-            })
+        self.diff.enums.both.iter().map(|p| (p.old, p.new))
     }
 
     /// Services present on both sides, by full name (old, new).
     pub fn services(&self) -> impl Iterator<Item = (&'a Service, &'a Service)> + '_ {
-        let (old, new) = (self.old, self.new);
-        old.services
-            .iter()
-            .filter(move |s| old.is_checked(s.file))
-            .filter_map(move |o| {
-                new.service(&o.full_name)
-                    .filter(|n| !new.files[n.file].is_import)
-                    .map(|n| (o, n))
-            })
+        self.diff.services.both.iter().map(|p| (p.old, p.new))
     }
 
     /// RPCs present on both sides, by service full name and method name.
     pub fn methods(
         &self,
     ) -> impl Iterator<Item = (&'a Service, &'a Method, &'a Service, &'a Method)> + '_ {
-        self.services().flat_map(|(os, ns)| {
-            os.methods.iter().filter_map(move |om| {
-                ns.methods
-                    .iter()
-                    .find(|nm| nm.name == om.name)
-                    .map(|nm| (os, om, ns, nm))
-            })
+        self.diff.services.both.iter().flat_map(|s| {
+            s.rpcs
+                .both
+                .iter()
+                .map(move |&(om, nm)| (s.old, om, s.new, nm))
         })
     }
 
     /// Fields present on both sides: message fields by message full name and number, then
     /// extensions by extendee and number (old, new).
     pub fn fields(&self) -> Vec<(&'a Field, &'a Field)> {
-        let mut out = Vec::new();
-        for (om, nm) in self.messages() {
-            for of in &om.fields {
-                if let Some(nf) = nm.field_by_number(of.number) {
-                    out.push((of, nf));
-                }
-            }
-        }
-        let (old, new) = (self.old, self.new);
-        for oe in &old.extensions {
-            if !old.is_checked(oe.site.file) {
-                continue;
-            }
-            if let Some(ne) = new.extension(&oe.extendee, oe.number) {
-                if !new.files[ne.site.file].is_import {
-                    out.push((oe, ne));
-                }
-            }
-        }
+        let mut out: Vec<(&'a Field, &'a Field)> = self
+            .diff
+            .messages
+            .both
+            .iter()
+            .flat_map(|m| m.field_pairs())
+            .collect();
+        out.extend(self.diff.extensions.both.iter().copied());
         out
     }
 }

@@ -263,20 +263,9 @@ pub fn package_extension_no_delete(pair: &Pair, out: &mut Findings) {
 /// PACKAGE_SERVICE_NO_DELETE: no service disappears from its package.
 pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
     let new_packages = packages(pair.new);
-    let new_services: BTreeSet<&str> = pair
-        .new
-        .services
-        .iter()
-        .filter(|s| !pair.new.files[s.file].is_import)
-        .map(|s| s.full_name.as_str())
-        .collect();
-    for s in &pair.old.services {
+    for s in &pair.diff.services.deleted {
         let old_file = &pair.old.files[s.file];
-        if old_file.is_import
-            || old_file.unchanged
-            || !new_packages.contains(old_file.package.as_str())
-            || new_services.contains(s.full_name.as_str())
-        {
+        if !new_packages.contains(old_file.package.as_str()) {
             continue;
         }
         let new_site = pair.new.file_id(&old_file.name).map(Site::file);
@@ -295,15 +284,12 @@ pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
 
 /// PACKAGE_NO_DELETE: every package of the old schema still has a file.
 pub fn package_no_delete(pair: &Pair, out: &mut Findings) {
-    let new_packages = packages(pair.new);
-    for p in packages(pair.old) {
-        if !new_packages.contains(p) {
-            out.add(
-                Subject::deleted(Element::package(p)),
-                None,
-                None,
-                format!("Previously present package {p} was deleted.", p = q(p)),
-            );
-        }
+    for &p in &pair.diff.packages.deleted {
+        out.add(
+            Subject::deleted(Element::package(p)),
+            None,
+            None,
+            format!("Previously present package {p} was deleted.", p = q(p)),
+        );
     }
 }

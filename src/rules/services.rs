@@ -1,26 +1,25 @@
 //! Service rules: deleted RPCs, and an RPC's request and response types, streaming and
 //! idempotency level.
 
-use super::{element, Element, Findings, Pair, Subject};
+use super::{element, Element, Findings, Pair, Subject, TypeChange};
 use crate::index::Method;
 use crate::quote::q;
 
 /// RPC_NO_DELETE: no RPC disappears from a service.
 pub fn rpc_no_delete(pair: &Pair, out: &mut Findings) {
-    for (os, ns) in pair.services() {
-        for om in &os.methods {
-            if !ns.methods.iter().any(|m| m.name == om.name) {
-                out.add(
-                    Subject::deleted(Element::rpc(pair.old, os, om)),
-                    element(pair.new, &ns.site),
-                    element(pair.old, &os.site),
-                    format!(
-                        "Previously present RPC {} on service {} was deleted.",
-                        q(&om.name),
-                        q(&ns.name)
-                    ),
-                );
-            }
+    for s in &pair.diff.services.both {
+        let (os, ns) = (s.old, s.new);
+        for om in &s.rpcs.deleted {
+            out.add(
+                Subject::deleted(Element::rpc(pair.old, os, om)),
+                element(pair.new, &ns.site),
+                element(pair.old, &os.site),
+                format!(
+                    "Previously present RPC {} on service {} was deleted.",
+                    q(&om.name),
+                    q(&ns.name)
+                ),
+            );
         }
     }
 }
@@ -61,6 +60,10 @@ pub fn rpc_same_server_streaming(pair: &Pair, out: &mut Findings) {
 pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
     for (os, om, ns, nm) in pair.methods() {
         if om.input_type != nm.input_type {
+            let (was, now) = (
+                om.input_type.trim_start_matches('.'),
+                nm.input_type.trim_start_matches('.'),
+            );
             out.add(
                 pair.rpc_subject(os, om, ns, nm),
                 element(pair.new, &nm.site.child(&[2])),
@@ -69,10 +72,14 @@ pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
                     "RPC {} on service {} changed request type from {} to {}.",
                     q(&nm.name),
                     q(&ns.name),
-                    q(om.input_type.trim_start_matches('.')),
-                    q(nm.input_type.trim_start_matches('.'))
+                    q(was),
+                    q(now)
                 ),
-            );
+            )
+            .type_change = Some(TypeChange {
+                old: was.to_string(),
+                new: now.to_string(),
+            });
         }
     }
 }
@@ -81,6 +88,10 @@ pub fn rpc_same_request_type(pair: &Pair, out: &mut Findings) {
 pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
     for (os, om, ns, nm) in pair.methods() {
         if om.output_type != nm.output_type {
+            let (was, now) = (
+                om.output_type.trim_start_matches('.'),
+                nm.output_type.trim_start_matches('.'),
+            );
             out.add(
                 pair.rpc_subject(os, om, ns, nm),
                 element(pair.new, &nm.site.child(&[3])),
@@ -89,10 +100,14 @@ pub fn rpc_same_response_type(pair: &Pair, out: &mut Findings) {
                     "RPC {} on service {} changed response type from {} to {}.",
                     q(&nm.name),
                     q(&ns.name),
-                    q(om.output_type.trim_start_matches('.')),
-                    q(nm.output_type.trim_start_matches('.'))
+                    q(was),
+                    q(now)
                 ),
-            );
+            )
+            .type_change = Some(TypeChange {
+                old: was.to_string(),
+                new: now.to_string(),
+            });
         }
     }
 }

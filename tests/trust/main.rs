@@ -6,6 +6,9 @@
 //! command lines; `images`: images checked as a compiler checks its output; `buf_yaml`:
 //! configuration errors in the user's terms.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod buf_yaml;
 mod images;
 mod sources;

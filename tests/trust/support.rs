@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use crate::common;
+
 pub const GOOD: &str = "syntax = \"proto3\";\npackage a;\nmessage M {\n  int32 x = 1;\n}\n";
 
 pub struct Tree {
@@ -37,20 +39,11 @@ impl Tree {
     }
 
     pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, contents).unwrap();
-        p
+        common::write(self.path(), rel, contents)
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_protoguard"));
-        cmd.args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env("XDG_CACHE_HOME", self.cache.path())
-            .stdin(Stdio::null());
-        cmd
+        common::protoguard_command(self.path(), self.cache.path(), args)
     }
 
     /// Runs protoguard, killing it (and failing) if it takes more than 60 seconds.

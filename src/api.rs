@@ -328,12 +328,13 @@ impl Check {
         let marks_in_new =
             !contract.marks.new.elements.is_empty() || !contract.marks.new.files.is_empty();
         let excepted = self.except.iter().any(|x| {
-            crate::config::expand(x).is_ok_and(|ids| ids.contains(&crate::policy::demote::RULE))
+            crate::config::expand(x)
+                .is_ok_and(|ids| ids.contains(&crate::rules::STABILITY_NO_DEMOTE))
         });
         if marks_in_new && !excepted {
             for m in &mut policy.modules {
-                if !m.rules.contains(&crate::policy::demote::RULE) {
-                    m.rules.push(crate::policy::demote::RULE);
+                if !m.rules.contains(&crate::rules::STABILITY_NO_DEMOTE) {
+                    m.rules.push(crate::rules::STABILITY_NO_DEMOTE);
                 }
             }
         }
@@ -468,4 +469,38 @@ impl Report {
             OutputFormat::Msvs => formats::render_msvs_with(findings, warnings),
         }
     }
+}
+
+/// `protoguard explain policy DIR`: reads `dir` (an import root) as `check` reads NEW, and
+/// its contract, and describes the contract ([`crate::policy::explain::describe`]).
+pub fn explain_policy(dir: &std::path::Path, includes: &[PathBuf]) -> Result<String, Error> {
+    let input = Input::parse(&dir.to_string_lossy())?;
+    let Input::Dir(root) = &input else {
+        return Err(LoadError::Unreadable {
+            path: dir.display().to_string(),
+            reason: "explain policy reads a directory (the import root of the schema)".into(),
+        }
+        .into());
+    };
+    let cfg = BufConfig::find(root)?;
+    let buf_unstable = cfg.as_ref().is_some_and(|c| {
+        c.modules
+            .iter()
+            .any(|m| m.breaking.ignore_unstable_packages)
+    });
+    let schema = Schema::load(
+        &input,
+        &LoadOptions {
+            includes: includes.to_vec(),
+            layout: cfg,
+            keep_descriptors: false,
+        },
+    )?;
+    let file = ContractFile::find(root)?;
+    let contract = Contract::build(&schema.index, &schema.index, file, buf_unstable, Some(root))?;
+    Ok(crate::policy::explain::describe(
+        &contract,
+        &schema.index,
+        crate::policy::waivers::Day::today(),
+    ))
 }

@@ -265,7 +265,7 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) if args.target.trim() == "policy" => {
             let dir = std::path::Path::new(&args.sides.new);
-            match protoguard::policy::explain::explain_policy(dir, &args.sides.include) {
+            match protoguard::api::explain_policy(dir, &args.sides.include) {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS

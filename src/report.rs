@@ -9,9 +9,8 @@ use serde::Serialize;
 
 use crate::catalog;
 use crate::config::{FileRef, Policy};
-use crate::finding::{Allowance, AllowedBy, Stability, Verdict};
+use crate::finding::{Allowance, AllowedBy, PolicyWarning, Stability, Verdict};
 use crate::index::{Index, Site, Span};
-use crate::policy::PolicyWarning;
 use crate::rules::{Finding, Subject};
 
 /// One finding, located and ready to print.
@@ -370,11 +369,7 @@ pub fn allowed_by_json(a: &Allowance) -> serde_json::Value {
 
 /// `experimental`, `internal` or `stable`.
 pub fn stability_word(s: Stability) -> &'static str {
-    match s {
-        Stability::Stable => "stable",
-        Stability::Experimental => "experimental",
-        Stability::Internal => "internal",
-    }
+    s.word()
 }
 
 /// Rich terminal diagnostics: the new span underlined in its source, the old location named.

@@ -4,48 +4,16 @@
 //! experimental or internal and who says so (each mark with the line it is written on, each
 //! glob with what it matches), whether breaks in unstable packages are allowed, the
 //! deprecation rule, and every waiver with its reason and expiry. The schema is read as
-//! `check` reads NEW, so a malformed mark or waiver is the same error here.
+//! `check` reads NEW ([`crate::api::explain_policy`]), so a malformed mark or waiver is the
+//! same error here.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-use super::marks::{GlobKind, Mark};
 use super::waivers::{Day, Target};
-use super::{Contract, ContractFile, UnstableSource};
-use crate::config::BufConfig;
-use crate::error::LoadError;
+use super::{Contract, UnstableSource};
 use crate::finding::Stability;
 use crate::index::Index;
-use crate::source::{Input, LoadOptions, Schema};
-
-/// Reads `dir` (an import root) and its contract, and describes the contract.
-pub fn explain_policy(dir: &Path, includes: &[PathBuf]) -> Result<String, crate::Error> {
-    let input = Input::parse(&dir.to_string_lossy())?;
-    let Input::Dir(root) = &input else {
-        return Err(LoadError::Unreadable {
-            path: dir.display().to_string(),
-            reason: "explain policy reads a directory (the import root of the schema)".into(),
-        }
-        .into());
-    };
-    let cfg = BufConfig::find(root)?;
-    let buf_unstable = cfg.as_ref().is_some_and(|c| {
-        c.modules
-            .iter()
-            .any(|m| m.breaking.ignore_unstable_packages)
-    });
-    let schema = Schema::load(
-        &input,
-        &LoadOptions {
-            includes: includes.to_vec(),
-            layout: cfg,
-            keep_descriptors: false,
-        },
-    )?;
-    let file = ContractFile::find(root)?;
-    let contract = Contract::build(&schema.index, &schema.index, file, buf_unstable, Some(root))?;
-    Ok(describe(&contract, &schema.index, Day::today()))
-}
+use crate::marks::{GlobKind, Mark};
 
 /// The contract in words (see the module documentation).
 pub fn describe(contract: &Contract, index: &Index, today: Day) -> String {
@@ -105,12 +73,12 @@ pub fn describe(contract: &Contract, index: &Index, today: Day) -> String {
         let files = index
             .target_files()
             .filter(|f| match g.kind {
-                GlobKind::Path => super::glob::matches(
+                GlobKind::Path => crate::marks::glob::matches(
                     &g.pattern,
                     &contract.marks.glob_path(&f.module_root, &f.name),
                     '/',
                 ),
-                GlobKind::Package => super::glob::matches(&g.pattern, &f.package, '.'),
+                GlobKind::Package => crate::marks::glob::matches(&g.pattern, &f.package, '.'),
                 GlobKind::Element => false,
             })
             .count();
@@ -229,5 +197,5 @@ pub fn describe(contract: &Contract, index: &Index, today: Day) -> String {
 }
 
 fn stability_word(s: Stability) -> &'static str {
-    crate::report::stability_word(s)
+    s.word()
 }

@@ -3,7 +3,7 @@
 //! without ever changing what a rule found.
 //!
 //! The contract is written in `protoguard.yaml` ([`file`]) and in the schema itself
-//! (`@experimental` / `@internal` marks, [`marks`]; `// protoguard:allow RULE -- reason`
+//! (`@experimental` / `@internal` marks, [`crate::marks`]; `// protoguard:allow RULE -- reason`
 //! waivers, [`waivers`]). With neither, every verdict is buf's: every finding is breaking.
 //!
 //! [`Contract::build`] reads and validates it once both sides are loaded (a malformed mark
@@ -11,12 +11,8 @@
 //! match wins: a waiver, the element's stability, an unstable package, the deprecation
 //! cycle.
 
-pub mod comments;
-pub mod demote;
 pub mod explain;
 pub mod file;
-pub mod glob;
-pub mod marks;
 pub mod visibility;
 pub mod waivers;
 
@@ -25,31 +21,14 @@ use std::path::Path;
 pub use file::{ContractFile, CONTRACT_FILE_NAME};
 
 use crate::error::ConfigError;
+pub use crate::finding::PolicyWarning;
 use crate::finding::{Allowance, AllowedBy, Element, Finding, Stability, Verdict};
 use crate::index::Index;
-use marks::Marks;
+use crate::marks::{self, Marks};
 use waivers::{Day, Waiver};
 
 /// Rules of the contract itself (not buf's): category `POLICY`, never in buf's sets.
-pub const POLICY_RULES: &[&str] = &[demote::RULE];
-
-/// Something the contract says about itself that does not fail the run (a stale or expired
-/// waiver, a directive no element carries), shown in every output format.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyWarning {
-    /// `(path, line, column)` where the waiver or mark is written.
-    pub location: Option<(String, u32, u32)>,
-    pub message: String,
-}
-
-impl std::fmt::Display for PolicyWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.location {
-            Some((p, l, c)) => write!(f, "{p}:{l}:{c}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
+pub const POLICY_RULES: &[&str] = &[crate::rules::STABILITY_NO_DEMOTE];
 
 /// Where the permission to break unstable packages comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,7 +78,7 @@ impl Contract {
         let mut waivers = waivers::read_comments(new, &mut warnings)?;
         let mut unstable = buf_unstable.then_some(UnstableSource::BufYaml);
         if let Some(f) = &file {
-            marks.globs = marks::globs(f);
+            marks.globs = stability_globs(f);
             marks.path_prefix = new_root
                 .and_then(|root| relative_to(root, &f.dir))
                 .unwrap_or_default();
@@ -288,4 +267,32 @@ fn relative_to(path: &Path, base: &Path) -> Option<String> {
     let base = std::fs::canonicalize(base).ok()?;
     let rel = path.strip_prefix(base).ok()?;
     Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// The `experimental:`/`internal:` globs of a contract file, in the order written.
+fn stability_globs(contract: &ContractFile) -> Vec<marks::GlobMark> {
+    use marks::{GlobKind, GlobMark};
+    let mut out = Vec::new();
+    let sections = [
+        (&contract.yaml.experimental, Stability::Experimental),
+        (&contract.yaml.internal, Stability::Internal),
+    ];
+    for (section, stability) in sections {
+        let lists = [
+            (&section.paths, GlobKind::Path, "paths"),
+            (&section.packages, GlobKind::Package, "packages"),
+            (&section.elements, GlobKind::Element, "elements"),
+        ];
+        for (list, kind, key) in lists {
+            for g in list {
+                out.push(GlobMark {
+                    stability,
+                    kind,
+                    pattern: g.value.clone(),
+                    origin: format!("{} ({}.{key})", contract.at(g), stability.word()),
+                });
+            }
+        }
+    }
+    out
 }

@@ -14,10 +14,10 @@
 
 use prost::encoding::{decode_key, decode_varint, WireType};
 
-use super::comments;
-use super::marks::Mark;
 use crate::finding::{Element, ElementKind, Stability};
 use crate::index::Index;
+use crate::marks::comments;
+use crate::marks::Mark;
 
 /// The extension each kind of element carries its rule in.
 pub fn extension_name(kind: ElementKind) -> Option<&'static str> {

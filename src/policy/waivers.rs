@@ -13,12 +13,13 @@
 
 use std::collections::HashMap;
 
-use super::comments::{self, Directive};
 use super::file::ContractFile;
-use super::{glob, PolicyWarning};
+use super::PolicyWarning;
 use crate::error::ConfigError;
 use crate::finding::{Element, ElementKind, Finding};
 use crate::index::{FileId, Index};
+use crate::marks::comments::{self, Directive};
+use crate::marks::glob;
 
 /// The directive's keyword.
 pub const KEYWORD: &str = "protoguard:allow";

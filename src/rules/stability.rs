@@ -7,14 +7,13 @@
 //! contract on both sides. An element inside something already experimental or internal in
 //! OLD is not demoted by a mark of its own.
 
-use super::comments;
-use super::marks::{self, Marks, SideMarks};
+use super::{Findings, Pair};
 use crate::finding::{Element, Stability, Subject};
 use crate::index::{Index, Site};
-use crate::rules::{Findings, Pair};
+use crate::marks::{self, comments, Marks, SideMarks};
 
 /// The rule's ID.
-pub const RULE: &str = "STABILITY_NO_DEMOTE";
+pub const STABILITY_NO_DEMOTE: &str = "STABILITY_NO_DEMOTE";
 
 /// STABILITY_NO_DEMOTE (see the module documentation).
 pub fn stability_no_demote(pair: &Pair, out: &mut Findings) {
@@ -77,7 +76,7 @@ pub fn stability_no_demote(pair: &Pair, out: &mut Findings) {
             "{} {:?} was stable and is now marked {}.",
             capitalized(new_el.kind.noun()),
             new_el.full_name,
-            crate::report::stability_word(stability)
+            stability.word()
         );
         out.add(
             Subject::changed(old_el, new_el),

@@ -1,4 +1,6 @@
-//! Stability marks: which elements are experimental or internal, and who said so.
+//! Stability marks: which elements are experimental or internal, and who said so. They are
+//! written in the schema, so they are read as rules read it (the contract's own rule,
+//! STABILITY_NO_DEMOTE, compares them); [`crate::policy`] decides verdicts with them.
 //!
 //! An element is marked by any of:
 //! * a line `@experimental` or `@internal` in its leading comment (optionally
@@ -13,12 +15,13 @@
 
 use std::collections::HashMap;
 
-use super::comments::{self, Directive};
-use super::file::{ContractFile, StabilityGlobs};
-use super::glob;
+pub mod comments;
+pub mod glob;
+
 use crate::error::ConfigError;
-use crate::finding::{Element, ElementKind, Stability};
+use crate::finding::{Element, ElementKind, PolicyWarning, Stability};
 use crate::index::Index;
+use comments::Directive;
 
 /// One mark on one element (or file).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +42,7 @@ pub struct SideMarks {
     /// Whole files, by import path.
     pub files: HashMap<String, Mark>,
     /// Marks in comments no element carries (they mark nothing): said, not ignored.
-    pub loose: Vec<super::PolicyWarning>,
+    pub loose: Vec<PolicyWarning>,
 }
 
 /// Which part of an element a glob is matched against.
@@ -178,7 +181,7 @@ pub fn read_side(index: &Index, strict: bool) -> Result<SideMarks, ConfigError> 
                         reason: why,
                     });
                 }
-                side.loose.push(super::PolicyWarning {
+                side.loose.push(PolicyWarning {
                     location: Some((file.display.clone(), l.line, l.column)),
                     message: format!(
                         "mark {:?} is not in the leading comment of any element (a blank line between a comment and its element detaches it): it marks nothing",
@@ -224,37 +227,6 @@ fn invalid(display: &str, d: &Directive, reason: String) -> ConfigError {
         path: format!("{display}:{}:{}", d.line, d.column),
         reason,
     }
-}
-
-/// The globs of a contract file, in the order written.
-pub fn globs(contract: &ContractFile) -> Vec<GlobMark> {
-    let mut out = Vec::new();
-    let sections: [(&StabilityGlobs, Stability, &str); 2] = [
-        (
-            &contract.yaml.experimental,
-            Stability::Experimental,
-            "experimental",
-        ),
-        (&contract.yaml.internal, Stability::Internal, "internal"),
-    ];
-    for (section, stability, name) in sections {
-        let lists = [
-            (&section.paths, GlobKind::Path, "paths"),
-            (&section.packages, GlobKind::Package, "packages"),
-            (&section.elements, GlobKind::Element, "elements"),
-        ];
-        for (list, kind, key) in lists {
-            for g in list {
-                out.push(GlobMark {
-                    stability,
-                    kind,
-                    pattern: g.value.clone(),
-                    origin: format!("{} ({name}.{key})", contract.at(g)),
-                });
-            }
-        }
-    }
-    out
 }
 
 impl Marks {

@@ -739,3 +739,22 @@ fn a_mark_no_element_carries_is_a_warning_not_silence() {
         "{out}"
     );
 }
+
+#[test]
+fn explain_at_a_place_gives_the_contracts_verdict() {
+    let (code, out, err) = run(
+        &manifest(),
+        &[
+            "explain",
+            "examples/contract/new/acme/v1/orders.proto:23",
+            "examples/contract/new",
+            "--against",
+            "examples/contract/old",
+        ],
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(
+        out.contains("  verdict: allowed: experimental since v1.3.0, inherited from acme.v1.Quote"),
+        "{out}"
+    );
+}

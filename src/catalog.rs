@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 #[path = "rule_schema.rs"]
 mod schema;
 
-pub use schema::{parse_rule, Example, RuleDoc, BUMPS, CATEGORIES};
+pub use schema::{parse_rule, Example, RuleDoc, BUMPS, CATEGORIES, OWN_CATEGORIES};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));

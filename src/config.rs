@@ -55,6 +55,25 @@ pub struct ModulePolicy {
 }
 
 impl Policy {
+    /// Adds every rule of `category` to every module, in catalogue order (for
+    /// protoguard.yaml's `use:`, e.g. GOOGLE_API); adding twice changes nothing.
+    pub fn enable_category(&mut self, category: &str) {
+        let rules = catalog::in_category(category);
+        for module in &mut self.modules {
+            for id in &rules {
+                if !module.rules.contains(id) {
+                    module.rules.push(id);
+                }
+            }
+            module.rules.sort_by_key(|id| {
+                catalog::all()
+                    .iter()
+                    .position(|d| d.id == *id)
+                    .unwrap_or(usize::MAX)
+            });
+        }
+    }
+
     /// One module with these rules and ignores (a plain directory or image).
     pub fn single(rules: Vec<&'static str>, ignore: IgnoreRules) -> Policy {
         Policy {

@@ -3,9 +3,13 @@
 //! prost-types 0.14 has no editions fields (`edition`, `features`), and decoding a whole
 //! googleapis image through `DynamicMessage` is slow, so we mirror the parts of
 //! `google/protobuf/descriptor.proto` that the index reads, with their real field numbers.
-//! Anything not declared here (custom options, detached comments) is skipped by prost while decoding.
+//! Anything not declared here (detached comments...) is skipped by prost while decoding, except
+//! the extension fields (custom options) of the options messages that rules may read: those
+//! are kept encoded (see [`crate::extensions`]).
 
 use prost::Message;
+
+pub use crate::extensions::WithExtensions;
 
 #[derive(Clone, PartialEq, Message)]
 pub struct FileDescriptorSet {
@@ -30,7 +34,7 @@ pub struct FileDescriptorProto {
     #[prost(message, repeated, tag = "7")]
     pub extension: Vec<FieldDescriptorProto>,
     #[prost(message, optional, tag = "8")]
-    pub options: Option<FileOptions>,
+    pub options: Option<WithExtensions<FileOptions>>,
     #[prost(message, optional, tag = "9")]
     pub source_code_info: Option<SourceCodeInfo>,
     #[prost(string, optional, tag = "12")]
@@ -66,7 +70,7 @@ pub struct DescriptorProto {
     #[prost(message, repeated, tag = "8")]
     pub oneof_decl: Vec<OneofDescriptorProto>,
     #[prost(message, optional, tag = "7")]
-    pub options: Option<MessageOptions>,
+    pub options: Option<WithExtensions<MessageOptions>>,
     #[prost(message, repeated, tag = "9")]
     pub reserved_range: Vec<ReservedRange>,
     #[prost(string, repeated, tag = "10")]
@@ -108,7 +112,7 @@ pub struct FieldDescriptorProto {
     #[prost(string, optional, tag = "10")]
     pub json_name: Option<String>,
     #[prost(message, optional, tag = "8")]
-    pub options: Option<FieldOptions>,
+    pub options: Option<WithExtensions<FieldOptions>>,
     #[prost(bool, optional, tag = "17")]
     pub proto3_optional: Option<bool>,
 }
@@ -152,7 +156,7 @@ pub struct ServiceDescriptorProto {
     #[prost(message, repeated, tag = "2")]
     pub method: Vec<MethodDescriptorProto>,
     #[prost(message, optional, tag = "3")]
-    pub options: Option<ServiceOptions>,
+    pub options: Option<WithExtensions<ServiceOptions>>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -164,7 +168,7 @@ pub struct MethodDescriptorProto {
     #[prost(string, optional, tag = "3")]
     pub output_type: Option<String>,
     #[prost(message, optional, tag = "4")]
-    pub options: Option<MethodOptions>,
+    pub options: Option<WithExtensions<MethodOptions>>,
     #[prost(bool, optional, tag = "5")]
     pub client_streaming: Option<bool>,
     #[prost(bool, optional, tag = "6")]

@@ -1,28 +1,10 @@
 //! `protoguard explain RULE_ID` and `protoguard rules`: the catalogue rendered for a terminal.
 //! `protoguard explain FILE:LINE[:COL]` (the findings at a place) lives in
-//! [`crate::explain_at`]; [`target`] tells the two apart.
+//! [`crate::explain_at`], whose `target` tells the two apart.
 
 use std::fmt::Write as _;
 
 use crate::catalog::{self, RuleDoc};
-
-/// What `protoguard explain ARG` explains.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A rule ID (or deprecated alias), as typed.
-    Rule(String),
-    /// The findings at `FILE:LINE[:COL]`.
-    Place(crate::explain_at::Place),
-}
-
-/// A rule, or a place: an argument with a `:` that names an existing file. `Err` when it
-/// has a place's shape but names no file or line.
-pub fn target(arg: &str) -> Result<Target, String> {
-    match crate::explain_at::Place::parse(arg) {
-        None => Ok(Target::Rule(arg.to_string())),
-        Some(place) => place.map(Target::Place),
-    }
-}
 
 /// The full explanation of one rule, as plain text.
 pub fn explain(doc: &RuleDoc) -> String {

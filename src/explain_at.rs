@@ -663,3 +663,21 @@ fn indent(s: &mut String, text: &str, by: usize) {
         let _ = writeln!(s, "{:by$}{line}", "");
     }
 }
+
+/// What `protoguard explain ARG` explains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A rule ID (or deprecated alias), as typed.
+    Rule(String),
+    /// The findings at `FILE:LINE[:COL]`.
+    Place(Place),
+}
+
+/// A rule, or a place: an argument with a `:` that names an existing file. `Err` when it
+/// has a place's shape but names no file or line.
+pub fn target(arg: &str) -> Result<Target, String> {
+    match Place::parse(arg) {
+        None => Ok(Target::Rule(arg.to_string())),
+        Some(place) => place.map(Target::Place),
+    }
+}

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::descriptor::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileOptions, SourceCodeInfo,
+    WithExtensions,
 };
 use crate::features::{self, Features};
 use crate::spans;
@@ -72,7 +73,8 @@ pub struct File {
     pub name: String,
     pub package: String,
     pub syntax: Syntax,
-    pub options: FileOptions,
+    /// With its custom options (extension fields) still encoded.
+    pub options: WithExtensions<FileOptions>,
     /// Imported from outside the checked tree (well-known types, `-I` roots): not checked.
     pub is_import: bool,
     /// The path as shown to the user, as buf shows it (relative to the working directory).
@@ -302,6 +304,8 @@ pub struct Field {
     /// True when the declaring message is a synthesized map entry.
     pub in_map_entry: bool,
     pub site: Site,
+    /// The custom options (extension fields of FieldOptions), still encoded.
+    pub custom_options: Vec<u8>,
 }
 
 impl Field {
@@ -340,6 +344,8 @@ pub struct Message {
     pub message_set_wire_format: bool,
     pub no_standard_descriptor_accessor: bool,
     pub features: Features,
+    /// The custom options (extension fields of MessageOptions), still encoded.
+    pub custom_options: Vec<u8>,
 }
 
 impl Message {
@@ -384,6 +390,8 @@ pub struct Method {
     pub server_streaming: bool,
     pub idempotency_level: i32,
     pub site: Site,
+    /// The custom options (extension fields of MethodOptions), still encoded.
+    pub custom_options: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -393,6 +401,8 @@ pub struct Service {
     pub file: FileId,
     pub site: Site,
     pub methods: Vec<Method>,
+    /// The custom options (extension fields of ServiceOptions), still encoded.
+    pub custom_options: Vec<u8>,
 }
 
 /// Everything one side of a comparison declares.
@@ -525,6 +535,7 @@ impl Index {
                         .and_then(|o| o.idempotency_level)
                         .unwrap_or(0),
                     site: site.child(&[2, j as i32]),
+                    custom_options: custom_options(m.options.as_ref()),
                 })
                 .collect();
             self.files[id].services.push(self.services.len());
@@ -536,6 +547,7 @@ impl Index {
                 file: id,
                 site,
                 methods,
+                custom_options: custom_options(s.options.as_ref()),
             });
         }
     }
@@ -619,6 +631,7 @@ impl Index {
             message_set_wire_format: opts.message_set_wire_format.unwrap_or(false),
             no_standard_descriptor_accessor: opts.no_standard_descriptor_accessor.unwrap_or(false),
             features,
+            custom_options: opts.extensions,
         });
         for (i, nested) in m.nested_type.iter().enumerate() {
             let mut p = path.to_vec();
@@ -802,7 +815,13 @@ fn make_field(
         parent_name: parent_name.to_string(),
         in_map_entry,
         site: Site::at(scope.file, path),
+        custom_options: opts.extensions,
     }
+}
+
+/// The encoded custom options of an options message, if it has any.
+fn custom_options<T>(options: Option<&WithExtensions<T>>) -> Vec<u8> {
+    options.map(|o| o.extensions.clone()).unwrap_or_default()
 }
 
 /// protoc's default JSON name: lowerCamelCase of the field name.

@@ -25,6 +25,7 @@ pub mod error;
 pub mod evolution;
 pub mod explain;
 pub mod explain_at;
+pub mod extensions;
 pub mod features;
 pub mod finding;
 pub mod fix;

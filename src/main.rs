@@ -73,7 +73,7 @@ struct Sides {
     /// Which tags are releases for `--against latest-release` (a glob).
     #[arg(long, default_value = "v*")]
     tag_pattern: String,
-    /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR); default FILE.
+    /// Rule IDs or categories to run (FILE, PACKAGE, WIRE_JSON, WIRE, CSR, and protoguard's GOOGLE_API); default FILE.
     #[arg(long = "use", value_delimiter = ',')]
     use_: Vec<String>,
     /// Rule IDs or categories to leave out.
@@ -273,9 +273,11 @@ fn main() -> ExitCode {
                 Err(e) => fail(e.into()),
             }
         }
-        Command::Explain(args) => match explain::target(&args.target) {
-            Ok(explain::Target::Rule(rule)) => explain_rule(rule),
-            Ok(explain::Target::Place(place)) => exit_with(explain_place(&args.sides, &place)),
+        Command::Explain(args) => match protoguard::explain_at::target(&args.target) {
+            Ok(protoguard::explain_at::Target::Rule(rule)) => explain_rule(rule),
+            Ok(protoguard::explain_at::Target::Place(place)) => {
+                exit_with(explain_place(&args.sides, &place))
+            }
             Err(e) => fail(miette::miette!("{e}")),
         },
     }
@@ -548,6 +550,11 @@ fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
     let loaded = load(&args.sides, args.prove)?;
+    if let Some(note) =
+        protoguard::rules::google_api::suggestion(&loaded.new.index, &loaded.policy.all_rules())
+    {
+        eprintln!("protoguard: {note}");
+    }
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

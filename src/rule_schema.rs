@@ -4,9 +4,21 @@
 
 use serde::Deserialize;
 
-/// The categories, strictest first, as buf names them.
-/// `POLICY` holds protoguard's own contract rules (STABILITY_NO_DEMOTE), never buf's.
-pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR", "POLICY"];
+/// The categories: buf's, strictest first, as buf names them, then protoguard's own:
+/// GOOGLE_API (google.api annotations, AIP-180) and POLICY (the compatibility contract's
+/// STABILITY_NO_DEMOTE), never in a default set.
+pub const CATEGORIES: &[&str] = &[
+    "FILE",
+    "PACKAGE",
+    "WIRE_JSON",
+    "WIRE",
+    "CSR",
+    "GOOGLE_API",
+    "POLICY",
+];
+
+/// Categories buf does not have: their rules are protoguard's alone.
+pub const OWN_CATEGORIES: &[&str] = &["GOOGLE_API", "POLICY"];
 
 /// The semver bumps a rule may ask for.
 pub const BUMPS: &[&str] = &["major", "minor", "patch", "none"];
@@ -38,7 +50,7 @@ pub struct Example {
 
 /// Parses and validates the yaml of the rule file `rules/{stem}.yaml`: the schema above
 /// (no unknown keys), the id equal to the file name, known categories (at least one
-/// unless deprecated),
+/// unless deprecated; protoguard's own categories alone and not by default),
 /// a known semver bump, and no empty section.
 pub fn parse_rule(stem: &str, text: &str) -> Result<RuleDoc, String> {
     let doc: RuleDoc = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
@@ -57,6 +69,15 @@ pub fn parse_rule(stem: &str, text: &str) -> Result<RuleDoc, String> {
         return Err(format!(
             "unknown category {c:?} (known: {})",
             CATEGORIES.join(", ")
+        ));
+    }
+    // protoguard's own categories hold only their own rules, never a default one, so
+    // buf's categories and default set stay exactly buf's.
+    let own = |c: &String| OWN_CATEGORIES.contains(&c.as_str());
+    if doc.categories.iter().any(own) && (doc.default || !doc.categories.iter().all(own)) {
+        return Err(format!(
+            "a rule of {} is in no other category and not default",
+            OWN_CATEGORIES.join(", ")
         ));
     }
     if !BUMPS.contains(&doc.semver.as_str()) {

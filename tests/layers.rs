@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "editions_text",
             "cache_dir",
             "lexer",
+            "extensions",
         ],
     ),
     // What the user named, read from the disk or from git, and the buf.yaml beside it.
@@ -57,7 +58,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("formats", &["formats", "explain", "policy::explain"]),
     // The library's front doors (the crate root's functions, the API, semver and the
     // prover, which run whole checks) and the binary.
-    ("cli", &["crate", "api", "versioning", "prove", "main"]),
+    (
+        "cli",
+        &[
+            "crate",
+            "api",
+            "versioning",
+            "prove",
+            "fix",
+            "explain_at",
+            "main",
+        ],
+    ),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

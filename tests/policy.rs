@@ -712,7 +712,7 @@ fn visibility_rules_are_read_by_extension_name_from_an_elements_options() {
     let options_of = |e: &protoguard::finding::Element| {
         (e.full_name == "acme.v1.User.secret").then(|| encoded.clone())
     };
-    let marks = protoguard::policy::visibility::read(&loaded.new.index, &options_of);
+    let marks = protoguard::marks::visibility::read(&loaded.new.index, &options_of);
     assert_eq!(marks.len(), 1, "{marks:?}");
     let (name, mark) = &marks[0];
     assert_eq!(name, "acme.v1.User.secret");
@@ -755,6 +755,27 @@ fn explain_at_a_place_gives_the_contracts_verdict() {
     assert!(code == 0 || code == 1, "{err}");
     assert!(
         out.contains("  verdict: allowed: experimental since v1.3.0, inherited from acme.v1.Quote"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_field_restricted_by_google_api_visibility_is_internal() {
+    let vis = "syntax = \"proto3\";\npackage google.api;\nimport \"google/protobuf/descriptor.proto\";\nmessage VisibilityRule {\n  string selector = 1;\n  string restriction = 2;\n}\nextend google.protobuf.FieldOptions {\n  VisibilityRule field_visibility = 72295727;\n}\n";
+    let old = "syntax = \"proto3\";\npackage acme.v1;\nimport \"google/api/visibility.proto\";\nmessage User {\n  string id = 1;\n  string secret = 2 [(google.api.field_visibility).restriction = \"INTERNAL\"];\n  string email = 3;\n}\n";
+    let new = "syntax = \"proto3\";\npackage acme.v1;\nimport \"google/api/visibility.proto\";\nmessage User {\n  string id = 1;\n}\n";
+    let tmp = pair(old, new);
+    write(tmp.path(), "old/google/api/visibility.proto", vis);
+    write(tmp.path(), "new/google/api/visibility.proto", vis);
+    let (code, out, err) = check(tmp.path(), "text");
+    assert_eq!(code, 1, "email still breaks: {out}{err}");
+    let (breaking, allowed) = out
+        .split_once("allowed by the compatibility contract (1):\n")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(breaking.contains("\"email\""), "{out}");
+    assert!(allowed.contains("\"secret\""), "{out}");
+    assert!(
+        allowed.contains("allowed: internal (marked at old/a.proto:6): google.api.field_visibility restriction \"INTERNAL\""),
         "{out}"
     );
 }

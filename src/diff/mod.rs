@@ -5,7 +5,9 @@
 //! Keys: files by path; packages by name; messages, enums and services by full name;
 //! extensions by extendee and number; fields and enum values by number within their paired
 //! message or enum ([`ByNumber`], generic over [`Numbered`] elements, where enum aliases share
-//! a number); oneofs by name within their message; RPCs by name within their service.
+//! a number); oneofs by name within their message; RPCs by name within their service. The
+//! deletion rules' keys are there too ([`Declared`]): messages, enums, extensions and
+//! services by file path or by package, and name within the package.
 //!
 //! What is compared: files and packages of the schema (not imports); elements of the files
 //! rules look inside ([`Index::is_checked`]: not imports, not known unchanged). An element of
@@ -20,8 +22,11 @@ use std::hash::Hash;
 
 use crate::index::{Enum, EnumValue, Field, FileId, Index, Message, Method, Oneof, Service};
 
+mod declared;
 #[cfg(test)]
 mod tests;
+
+pub use declared::{Declaration, Declared};
 
 /// Elements of one kind, matched across the two sides: pairs (`P`, by default the two
 /// elements), elements only the old side has, elements only the new side has.
@@ -245,6 +250,12 @@ pub struct Diff<'a> {
     pub services: Matched<&'a Service, ServicePair<'a>>,
     /// Extensions by extendee and number.
     pub extensions: Matched<&'a Field>,
+    /// Messages, enums, extensions and services by file path and name within the package
+    /// (the per-file deletion rules' key).
+    pub in_files: Declared<'a>,
+    /// The same by package and name within the package (the per-package deletion rules'
+    /// key).
+    pub in_packages: Declared<'a>,
 }
 
 impl<'a> Diff<'a> {
@@ -318,6 +329,8 @@ impl<'a> Diff<'a> {
             enums,
             services,
             extensions,
+            in_files: Declared::new(old, new, declared::Container::File),
+            in_packages: Declared::new(old, new, declared::Container::Package),
         }
     }
 

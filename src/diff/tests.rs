@@ -2,13 +2,24 @@ use super::*;
 use crate::source::{Input, LoadOptions, Schema};
 
 fn load(text: &str) -> (Schema, tempfile::TempDir) {
+    load_files(&[("a.proto", text)], &[])
+}
+
+/// Loads `files` as a schema, with `imports` in an import root beside it.
+fn load_files(files: &[(&str, &str)], imports: &[(&str, &str)]) -> (Schema, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.proto"), text).unwrap();
-    let schema = Schema::load(
-        &Input::Dir(dir.path().to_path_buf()),
-        &LoadOptions::default(),
-    )
-    .unwrap();
+    let (root, include) = (dir.path().join("root"), dir.path().join("include"));
+    for (dir, files) in [(&root, files), (&include, imports)] {
+        std::fs::create_dir_all(dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let options = LoadOptions {
+        includes: vec![include],
+        ..LoadOptions::default()
+    };
+    let schema = Schema::load(&Input::Dir(root), &options).unwrap();
     (schema, dir)
 }
 
@@ -148,4 +159,150 @@ fn numbered_elements_group_before_matching() {
     assert_eq!(m.deleted.len(), 1);
     assert_eq!(m.deleted[0].names(), ["a", "c"]);
     assert_eq!(m.added[0].names(), ["d"]);
+}
+
+/// Full names of matched elements, sorted: (both, deleted, added), pairs shown by their old
+/// name.
+fn names<T>(m: &Matched<&T>, name: impl Fn(&T) -> &str) -> [Vec<String>; 3] {
+    let all = |v: &mut dyn Iterator<Item = &&T>| {
+        let mut out: Vec<String> = v.map(|t| name(t).to_string()).collect();
+        out.sort();
+        out
+    };
+    [
+        all(&mut m.both.iter().map(|(o, _)| o)),
+        all(&mut m.deleted.iter()),
+        all(&mut m.added.iter()),
+    ]
+}
+
+fn message_name(m: &Message) -> &str {
+    &m.full_name
+}
+
+fn field_name(f: &Field) -> &str {
+    &f.full_name
+}
+
+#[test]
+fn by_file_an_element_keeps_its_place_when_the_package_changes() {
+    let old = "syntax = \"proto3\";\npackage p;\nmessage M { message N {} }\nenum E { E_0 = 0; }\nservice S {}\n";
+    let new = "syntax = \"proto3\";\npackage q;\nmessage M { message N {} }\nenum E { E_0 = 0; }\nservice S {}\n";
+    let ((o, _a), (n, _b)) = (load(old), load(new));
+    let d = Diff::new(&o.index, &n.index);
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        names(&d.in_files.messages, message_name),
+        [
+            vec!["p.M".to_string(), "p.M.N".into()],
+            none.clone(),
+            none.clone()
+        ]
+    );
+    assert_eq!(d.in_files.enums.both.len(), 1);
+    assert_eq!(d.in_files.services.both.len(), 1);
+    // By package, everything of `p` is gone and everything of `q` is new.
+    assert_eq!(
+        names(&d.in_packages.messages, message_name),
+        [
+            none,
+            vec!["p.M".into(), "p.M.N".into()],
+            vec!["q.M".into(), "q.M.N".into()]
+        ]
+    );
+    assert_eq!(d.in_packages.enums.deleted.len(), 1);
+    assert_eq!(d.in_packages.services.added.len(), 1);
+}
+
+#[test]
+fn by_package_an_element_may_move_between_files() {
+    let old = [
+        (
+            "a.proto",
+            "syntax = \"proto3\";\npackage p;\nmessage M {}\nenum E { E_0 = 0; }\n",
+        ),
+        ("b.proto", "syntax = \"proto3\";\npackage p;\n"),
+    ];
+    let new = [
+        ("a.proto", "syntax = \"proto3\";\npackage p;\n"),
+        (
+            "b.proto",
+            "syntax = \"proto3\";\npackage p;\nmessage M {}\nenum E { E_0 = 0; }\n",
+        ),
+    ];
+    let ((o, _a), (n, _b)) = (load_files(&old, &[]), load_files(&new, &[]));
+    let d = Diff::new(&o.index, &n.index);
+    let none: Vec<String> = Vec::new();
+    let moved = vec!["p.M".to_string()];
+    assert_eq!(
+        names(&d.in_files.messages, message_name),
+        [none.clone(), moved.clone(), moved.clone()]
+    );
+    assert_eq!(
+        names(&d.in_packages.messages, message_name),
+        [moved, none.clone(), none]
+    );
+    assert_eq!(
+        (d.in_files.enums.deleted.len(), d.in_files.enums.added.len()),
+        (1, 1)
+    );
+    assert_eq!(d.in_packages.enums.both.len(), 1);
+}
+
+#[test]
+fn extensions_are_declared_by_name_not_by_number() {
+    let text = |number: i32| {
+        format!(
+            "syntax = \"proto2\";\npackage p;\nmessage Base {{ extensions 100 to 200; }}\n\
+             extend Base {{ optional int32 top = {number}; }}\n\
+             message Outer {{ extend Base {{ optional int32 inner = {}; }} }}\n",
+            number + 1
+        )
+    };
+    let ((o, _a), (n, _b)) = (load(&text(100)), load(&text(150)));
+    let d = Diff::new(&o.index, &n.index);
+    let none: Vec<String> = Vec::new();
+    let both = vec!["p.Outer.inner".to_string(), "p.top".into()];
+    assert_eq!(
+        names(&d.in_files.extensions, field_name),
+        [both.clone(), none.clone(), none.clone()]
+    );
+    assert_eq!(
+        names(&d.in_packages.extensions, field_name),
+        [both.clone(), none.clone(), none]
+    );
+    // The properties' key, extendee and number, sees them deleted and added.
+    assert_eq!(names(&d.extensions, field_name)[1], both);
+    let mut nested: Vec<&str> = d
+        .in_files
+        .extensions
+        .both
+        .iter()
+        .map(|(f, _)| f.nested_name(&o.index))
+        .collect();
+    nested.sort();
+    assert_eq!(nested, ["Outer.inner", "top"]);
+}
+
+#[test]
+fn by_file_a_schema_file_now_imported_still_declares_its_elements() {
+    let t = "syntax = \"proto3\";\npackage t;\nmessage T {}\n";
+    let a = "syntax = \"proto3\";\npackage a;\nimport \"t.proto\";\nmessage A { t.T t = 1; }\n";
+    let (o, _a) = load_files(&[("a.proto", a), ("t.proto", t)], &[]);
+    let (n, _b) = load_files(&[("a.proto", a)], &[("t.proto", t)]);
+    let d = Diff::new(&o.index, &n.index);
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        names(&d.in_files.messages, message_name),
+        [
+            vec!["a.A".to_string(), "t.T".into()],
+            none.clone(),
+            none.clone()
+        ]
+    );
+    // Not by package: an import declares nothing in the new schema's packages.
+    assert_eq!(
+        names(&d.in_packages.messages, message_name),
+        [vec!["a.A".to_string()], vec!["t.T".into()], none]
+    );
 }

@@ -7,6 +7,8 @@
 //!   `@experimental since v1.3.0`, and/or `-- reason`); on the `syntax`/`edition` or `package`
 //!   statement it marks the whole file;
 //! * a `protoguard.yaml` glob: `experimental:`/`internal:` `paths`, `packages`, `elements`;
+//! * googleapis' visibility annotations ([`visibility`]): a non-empty `restriction` means the
+//!   element is not public, so internal.
 //!
 //! A mark is inherited by everything the element contains (file → message → nested message
 //! → field; enum → value; service → RPC). A line that starts like a mark but is not one
@@ -17,6 +19,7 @@ use std::collections::HashMap;
 
 pub mod comments;
 pub mod glob;
+pub mod visibility;
 
 use crate::error::ConfigError;
 use crate::finding::{Element, ElementKind, PolicyWarning, Stability};
@@ -218,6 +221,10 @@ pub fn read_side(index: &Index, strict: bool) -> Result<SideMarks, ConfigError> 
                 side.elements.entry(e.full_name.clone()).or_insert(mark);
             }
         }
+    }
+    // A comment mark on the same element says more (why, since when): it wins.
+    for (name, mark) in visibility::read(index, &|e| visibility::options_of(index, e)) {
+        side.elements.entry(name).or_insert(mark);
     }
     Ok(side)
 }

@@ -13,7 +13,6 @@
 
 pub mod explain;
 pub mod file;
-pub mod visibility;
 pub mod waivers;
 
 use std::path::Path;

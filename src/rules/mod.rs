@@ -8,6 +8,7 @@
 mod enums;
 mod fields;
 mod files;
+pub mod google_api;
 mod history;
 mod messages;
 mod packages;
@@ -259,6 +260,71 @@ pub static REGISTRY: &[(&str, CheckFn)] = &[
     ),
     ("FIELD_NAME_REUSED", history::field_name_reused),
     ("ENUM_VALUE_NAME_REUSED", history::enum_value_name_reused),
+    // The GOOGLE_API category (protoguard's own, never in a default set).
+    (
+        "GOOGLE_API_FIELD_NO_REQUIRED_ADDED",
+        google_api::field_behavior::field_no_required_added,
+    ),
+    (
+        "GOOGLE_API_MESSAGE_NO_REQUIRED_FIELD_ADDED",
+        google_api::field_behavior::message_no_required_field_added,
+    ),
+    (
+        "GOOGLE_API_FIELD_NO_OUTPUT_ONLY_REMOVED",
+        google_api::field_behavior::field_no_output_only_removed,
+    ),
+    (
+        "GOOGLE_API_FIELD_NO_IMMUTABLE_ADDED",
+        google_api::field_behavior::field_no_immutable_added,
+    ),
+    (
+        "GOOGLE_API_HTTP_SAME_PATTERN",
+        google_api::http::http_same_pattern,
+    ),
+    (
+        "GOOGLE_API_HTTP_SAME_BODY",
+        google_api::http::http_same_body,
+    ),
+    (
+        "GOOGLE_API_HTTP_NO_BINDING_DELETE",
+        google_api::http::http_no_binding_delete,
+    ),
+    (
+        "GOOGLE_API_RESOURCE_SAME_TYPE",
+        google_api::resources::resource_same_type,
+    ),
+    (
+        "GOOGLE_API_RESOURCE_SAME_PATTERNS",
+        google_api::resources::resource_same_patterns,
+    ),
+    (
+        "GOOGLE_API_RESOURCE_REFERENCE_SAME_TYPE",
+        google_api::resources::resource_reference_same_type,
+    ),
+    (
+        "GOOGLE_API_RESOURCE_DEFINITION_NO_DELETE",
+        google_api::resources::resource_definition_no_delete,
+    ),
+    (
+        "GOOGLE_API_METHOD_SIGNATURE_NO_DELETE",
+        google_api::client::method_signature_no_delete,
+    ),
+    (
+        "GOOGLE_API_OPERATION_INFO_SAME_TYPES",
+        google_api::client::operation_info_same_types,
+    ),
+    (
+        "GOOGLE_API_SERVICE_SAME_DEFAULT_HOST",
+        google_api::client::service_same_default_host,
+    ),
+    (
+        "GOOGLE_API_SERVICE_NO_OAUTH_SCOPE_DELETE",
+        google_api::client::service_no_oauth_scope_delete,
+    ),
+    (
+        "GOOGLE_API_RPC_SAME_PAGINATION",
+        google_api::pagination::rpc_same_pagination,
+    ),
 ];
 
 /// Looks a rule's function up by ID.

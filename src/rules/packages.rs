@@ -1,14 +1,17 @@
 //! Deletion of types and services, per file (ENUM/EXTENSION/MESSAGE/SERVICE_NO_DELETE) and
 //! per package (PACKAGE_*_NO_DELETE, which allow moving an element between files of its
-//! package).
+//! package). Elements are paired by the element diff, by file path (or package) and name
+//! within the package ([`crate::diff::Diff::in_files`], [`crate::diff::Diff::in_packages`]);
+//! this module only decides which deletions buf reports and where.
 
-use crate::quote::q;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashSet;
 
 use super::{element, Element, Findings, Pair, Subject};
-use crate::index::{FileId, Index, Site};
+use crate::diff::{Declaration, Declared};
+use crate::index::{File, FileId, Index, Site};
+use crate::quote::q;
 
-/// What kind of element a deletion is about, and how to list those of a file.
+/// What kind of element a deletion is about.
 #[derive(Clone, Copy)]
 enum Kind {
     Enum,
@@ -25,45 +28,59 @@ impl Kind {
         }
     }
 
-    /// Nested names (relative to the package) of this kind declared in `file`, with sites
-    /// and the elements they name.
-    fn nested_names(self, index: &Index, file: FileId) -> BTreeMap<String, (Site, Element)> {
-        let f = &index.files[file];
-        let pkg_len = if f.package.is_empty() {
-            0
-        } else {
-            f.package.len() + 1
-        };
+    /// The elements of this kind the new side lacks (by `declared`'s key), each with its
+    /// file, name within the package, site and subject.
+    fn deleted<'a>(self, pair: &Pair<'a>, declared: &Declared<'a>) -> Vec<Deleted<'a>> {
+        let old = pair.old;
         match self {
-            Kind::Enum => f
+            Kind::Enum => declared
                 .enums
+                .deleted
                 .iter()
-                .map(|&i| {
-                    let e = &index.enums[i];
-                    let element = Element::enum_(index, e);
-                    (e.nested_name.clone(), (e.site.clone(), element))
-                })
+                .map(|e| Deleted::new(old, *e, &e.site, Element::enum_(old, e)))
                 .collect(),
-            Kind::Message => f
+            Kind::Message => declared
                 .messages
+                .deleted
                 .iter()
-                .map(|&i| {
-                    let m = &index.messages[i];
-                    let element = Element::message(index, m);
-                    (m.nested_name.clone(), (m.site.clone(), element))
-                })
+                .map(|m| Deleted::new(old, *m, &m.site, Element::message(old, m)))
                 .collect(),
-            Kind::Extension => f
+            Kind::Extension => declared
                 .extensions
+                .deleted
                 .iter()
-                .map(|&i| {
-                    let e = &index.extensions[i];
-                    (
-                        e.full_name[pkg_len.min(e.full_name.len())..].to_string(),
-                        (e.site.clone(), Element::field(index, e)),
-                    )
-                })
+                .map(|f| Deleted::new(old, *f, &f.site, Element::field(old, f)))
                 .collect(),
+        }
+    }
+
+    /// Whether a new file still declares an element of this kind. A file left uncompiled
+    /// (unchanged on both sides) carries no elements, only which kinds it declares.
+    fn declared_in(self, f: &File) -> bool {
+        let stub = f.stub_declares;
+        match self {
+            Kind::Enum => !f.enums.is_empty() || stub.is_some_and(|d| d.enums),
+            Kind::Message => !f.messages.is_empty() || stub.is_some_and(|d| d.messages),
+            Kind::Extension => !f.extensions.is_empty() || stub.is_some_and(|d| d.extensions),
+        }
+    }
+}
+
+/// An element of the old side that the new side lacks.
+struct Deleted<'a> {
+    file: FileId,
+    nested_name: &'a str,
+    site: &'a Site,
+    element: Element,
+}
+
+impl<'a> Deleted<'a> {
+    fn new<T: Declaration>(old: &'a Index, t: &'a T, site: &'a Site, element: Element) -> Self {
+        Deleted {
+            file: t.file(),
+            nested_name: t.nested_name(old),
+            site,
+            element,
         }
     }
 }
@@ -101,31 +118,21 @@ fn deleted_element_site(
 }
 
 fn no_delete_in_file(pair: &Pair, out: &mut Findings, kind: Kind) {
-    for (old_id, _) in pair
-        .old
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.is_import && !f.unchanged)
-    {
-        let Some(new_id) = pair.new.file_id(&pair.old.files[old_id].name) else {
+    for d in kind.deleted(pair, &pair.diff.in_files) {
+        // A deleted file is FILE_NO_DELETE's.
+        let Some(new_id) = pair.new.file_id(&pair.old.files[d.file].name) else {
             continue;
         };
-        let new_names = kind.nested_names(pair.new, new_id);
-        for (name, (old_site, old_element)) in kind.nested_names(pair.old, old_id) {
-            if !new_names.contains_key(&name) {
-                out.add(
-                    Subject::deleted(old_element),
-                    deleted_element_site(pair.new, new_id, &name, false),
-                    element(pair.old, &old_site),
-                    format!(
-                        "Previously present {} {name} was deleted from file.",
-                        kind.word(),
-                        name = q(&name)
-                    ),
-                );
-            }
-        }
+        out.add(
+            Subject::deleted(d.element),
+            deleted_element_site(pair.new, new_id, d.nested_name, false),
+            element(pair.old, d.site),
+            format!(
+                "Previously present {} {name} was deleted from file.",
+                kind.word(),
+                name = q(d.nested_name)
+            ),
+        );
     }
 }
 
@@ -146,102 +153,58 @@ pub fn extension_no_delete(pair: &Pair, out: &mut Findings) {
 
 /// SERVICE_NO_DELETE: no service disappears from a file.
 pub fn service_no_delete(pair: &Pair, out: &mut Findings) {
-    for (old_id, old_file) in pair
-        .old
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.is_import && !f.unchanged)
-    {
-        let Some(new_id) = pair.new.file_id(&old_file.name) else {
+    for s in &pair.diff.in_files.services.deleted {
+        let Some(new_id) = pair.new.file_id(&pair.old.files[s.file].name) else {
             continue;
         };
-        let new_file = &pair.new.files[new_id];
-        for &si in &old_file.services {
-            let s = &pair.old.services[si];
-            let still = new_file
-                .services
-                .iter()
-                .any(|&ni| pair.new.services[ni].name == s.name);
-            if !still {
-                out.add(
-                    Subject::deleted(Element::service(pair.old, s)),
-                    Some(Site::file(new_id)),
-                    element(pair.old, &s.site).or(Some(Site::file(old_id))),
-                    format!(
-                        "Previously present service {} was deleted from file.",
-                        q(&s.name)
-                    ),
-                );
-            }
-        }
+        out.add(
+            Subject::deleted(Element::service(pair.old, s)),
+            Some(Site::file(new_id)),
+            element(pair.old, &s.site).or(Some(Site::file(s.file))),
+            format!(
+                "Previously present service {} was deleted from file.",
+                q(&s.name)
+            ),
+        );
     }
 }
 
-/// Packages of the non-import files of one side.
-fn packages(index: &Index) -> BTreeSet<&str> {
-    index.target_files().map(|f| f.package.as_str()).collect()
+/// Packages that still have a file on the new side.
+fn kept_packages<'a>(pair: &Pair<'a>) -> HashSet<&'a str> {
+    pair.diff.packages.both.iter().map(|&(o, _)| o).collect()
 }
 
 fn no_delete_in_package(pair: &Pair, out: &mut Findings, kind: Kind) {
-    // package -> nested names declared anywhere in that package, on the new side. buf
-    // knows a package here only if it still declares something of this kind: a package
-    // whose every enum (message, extension) is gone is not checked by this rule.
-    let mut new_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for (id, f) in pair
+    // buf knows a package here only if it still declares something of this kind: a
+    // package whose every enum (message, extension) is gone is not checked by this rule.
+    let declaring: HashSet<&str> = pair
         .new
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.is_import)
-    {
-        let names = kind.nested_names(pair.new, id);
-        // A file left uncompiled (unchanged on both sides) carries no elements, only which
-        // kinds it declares: enough to know the package still declares this kind.
-        let stub_declares = f.stub_declares.is_some_and(|d| match kind {
-            Kind::Enum => d.enums,
-            Kind::Message => d.messages,
-            Kind::Extension => d.extensions,
-        });
-        if !names.is_empty() || stub_declares {
-            new_names
-                .entry(f.package.as_str())
-                .or_default()
-                .extend(names.into_keys());
-        }
-    }
-    for (old_id, old_file) in pair
-        .old
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.is_import && !f.unchanged)
-    {
-        let Some(present) = new_names.get(old_file.package.as_str()) else {
+        .target_files()
+        .filter(|f| kind.declared_in(f))
+        .map(|f| f.package.as_str())
+        .collect();
+    for d in kind.deleted(pair, &pair.diff.in_packages) {
+        let old_file = &pair.old.files[d.file];
+        if !declaring.contains(old_file.package.as_str()) {
             continue;
-        };
-        for (name, (old_site, old_element)) in kind.nested_names(pair.old, old_id) {
-            if present.contains(&name) {
-                continue;
-            }
-            // Located from the new file of the same path (no path when it is gone).
-            let in_package = matches!(kind, Kind::Message);
-            let new_site = pair
-                .new
-                .file_id(&old_file.name)
-                .and_then(|new_id| deleted_element_site(pair.new, new_id, &name, in_package));
-            out.add(
-                Subject::deleted(old_element),
-                new_site,
-                element(pair.old, &old_site),
-                format!(
-                    "Previously present {} {name} was deleted from package {}.",
-                    kind.word(),
-                    q(&old_file.package),
-                    name = q(&name)
-                ),
-            );
         }
+        // Located from the new file of the same path (no path when it is gone).
+        let in_package = matches!(kind, Kind::Message);
+        let new_site = pair
+            .new
+            .file_id(&old_file.name)
+            .and_then(|new_id| deleted_element_site(pair.new, new_id, d.nested_name, in_package));
+        out.add(
+            Subject::deleted(d.element),
+            new_site,
+            element(pair.old, d.site),
+            format!(
+                "Previously present {} {name} was deleted from package {}.",
+                kind.word(),
+                q(&old_file.package),
+                name = q(d.nested_name)
+            ),
+        );
     }
 }
 
@@ -262,10 +225,10 @@ pub fn package_extension_no_delete(pair: &Pair, out: &mut Findings) {
 
 /// PACKAGE_SERVICE_NO_DELETE: no service disappears from its package.
 pub fn package_service_no_delete(pair: &Pair, out: &mut Findings) {
-    let new_packages = packages(pair.new);
-    for s in &pair.diff.services.deleted {
+    let kept = kept_packages(pair);
+    for s in &pair.diff.in_packages.services.deleted {
         let old_file = &pair.old.files[s.file];
-        if !new_packages.contains(old_file.package.as_str()) {
+        if !kept.contains(old_file.package.as_str()) {
             continue;
         }
         let new_site = pair.new.file_id(&old_file.name).map(Site::file);

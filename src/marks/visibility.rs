@@ -10,14 +10,16 @@
 //! The number is resolved by the extension's full name in the schema being read (so an
 //! unrelated extension that happens to share the number is never misread), and only then is
 //! the option decoded, from the element's custom options as the compiler encoded them.
-//! Where those bytes come from is the index's business: [`read`] takes an accessor.
+//! The bytes are the element's custom options as the index keeps them (`custom_options` of
+//! fields, messages, RPCs and services; enums and enum values keep none, so
+//! `enum_visibility` and `value_visibility` are not read).
 
 use prost::encoding::{decode_key, decode_varint, WireType};
 
+use super::comments;
+use super::Mark;
 use crate::finding::{Element, ElementKind, Stability};
 use crate::index::Index;
-use crate::marks::comments;
-use crate::marks::Mark;
 
 /// The extension each kind of element carries its rule in.
 pub fn extension_name(kind: ElementKind) -> Option<&'static str> {
@@ -25,7 +27,7 @@ pub fn extension_name(kind: ElementKind) -> Option<&'static str> {
         ElementKind::Service => "google.api.api_visibility",
         ElementKind::Rpc => "google.api.method_visibility",
         ElementKind::Message => "google.api.message_visibility",
-        ElementKind::Field => "google.api.field_visibility",
+        ElementKind::Field | ElementKind::Extension => "google.api.field_visibility",
         ElementKind::Enum => "google.api.enum_visibility",
         ElementKind::EnumValue => "google.api.value_visibility",
         _ => return None,
@@ -95,6 +97,33 @@ fn length_delimited_fields(mut buf: &[u8]) -> Vec<(u32, &[u8])> {
     out
 }
 
+/// An element's encoded custom options, as the index keeps them.
+pub fn options_of(index: &Index, e: &Element) -> Option<Vec<u8>> {
+    let options = match e.kind {
+        ElementKind::Message => &index.message(&e.full_name)?.custom_options,
+        ElementKind::Service => &index.service(&e.full_name)?.custom_options,
+        ElementKind::Field => {
+            let (parent, name) = e.full_name.rsplit_once('.')?;
+            let m = index.message(parent)?;
+            &m.fields.iter().find(|f| f.name == name)?.custom_options
+        }
+        ElementKind::Extension => {
+            &index
+                .extensions
+                .iter()
+                .find(|f| f.full_name == e.full_name)?
+                .custom_options
+        }
+        ElementKind::Rpc => {
+            let (parent, name) = e.full_name.rsplit_once('.')?;
+            let s = index.service(parent)?;
+            &s.methods.iter().find(|m| m.name == name)?.custom_options
+        }
+        _ => return None,
+    };
+    (!options.is_empty()).then(|| options.clone())
+}
+
 /// The visibility marks of one side: every element of a compared file whose options carry a
 /// restricted `VisibilityRule`, by full name, located at the element. `options_of` gives an
 /// element's encoded custom options (extension fields of its options message).
@@ -108,6 +137,7 @@ pub fn read(
         ElementKind::Rpc,
         ElementKind::Message,
         ElementKind::Field,
+        ElementKind::Extension,
         ElementKind::Enum,
         ElementKind::EnumValue,
     ] {

@@ -22,7 +22,7 @@ use crate::config::{BufConfig, Policy};
 use crate::error::{ConfigError, LoadError};
 use crate::history::Ledger;
 use crate::policy::deprecation::{self, Cycle, DeprecationContext};
-use crate::policy::{payloads, window, ContractFile};
+use crate::policy::{payloads, window, Contract, ContractFile, PolicyWarning};
 use crate::report::Annotation;
 use crate::source::{self, Input, LoadOptions, Mode, Schema};
 use crate::versioning::TagVerdict;
@@ -108,16 +108,24 @@ pub struct Loaded {
     pub window: Option<Vec<window::WindowRelease>>,
     /// Golden payloads whose meaning changed (rule PAYLOAD_SAME_MEANING).
     pub payload_findings: Vec<crate::rules::Finding>,
+    /// The compatibility contract (protoguard.yaml, marks and waivers), read and validated.
+    pub contract: Contract,
 }
 
 /// The findings of a check and how many rules produced them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
+    /// Every finding, breaking or allowed by the contract ([`Annotation::verdict`]).
     pub findings: Vec<Annotation>,
     /// How many rules were run.
     pub rules_checked: usize,
     /// Which baseline `latest-release` or `--staged` chose, when one was chosen.
     pub baseline: Option<String>,
+    /// What the contract says about itself: stale and expired waivers, loose directives.
+    pub warnings: Vec<PolicyWarning>,
+    /// A contract is in force (a protoguard.yaml, marks or waivers): the structured formats
+    /// then carry every finding's verdict. Without one, every format is buf's.
+    pub contract: bool,
 }
 
 impl Check {
@@ -300,10 +308,36 @@ impl Check {
         };
         // Payloads are decoded with the descriptors of both sides.
         let keep_descriptors = self.keep_descriptors || payload_dir.is_some();
+        // protoguard.yaml's `use:` adds rules (or categories, as v2 means them) to every
+        // module's selection.
+        if let Some(c) = &contract_file {
+            for u in &c.yaml.use_ {
+                let ids = crate::config::expand(&u.value).map_err(|e| ConfigError::Invalid {
+                    path: c.at(u),
+                    reason: format!("use: {e}"),
+                })?;
+                for m in &mut policy.modules {
+                    for id in &ids {
+                        if !m.rules.contains(id) {
+                            m.rules.push(id);
+                        }
+                    }
+                }
+            }
+        }
         let structural = contract_file
             .as_ref()
             .is_some_and(|c| c.yaml.structural_types == Some(true));
         policy.options.structural_types = self.structural_types || structural;
+        // Under a protoguard.yaml, breaks in unstable packages are shown as allowed rather
+        // than dropped as buf drops them (allowed findings are never hidden).
+        let mut buf_unstable = false;
+        if contract_file.is_some() {
+            for m in &mut policy.modules {
+                buf_unstable |= m.ignore.ignore_unstable_packages;
+                m.ignore.ignore_unstable_packages = false;
+            }
+        }
         let new_opts = LoadOptions {
             includes: self.includes.clone(),
             layout: new_cfg.clone(),
@@ -380,6 +414,28 @@ impl Check {
             }
             .into());
         }
+        let contract = Contract::build(
+            &old.index,
+            &new.index,
+            contract_file,
+            buf_unstable,
+            new_dir.as_deref(),
+        )?;
+        // A schema that carries marks is held to them: demoting a stable element is itself
+        // breaking (STABILITY_NO_DEMOTE), unless the user leaves the rule out.
+        let marks_in_new =
+            !contract.marks.new.elements.is_empty() || !contract.marks.new.files.is_empty();
+        let excepted = self.except.iter().any(|x| {
+            crate::config::expand(x)
+                .is_ok_and(|ids| ids.contains(&crate::rules::STABILITY_NO_DEMOTE))
+        });
+        if marks_in_new && !excepted {
+            for m in &mut policy.modules {
+                if !m.rules.contains(&crate::rules::STABILITY_NO_DEMOTE) {
+                    m.rules.push(crate::rules::STABILITY_NO_DEMOTE);
+                }
+            }
+        }
         Ok(Loaded {
             old,
             new,
@@ -390,6 +446,7 @@ impl Check {
             window_asked: window_k,
             window,
             payload_findings,
+            contract,
         })
     }
 
@@ -412,16 +469,12 @@ impl Check {
 }
 
 impl Loaded {
-    /// Runs the policy's rules over the loaded sides.
+    /// Runs the policy's rules over the loaded sides, then the contract decides each
+    /// finding's verdict.
     pub fn report(&self) -> Report {
-        let mut findings =
-            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
-        // The deprecation stage: deletions that went through the cycle are allowed, the
-        // others say why not.
-        if let Some(ctx) = self.deprecation_context() {
-            deprecation::apply(&mut findings, &ctx);
-        }
-        // The data window: NEW against each of the last K releases, WIRE/WIRE_JSON only.
+        let (mut findings, warnings) = self.decided();
+        // The data window: NEW against each of the last K releases, WIRE/WIRE_JSON only;
+        // a break the check against OLD already holds gets the releases added instead.
         let windowed = match &self.window {
             Some(releases) => window::check(&self.new, releases, &self.policy, &mut findings),
             None => Vec::new(),
@@ -443,7 +496,42 @@ impl Loaded {
             findings,
             rules_checked: self.policy.all_rules().len(),
             baseline: self.baseline.clone(),
+            warnings,
+            contract: self.contract.is_active(),
         }
+    }
+
+    /// The findings of the rules with the contract's verdicts: waivers, stability and
+    /// unstable packages first, then the deprecation cycle for the deletions still breaking
+    /// (which also says, on those, why the cycle does not allow them).
+    fn decided(&self) -> (Vec<crate::rules::Finding>, Vec<PolicyWarning>) {
+        let mut findings =
+            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        let warnings = self
+            .contract
+            .apply(&mut findings, &self.old.index, &self.new.index, None);
+        if let Some(ctx) = self.deprecation_context() {
+            deprecation::apply(&mut findings, &ctx);
+        }
+        (findings, warnings)
+    }
+
+    /// The located findings, each with its subject and the contract's verdict, and what
+    /// the contract says about itself (stale and expired waivers...).
+    pub fn judged(
+        &self,
+    ) -> (
+        Vec<(crate::finding::Subject, Annotation)>,
+        Vec<PolicyWarning>,
+    ) {
+        let (findings, warnings) = self.decided();
+        let located = crate::report::annotate_with_subjects(
+            &self.old.index,
+            &self.new.index,
+            findings,
+            &self.policy,
+        );
+        (located, warnings)
     }
 }
 
@@ -504,44 +592,100 @@ impl Loaded {
 }
 
 impl Report {
-    /// Whether anything breaks: the command line's exit 1.
+    /// Whether anything breaks (a finding the contract does not allow): the command
+    /// line's exit 1.
     pub fn is_breaking(&self) -> bool {
         self.findings.iter().any(|a| a.verdict.is_breaking())
+    }
+
+    /// How many findings break and how many the contract allows.
+    pub fn counts(&self) -> (usize, usize) {
+        let breaking = self
+            .findings
+            .iter()
+            .filter(|a| a.verdict.is_breaking())
+            .count();
+        (breaking, self.findings.len() - breaking)
     }
 
     /// The findings in one of the command line's formats.
     ///
     /// ```
-    /// let report = protoguard::Report { findings: Vec::new(), rules_checked: 3, baseline: None };
+    /// let report = protoguard::Report { rules_checked: 3, ..Default::default() };
     /// assert_eq!(report.render(protoguard::OutputFormat::Text), "");
     /// assert!(report.render(protoguard::OutputFormat::Sarif).contains("\"version\": \"2.1.0\""));
     /// ```
     pub fn render(&self, format: OutputFormat) -> String {
         use crate::{formats, report};
-        let findings = &self.findings;
+        let (findings, warnings) = (&self.findings, &self.warnings);
         match format {
-            OutputFormat::Text => report::render_text(findings),
+            OutputFormat::Text => report::render_text_with(findings, warnings),
             OutputFormat::Rich => {
                 let mut text = report::render_rich(findings);
-                let breaking = findings.iter().filter(|a| a.verdict.is_breaking()).count();
                 if !findings.is_empty() {
                     let plural = |n: usize| if n == 1 { "" } else { "s" };
+                    let (breaking, allowed) = self.counts();
+                    let allowed = if allowed > 0 {
+                        format!(", {allowed} allowed")
+                    } else {
+                        String::new()
+                    };
                     text.push_str(&format!(
-                        "\n{} breaking change{} ({} rule{} checked)\n",
+                        "\n{} breaking change{}{allowed} ({} rule{} checked)\n",
                         breaking,
                         plural(breaking),
                         self.rules_checked,
                         plural(self.rules_checked),
                     ));
                 }
+                for w in warnings {
+                    text.push_str(&report::warning_line(w));
+                    text.push('\n');
+                }
                 text
             }
-            OutputFormat::Json => report::render_json(findings),
-            OutputFormat::GithubActions => formats::render_github_actions(findings),
-            OutputFormat::Sarif => formats::render_sarif(findings),
-            OutputFormat::Junit => formats::render_junit(findings),
-            OutputFormat::GitlabCodeQuality => formats::render_gitlab_code_quality(findings),
-            OutputFormat::Msvs => formats::render_msvs(findings),
+            OutputFormat::Json => report::render_json_with(findings, warnings, self.contract),
+            OutputFormat::GithubActions => formats::render_github_actions_with(findings, warnings),
+            OutputFormat::Sarif => formats::render_sarif_with(findings, warnings),
+            OutputFormat::Junit => formats::render_junit_with(findings, warnings),
+            OutputFormat::GitlabCodeQuality => {
+                formats::render_gitlab_code_quality_with(findings, warnings)
+            }
+            OutputFormat::Msvs => formats::render_msvs_with(findings, warnings),
         }
     }
+}
+
+/// `protoguard explain policy DIR`: reads `dir` (an import root) as `check` reads NEW, and
+/// its contract, and describes the contract ([`crate::policy::explain::describe`]).
+pub fn explain_policy(dir: &std::path::Path, includes: &[PathBuf]) -> Result<String, Error> {
+    let input = Input::parse(&dir.to_string_lossy())?;
+    let Input::Dir(root) = &input else {
+        return Err(LoadError::Unreadable {
+            path: dir.display().to_string(),
+            reason: "explain policy reads a directory (the import root of the schema)".into(),
+        }
+        .into());
+    };
+    let cfg = BufConfig::find(root)?;
+    let buf_unstable = cfg.as_ref().is_some_and(|c| {
+        c.modules
+            .iter()
+            .any(|m| m.breaking.ignore_unstable_packages)
+    });
+    let schema = Schema::load(
+        &input,
+        &LoadOptions {
+            includes: includes.to_vec(),
+            layout: cfg,
+            keep_descriptors: false,
+        },
+    )?;
+    let file = ContractFile::find(root)?;
+    let contract = Contract::build(&schema.index, &schema.index, file, buf_unstable, Some(root))?;
+    Ok(crate::policy::explain::describe(
+        &contract,
+        &schema.index,
+        crate::policy::waivers::Day::today(),
+    ))
 }

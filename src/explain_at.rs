@@ -94,15 +94,17 @@ pub fn explain_at(
             place.file.display()
         ));
     };
-    let findings = kept(
-        &loaded,
-        crate::findings_with_history(
-            &loaded.old,
-            &loaded.new,
-            &loaded.policy,
-            loaded.ledger.as_ref(),
-        ),
+    let mut findings = crate::findings_with_history(
+        &loaded.old,
+        &loaded.new,
+        &loaded.policy,
+        loaded.ledger.as_ref(),
     );
+    // What the contract says of each (marks, waivers, protoguard.yaml), as `check` says it.
+    let _ = loaded
+        .contract
+        .apply(&mut findings, &loaded.old.index, &loaded.new.index, None);
+    let findings = kept(&loaded, findings);
     let (old, new) = (&loaded.old.index, &loaded.new.index);
     let located: Vec<Located> = findings
         .into_iter()

@@ -287,3 +287,32 @@ pub enum Stability {
     Experimental,
     Internal,
 }
+
+impl Stability {
+    /// `stable`, `experimental` or `internal`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Stability::Stable => "stable",
+            Stability::Experimental => "experimental",
+            Stability::Internal => "internal",
+        }
+    }
+}
+
+/// Something the compatibility contract says about itself that does not fail the run (a
+/// stale or expired waiver, a directive no element carries), shown in every output format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// `(path, line, column)` where the waiver or mark is written.
+    pub location: Option<(String, u32, u32)>,
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.location {
+            Some((p, l, c)) => write!(f, "{p}:{l}:{c}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}

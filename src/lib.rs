@@ -36,6 +36,7 @@ pub mod import_path;
 pub mod index;
 pub mod lexer;
 pub mod limits;
+pub mod marks;
 pub mod plan;
 pub mod policy;
 pub mod protoc;

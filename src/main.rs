@@ -39,7 +39,8 @@ enum Command {
     /// List every rule with its categories and whether it is in the default set.
     Rules,
     /// Explain one rule: who it breaks, an example, and how to change safely; or, given
-    /// FILE:LINE[:COL] and --against, the findings at that place.
+    /// FILE:LINE[:COL] and --against, the findings at that place; `explain policy [DIR]`,
+    /// the compatibility contract in force for DIR.
     Explain(ExplainArgs),
     /// Print a shell completion script (`protoguard completions bash > /etc/bash_completion.d/protoguard`).
     Completions {
@@ -270,6 +271,16 @@ fn main() -> ExitCode {
                     eprintln!("protoguard: cannot write the manual page: {e}");
                     ExitCode::from(2)
                 }
+            }
+        }
+        Command::Explain(args) if args.target.trim() == "policy" => {
+            let dir = std::path::Path::new(&args.sides.new);
+            match protoguard::api::explain_policy(dir, &args.sides.include) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e.into()),
             }
         }
         Command::Explain(args) => match protoguard::explain_at::target(&args.target) {
@@ -522,11 +533,16 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         return Ok(verdicts.iter().any(|v| !v.ok));
     }
     let loaded = load(&args.sides, false)?;
-    let mut report = versioning::analyze_with_history(
-        &loaded.old,
-        &loaded.new,
-        &loaded.policy,
-        loaded.ledger.as_ref(),
+    // The bump follows the contract's verdicts: an allowed break is not MAJOR.
+    let (judged, warnings) = loaded.judged();
+    for w in &warnings {
+        eprintln!("protoguard: {}", protoguard::report::warning_line(w));
+    }
+    let mut report = versioning::Report::new(
+        &loaded.old.index,
+        &loaded.new.index,
+        versioning::changes(&loaded.old.index, &loaded.new.index),
+        judged,
     );
     if let Some(v) = &args.current_version {
         let current = versioning::parse_version(v)

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::catalog;
 use crate::config::{FileRef, Policy};
-use crate::finding::Verdict;
+use crate::finding::{Allowance, AllowedBy, PolicyWarning, Stability, Verdict};
 use crate::index::{Index, Site, Span};
 use crate::rules::{Finding, Subject};
 
@@ -194,28 +194,95 @@ use crate::limits::escape_controls;
 /// `path:line:col: RULE_ID message`, one finding a line (`<input>` when there is no path;
 /// control characters escaped, so a file name holding a newline cannot forge a line that a
 /// CI runner obeys), followed by indented `renamed:`, `note:` and `affects:` lines when there are any.
+///
+/// Findings the contract allows follow the breaking ones under their own heading, each with
+/// an `allowed:` line saying what allowed it and why; the contract's warnings (stale or
+/// expired waivers) come last. Without either, the output is buf's.
 pub fn render_text(annotations: &[Annotation]) -> String {
+    render_text_with(annotations, &[])
+}
+
+/// [`render_text`] with the contract's warnings.
+pub fn render_text_with(annotations: &[Annotation], warnings: &[PolicyWarning]) -> String {
     let mut s = String::new();
-    for a in annotations {
+    let (breaking, allowed) = split_by_verdict(annotations);
+    for a in breaking {
+        text_line(&mut s, a);
+    }
+    if !allowed.is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
         let _ = writeln!(
             s,
-            "{}:{}:{}: {} {}",
-            escape_controls(a.path.as_deref().unwrap_or("<input>")),
-            a.start_line,
-            a.start_column,
-            a.rule,
-            escape_controls(&a.message)
+            "allowed by the compatibility contract ({}):",
+            allowed.len()
         );
-        s.push_str(&details(a));
+        for a in allowed {
+            text_line(&mut s, a);
+        }
+    }
+    if !warnings.is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        for w in warnings {
+            let _ = writeln!(s, "{}", escape_controls(&warning_line(w)));
+        }
     }
     s
+}
+
+fn text_line(s: &mut String, a: &Annotation) {
+    let _ = writeln!(
+        s,
+        "{}:{}:{}: {} {}",
+        escape_controls(a.path.as_deref().unwrap_or("<input>")),
+        a.start_line,
+        a.start_column,
+        a.rule,
+        escape_controls(&a.message)
+    );
+    s.push_str(&details(a));
+}
+
+/// A contract warning as a text line: `path:line:col: warning: message`.
+pub fn warning_line(w: &PolicyWarning) -> String {
+    match &w.location {
+        Some((p, l, c)) => format!("{p}:{l}:{c}: warning: {}", w.message),
+        None => format!("warning: {}", w.message),
+    }
+}
+
+/// The breaking findings and the allowed ones, each in their order.
+pub fn split_by_verdict(annotations: &[Annotation]) -> (Vec<&Annotation>, Vec<&Annotation>) {
+    annotations.iter().partition(|a| a.verdict.is_breaking())
+}
+
+/// What allowed a finding, in words: `waiver at a.proto:3:5: moved to v2`.
+pub fn allowance_text(a: &Allowance) -> String {
+    match &a.by {
+        AllowedBy::Waiver {
+            origin, expires, ..
+        } => match expires {
+            Some(d) => format!("waiver at {origin} (until {d}): {}", a.reason),
+            None => format!("waiver at {origin}: {}", a.reason),
+        },
+        AllowedBy::Stability { .. }
+        | AllowedBy::UnstablePackage { .. }
+        | AllowedBy::Deprecation { .. } => a.reason.clone(),
+    }
 }
 
 /// The indented lines under a finding: rename, notes, blast radius.
 pub fn details(a: &Annotation) -> String {
     let mut s = String::new();
     if let Verdict::Allowed(allowance) = &a.verdict {
-        let _ = writeln!(s, "    allowed: {}", escape_controls(&allowance.reason));
+        let _ = writeln!(
+            s,
+            "    allowed: {}",
+            escape_controls(&allowance_text(allowance))
+        );
     }
     if let Some(to) = &a.renamed_to {
         let _ = writeln!(s, "    renamed to: {}", escape_controls(to));
@@ -248,23 +315,115 @@ pub fn details(a: &Annotation) -> String {
 
 /// One JSON object a line, with buf's keys plus the old location and the categories.
 pub fn render_json(annotations: &[Annotation]) -> String {
+    render_json_with(annotations, &[], false)
+}
+
+/// [`render_json`] under a contract (`contract`: one is in force): every finding also says
+/// `"verdict": "breaking"` or `"allowed"`, an allowed one `"allowed_by"` (kind, reason,
+/// origin...), and each warning is a line `{"warning": ..., "path", "start_line",
+/// "start_column"}`.
+pub fn render_json_with(
+    annotations: &[Annotation],
+    warnings: &[PolicyWarning],
+    contract: bool,
+) -> String {
     let mut s = String::new();
     for a in annotations {
-        s.push_str(&serde_json::to_string(a).unwrap_or_default());
+        let mut line = serde_json::to_string(a).unwrap_or_default();
+        if contract && line.ends_with('}') {
+            line.pop();
+            match &a.verdict {
+                Verdict::Breaking => line.push_str(",\"verdict\":\"breaking\""),
+                Verdict::Allowed(allowance) => {
+                    line.push_str(",\"verdict\":\"allowed\",\"allowed_by\":");
+                    line.push_str(&allowed_by_json(allowance).to_string());
+                }
+            }
+            line.push('}');
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    for w in warnings {
+        let mut j = serde_json::json!({ "warning": w.message });
+        if let Some((p, l, c)) = &w.location {
+            j["path"] = p.clone().into();
+            j["start_line"] = (*l).into();
+            j["start_column"] = (*c).into();
+        }
+        s.push_str(&j.to_string());
         s.push('\n');
     }
     s
 }
 
+/// `allowed_by` of the JSON output: `kind` (`waiver`, `stability`, `unstable_package`,
+/// `deprecation`), `reason`, and what the kind knows.
+pub fn allowed_by_json(a: &Allowance) -> serde_json::Value {
+    use serde_json::json;
+    match &a.by {
+        AllowedBy::Waiver {
+            rule,
+            origin,
+            expires,
+        } => {
+            json!({"kind": "waiver", "reason": a.reason, "rule": rule, "origin": origin, "expires": expires})
+        }
+        AllowedBy::Stability {
+            element,
+            stability,
+            origin,
+        } => {
+            json!({"kind": "stability", "reason": a.reason, "stability": stability_word(*stability), "element": element, "origin": origin})
+        }
+        AllowedBy::UnstablePackage { package } => {
+            json!({"kind": "unstable_package", "reason": a.reason, "package": package})
+        }
+        AllowedBy::Deprecation {
+            deprecated_in,
+            releases,
+        } => {
+            json!({"kind": "deprecation", "reason": a.reason, "deprecated_in": deprecated_in, "releases": releases})
+        }
+    }
+}
+
+/// `experimental`, `internal` or `stable`.
+pub fn stability_word(s: Stability) -> &'static str {
+    s.word()
+}
+
 /// Rich terminal diagnostics: the new span underlined in its source, the old location named.
+/// Findings the contract allows follow under their own heading, as advice.
 pub fn render_rich(annotations: &[Annotation]) -> String {
+    let (breaking, allowed) = split_by_verdict(annotations);
+    let mut s = rich_list(&breaking);
+    if !allowed.is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        let _ = writeln!(
+            s,
+            "allowed by the compatibility contract ({}):",
+            allowed.len()
+        );
+        s.push_str(&rich_list(&allowed));
+    }
+    s
+}
+
+fn rich_list(annotations: &[&Annotation]) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode());
     let mut s = String::new();
-    for a in annotations {
+    for &a in annotations {
+        let severity = match a.verdict {
+            Verdict::Breaking => miette::Severity::Error,
+            Verdict::Allowed(_) => miette::Severity::Advice,
+        };
         let mut diag = MietteDiagnostic::new(a.message.clone())
             .with_code(a.rule)
-            .with_severity(miette::Severity::Error);
+            .with_severity(severity);
         if let Some(old) = &a.old_path {
             diag = diag.with_help(format!(
                 "was at {}:{}:{} · `protoguard explain {}`",
@@ -297,7 +456,7 @@ pub fn render_rich(annotations: &[Annotation]) -> String {
                 s.push_str(&details(a));
             }
             // No source to show: the plain line, with its details.
-            None => s.push_str(&render_text(std::slice::from_ref(a))),
+            None => text_line(&mut s, a),
         }
     }
     s

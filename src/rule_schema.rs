@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 /// The categories: buf's, strictest first, as buf names them, then protoguard's own:
 /// GOOGLE_API (google.api annotations, AIP-180) and POLICY (the compatibility contract's
-/// rules, e.g. PAYLOAD_SAME_MEANING), never in a default set.
+/// rules: STABILITY_NO_DEMOTE, PAYLOAD_SAME_MEANING), never in a default set.
 pub const CATEGORIES: &[&str] = &[
     "FILE",
     "PACKAGE",

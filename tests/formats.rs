@@ -1,11 +1,11 @@
-//! The CI output formats (src/formats.rs):
+//! The CI output formats (src/formats/):
 //!
 //! * golden files: `tests/golden/<format>.txt` is each format's rendering of three fixed
 //!   findings (one with no file, one with `,:%\n"<&` in its message); `UPDATE_GOLDEN=1 cargo
 //!   test --test formats` rewrites them;
 //! * parity with buf: `tests/golden/buf/<case>.<format>` is buf 1.75's own output
 //!   (`capture.sh`), and protoguard, fed buf's findings (`<case>.json`), must print the same
-//!   bytes, except where src/formats.rs documents a fix of buf's output;
+//!   bytes, except where src/formats/mod.rs documents a fix of buf's output;
 //! * consumers: SARIF validates against the official SARIF 2.1.0 schema
 //!   (`tests/sarif-schema-2.1.0.json`), JUnit parses as XML, the GitLab report as JSON with a
 //!   path and a line on every issue, workflow commands stay one a line.

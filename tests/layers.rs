@@ -52,11 +52,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     // What changed between two indexes, and whether two types read the same bytes.
     ("diff", &["diff", "compat"]),
-    ("rules", &["rules"]),
+    // The stability marks written in the schema are read as rules read it (the contract's own
+    // rule, STABILITY_NO_DEMOTE, compares them).
+    ("rules", &["rules", "marks"]),
     // Which rules run and which findings are ignored; what the findings mean over time.
     ("policy/evolution", &["config", "policy", "evolution"]),
     ("report", &["report"]),
-    ("formats", &["formats", "explain"]),
+    ("formats", &["formats", "explain", "policy::explain"]),
     // The library's front doors (the crate root's functions, the API, semver and the
     // prover, which run whole checks) and the binary.
     (

@@ -119,6 +119,7 @@ const EXPECTED: &[(&str, ElementKind, Shape)] = &[
     ("ENUM_VALUE_NUMBER_REUSED", EnumValue, Added),
     ("FIELD_NAME_REUSED", Field, Added),
     ("ENUM_VALUE_NAME_REUSED", EnumValue, Added),
+    ("STABILITY_NO_DEMOTE", Field, Changed),
     ("GOOGLE_API_FIELD_NO_REQUIRED_ADDED", Field, Changed),
     ("GOOGLE_API_FIELD_NO_OUTPUT_ONLY_REMOVED", Field, Changed),
     ("GOOGLE_API_FIELD_NO_IMMUTABLE_ADDED", Field, Changed),

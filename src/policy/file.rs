@@ -104,7 +104,7 @@ impl ContractFile {
         for d in start.ancestors() {
             let candidate = d.join(CONTRACT_FILE_NAME);
             if candidate.is_file() {
-                return ContractFile::read(&candidate).map(Some);
+                return ContractFile::read(&shown_relative(&candidate)).map(Some);
             }
             if d.join(".git").exists() {
                 break;
@@ -128,6 +128,7 @@ impl ContractFile {
         };
         let dir = path
             .parent()
+            .filter(|d| !d.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         Ok(ContractFile {
@@ -146,6 +147,17 @@ impl ContractFile {
             entry.referenced.column()
         )
     }
+}
+
+/// `path` relative to the working directory when it lies below it (as paths are shown
+/// everywhere else), else as it is.
+fn shown_relative(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 #[cfg(test)]

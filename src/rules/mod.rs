@@ -14,12 +14,14 @@ mod messages;
 mod packages;
 mod ranges;
 mod services;
+mod stability;
 
 use crate::diff::Diff;
 use crate::index::{Enum, Field, File, FileId, Index, Message, Method, Service, Site};
 use crate::quote::q;
 
 pub use crate::finding::{Element, ElementKind, Finding, Subject, TypeChange, Verdict};
+pub use stability::STABILITY_NO_DEMOTE;
 
 /// The two sides of a comparison, their elements matched, and what history knows of
 /// earlier releases.
@@ -87,6 +89,8 @@ impl Findings {
 
 /// Every rule ID with the function that checks it.
 pub static REGISTRY: &[(&str, CheckFn)] = &[
+    // The compatibility contract's own rule (category POLICY), see src/rules/stability.rs.
+    ("STABILITY_NO_DEMOTE", stability::stability_no_demote),
     ("ENUM_NO_DELETE", packages::enum_no_delete),
     ("EXTENSION_NO_DELETE", packages::extension_no_delete),
     ("FILE_NO_DELETE", files::file_no_delete),

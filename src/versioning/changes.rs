@@ -159,7 +159,20 @@ impl Change {
 /// MAJOR counts as MINOR (the selected rules accept it: a removal under WIRE with the number
 /// reserved, a rename under WIRE). Identical schemas give NONE.
 pub fn classify(changes: &[Change], breaking: &[Annotation]) -> Bump {
-    classify_rules(changes, breaking.iter().map(|a| a.rule))
+    classify_findings(changes, breaking.iter())
+}
+
+/// [`classify`] over findings that carry the contract's verdict: an allowed one counts at
+/// most MINOR (see [`super::finding_bump`]).
+pub(super) fn classify_findings<'a>(
+    changes: &[Change],
+    findings: impl Iterator<Item = &'a Annotation>,
+) -> Bump {
+    let (breaking, allowed): (Vec<&Annotation>, Vec<&Annotation>) =
+        findings.partition(|a| a.verdict.is_breaking());
+    let from_allowed = allowed.into_iter().map(super::finding_bump).max();
+    classify_rules(changes, breaking.into_iter().map(|a| a.rule))
+        .max(from_allowed.unwrap_or(Bump::None))
 }
 
 /// [`classify`] from the rule IDs of the breaking findings.

@@ -10,7 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::changes::{Action, Change, ChangeKind, Element};
-use super::version::{rule_bump, Bump};
+use super::version::Bump;
 use crate::finding::{self, ElementKind, Subject};
 use crate::index::{FileId, Index, Site, Span};
 use crate::report::Annotation;
@@ -191,7 +191,7 @@ pub(super) fn inherited_bumps(changes: &[Change], linked: &[Vec<Annotation>]) ->
         .zip(linked)
         .filter(|(c, f)| c.kind == REMOVED_FILE && !f.is_empty())
         .filter_map(|(c, f)| {
-            let bump = f.iter().map(|a| rule_bump(a.rule)).max()?;
+            let bump = f.iter().map(super::finding_bump).max()?;
             Some((c.old.as_ref()?.file, bump))
         })
         .collect();

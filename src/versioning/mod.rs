@@ -48,7 +48,7 @@ mod version;
 pub use changes::{changes, changes_in, classify, Action, Change, ChangeKind, Element};
 pub use render::{Report, ReportedChange};
 pub use tags::{check_tags, check_tags_in, release_tags, render_verdicts, TagVerdict};
-pub use version::{bump_between, next_version, parse_version, rule_bump, Bump};
+pub use version::{bump_between, finding_bump, next_version, parse_version, rule_bump, Bump};
 
 use crate::config::Policy;
 use crate::diff::Diff;

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::changes::{classify_rules, Action, Change, ChangeKind, Element};
+use super::changes::{classify_findings, Action, Change, ChangeKind, Element};
 use super::link::{self, Links};
-use super::version::{next_version, rule_bump, Bump};
+use super::version::{next_version, Bump};
 use super::Format;
 use crate::finding::Subject;
 use crate::index::Index;
@@ -50,9 +50,34 @@ pub struct Report {
 
 /// A finding in a list: rule, message, and the new name when it is a rename.
 fn finding_text(a: &Annotation) -> String {
-    match &a.renamed_to {
+    let mut s = match &a.renamed_to {
         Some(to) => format!("{} {} (renamed to {to})", a.rule, a.message),
         None => format!("{} {}", a.rule, a.message),
+    };
+    s.push_str(&allowed_suffix(a));
+    s
+}
+
+/// A finding no change accounts for, as a markdown list item.
+fn unplaced(a: &Annotation) -> String {
+    format!(
+        "- `{}`: {}{} (`{}:{}:{}`)\n",
+        a.rule,
+        a.message,
+        allowed_suffix(a),
+        a.path.as_deref().or(a.old_path.as_deref()).unwrap_or(""),
+        a.start_line,
+        a.start_column
+    )
+}
+
+/// ` (allowed: why)` for a finding the contract allows, else nothing.
+fn allowed_suffix(a: &Annotation) -> String {
+    match &a.verdict {
+        crate::finding::Verdict::Allowed(allowance) => {
+            format!(" (allowed: {})", crate::report::allowance_text(allowance))
+        }
+        crate::finding::Verdict::Breaking => String::new(),
     }
 }
 
@@ -65,7 +90,7 @@ impl Report {
         changes: Vec<Change>,
         findings: Vec<(Subject, Annotation)>,
     ) -> Report {
-        let bump = classify_rules(&changes, findings.iter().map(|(_, a)| a.rule));
+        let bump = classify_findings(&changes, findings.iter().map(|(_, a)| a));
         let placed = link::places(old, new, &changes);
         let Links { linked, other } = link::link(&changes, &placed, findings);
         let inherited = link::inherited_bumps(&changes, &linked);
@@ -78,7 +103,7 @@ impl Report {
             let own = c.bump.min(Bump::Minor);
             let bump = findings
                 .iter()
-                .map(|a| rule_bump(a.rule))
+                .map(super::finding_bump)
                 .chain(inherited)
                 .fold(own, Bump::max);
             let mut description = c.description;
@@ -144,11 +169,16 @@ impl Report {
         let mut out = String::new();
         for bump in [Bump::Major, Bump::Minor, Bump::Patch] {
             let group: Vec<_> = self.changes.iter().filter(|c| c.bump == bump).collect();
-            let other = if bump == Bump::Major {
-                self.other_breaking.as_slice()
-            } else {
-                &[]
-            };
+            // Unplaced findings: breaking ones are MAJOR, allowed ones at most MINOR.
+            let other: Vec<&Annotation> = self
+                .other_breaking
+                .iter()
+                .filter(|a| match bump {
+                    Bump::Major => a.verdict.is_breaking(),
+                    Bump::Minor => !a.verdict.is_breaking(),
+                    _ => false,
+                })
+                .collect();
             if group.is_empty() && other.is_empty() {
                 continue;
             }
@@ -172,12 +202,13 @@ impl Report {
             for a in other {
                 let _ = writeln!(
                     out,
-                    "  {}:{}:{}: {} {}",
+                    "  {}:{}:{}: {} {}{}",
                     a.path.as_deref().or(a.old_path.as_deref()).unwrap_or(""),
                     a.start_line,
                     a.start_column,
                     a.rule,
-                    a.message
+                    a.message,
+                    allowed_suffix(a)
                 );
             }
             out.push('\n');
@@ -229,6 +260,7 @@ impl Report {
                 if let Some(to) = &a.renamed_to {
                     let _ = write!(s, " (renamed to `{to}`)");
                 }
+                s.push_str(&allowed_suffix(a));
                 s.push('\n');
             }
             s
@@ -252,21 +284,25 @@ impl Report {
             )
         });
         let docs = rest(&|c| c.kind.action == Action::Docs);
-        if !breaking.is_empty() || !self.other_breaking.is_empty() {
+        // Unplaced findings the contract allows are listed where they count: not as breaking.
+        let (other_breaking, other_allowed): (Vec<&Annotation>, Vec<&Annotation>) = self
+            .other_breaking
+            .iter()
+            .partition(|a| a.verdict.is_breaking());
+        if !breaking.is_empty() || !other_breaking.is_empty() {
             out.push_str("## Breaking\n\n");
             for c in &breaking {
                 out.push_str(&item(c));
             }
-            for a in &self.other_breaking {
-                let _ = writeln!(
-                    out,
-                    "- `{}`: {} (`{}:{}:{}`)",
-                    a.rule,
-                    a.message,
-                    a.path.as_deref().or(a.old_path.as_deref()).unwrap_or(""),
-                    a.start_line,
-                    a.start_column
-                );
+            for a in &other_breaking {
+                out.push_str(&unplaced(a));
+            }
+            out.push('\n');
+        }
+        if !other_allowed.is_empty() {
+            out.push_str("## Allowed by the compatibility contract\n\n");
+            for a in &other_allowed {
+                out.push_str(&unplaced(a));
             }
             out.push('\n');
         }

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::render::Report;
-use super::version::{bump_between, parse_version, rule_bump, Bump};
+use super::version::{bump_between, parse_version, Bump};
 use super::{analyze, Format};
 use crate::config::Policy;
 use crate::error::LoadError;
@@ -209,7 +209,7 @@ fn reasons(report: &Report) -> Vec<String> {
         .iter()
         .flat_map(|c| c.findings.iter())
         .chain(&report.other_breaking)
-        .filter(|a| rule_bump(a.rule) == report.bump);
+        .filter(|a| super::finding_bump(a) == report.bump);
     let mut rules_seen = BTreeSet::new();
     for a in findings {
         if rules_seen.insert(a.rule) {

@@ -52,6 +52,17 @@ pub fn rule_bump(rule: &str) -> Bump {
         .unwrap_or(Bump::Major)
 }
 
+/// The bump a finding requires: its rule's, but at most MINOR when the compatibility
+/// contract allows it (a break inside something experimental breaks no promise).
+pub fn finding_bump(a: &crate::report::Annotation) -> Bump {
+    let bump = rule_bump(a.rule);
+    if a.verdict.is_breaking() {
+        bump
+    } else {
+        bump.min(Bump::Minor)
+    }
+}
+
 /// The version to release after `current` with changes that require `bump` (see the
 /// module documentation for 0.x and pre-releases). Build metadata is dropped.
 pub fn next_version(current: &semver::Version, bump: Bump) -> semver::Version {

@@ -121,6 +121,7 @@ macro_rules! for_each_fixture {
             rpc_same_response_type,
             rpc_same_server_streaming,
             service_no_delete,
+            stability_no_demote,
         }
     };
 }

@@ -47,10 +47,11 @@ fn every_rule_has_yaml_and_every_yaml_names_a_rule() {
     );
     let google_api: BTreeSet<&str> = catalog::in_category("GOOGLE_API").into_iter().collect();
     let policy: BTreeSet<&str> = catalog::in_category("POLICY").into_iter().collect();
+    // The payload rule is in POLICY but not in the registry (see above).
     assert_eq!(
-        code.len(),
+        code.len() + 1,
         69 + google_api.len() + policy.len(),
-        "buf's v2 catalogue (65 rules), 4 history rules, the GOOGLE_API rules and the POLICY rule"
+        "buf's v2 catalogue (65 rules), 4 history rules, the GOOGLE_API rules and the POLICY rules"
     );
     let buf: BTreeSet<&str> = code
         .difference(&HISTORY_RULES.into())

@@ -164,10 +164,10 @@ impl FileResolver for MemoryResolver {
 }
 
 /// Parses `names` (files of `set`) and the files of `set` they import, transitively, on
-/// every core, before the compiler (which is sequential) links them. Without `source_info`
-/// a file is kept without its `SourceCodeInfo`: the compiler then neither copies nor
-/// rewrites it (rewriting the locations of options costs time in the number of options
-/// times the number of locations of the file). A file that does not parse, or nests too
+/// every core, before the compiler (which is sequential) links them. Without `source_info`,
+/// and for files that are only imports, a file is kept without its `SourceCodeInfo`: the
+/// compiler then neither copies nor rewrites it (rewriting the locations of options costs
+/// time in the number of options times the number of locations of the file). A file that does not parse, or nests too
 /// deeply, is left out: the resolver parses it again, and reports it, exactly as without
 /// this step.
 fn parse_ahead(
@@ -177,10 +177,13 @@ fn parse_ahead(
 ) -> std::collections::HashMap<String, protox::file::File> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
+    let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     let parse_one = |name: &str| -> Option<protox::file::File> {
         let f = set.files.get(name)?;
         crate::limits::nesting(&f.text).is_none().then_some(())?;
-        if source_info {
+        // Files reached only as imports are never reported on (planning keeps them as
+        // unchanged, a full load names them all): their source info is not needed.
+        if source_info && wanted.contains(name) {
             return protox::file::File::from_source(name, &f.text).ok();
         }
         let mut proto = protox_parse::parse(name, &f.text).ok()?;

@@ -22,6 +22,16 @@
 #      work tree (which then equals the index).
 #   e  protoguard --full for a and c (what planning saves); the buf columns repeat buf's run of
 #      the same case, and the findings must equal both buf's and the planned run's.
+#   f  a commit that changes google/rpc/status.proto (imported by hundreds of files, reached by
+#      thousands): in a second clone, a commit on HEAD turns `int32 code = 1` into `int64`;
+#      both tools compare HEAD with HEAD~1 through git, as in b.
+#   g  the latest commit that changes google/cloud/compute/v1/compute.proto (the largest file,
+#      4 MB, imported by none) against its parent, both sides read from git:
+#        protoguard check git:C --against git:C~1
+#        buf breaking '.git#ref=C,depth=N' --against '.git#ref=C~1,depth=N'
+#   Cold and warm: protoguard's runs of a, b, d, f and g start with an empty cache of verified
+#   files (a CI runner's first run); b and f run a second time with the cache their first run
+#   left ("b warm", "f warm").
 # Both tools use their default rules (FILE); the clone has no buf.yaml.
 #
 # Exit status: 0 when every case ran and the tools agree, 1 on a disagreement or a failed run,
@@ -123,7 +133,7 @@ run() {
   shift 2
   local rc=0
   echo "  $name: $*" >&2
-  (cd "$dir" && "$TIME_BIN" -f '%e %M %U %S' -o "$out/$name.time" "$@") \
+  (cd "$dir" && XDG_CACHE_HOME="$pg_cache" "$TIME_BIN" -f '%e %M %U %S' -o "$out/$name.time" "$@") \
     >"$out/$name.json" 2>"$out/$name.stderr" || rc=$?
   echo "$rc" >"$out/$name.rc"
   echo "    exit $rc, $(tail -n 1 "$out/$name.time" | awk '{printf "%.2f s, %.0f MB, %.1f s CPU", $1, $2/1024, $3+$4}')" >&2
@@ -165,6 +175,10 @@ PY
 
 # ---------------------------------------------------------------- setup
 
+# protoguard's cache (verified files, history): empty at the start of each cold run.
+pg_cache=$work/cache
+cold() { rm -rf "$pg_cache"; }
+
 echo "$prog: cloning $CORPUS" >&2
 git clone -q -b main "$CORPUS" "$work/g"
 clone=$work/g
@@ -196,6 +210,24 @@ PY
 )
 [ -n "$staged_file" ] || die "found no leaf .proto with a string field for the --staged case"
 
+# Case f: a second clone with one more commit, changing google/rpc/status.proto.
+status_clone=$work/s
+git clone -q "$clone" "$status_clone"
+python3 - "$status_clone/google/rpc/status.proto" <<'PY'
+import re, sys
+p = sys.argv[1]
+t = open(p, encoding="utf-8").read()
+t2 = re.sub(r'^(\s+)int32 code = 1;', r'\1int64 code = 1;', t, count=1, flags=re.M)
+assert t2 != t
+open(p, "w", encoding="utf-8").write(t2)
+PY
+git -C "$status_clone" -c user.name=bench -c user.email=bench@example.com commit -qam "status: code becomes int64"
+# Case g: the latest commit changing compute.proto, as HEAD~k.
+compute_id=$(git -C "$clone" log -1 --format=%h -- google/cloud/compute/v1/compute.proto)
+[ -n "$compute_id" ] || die "no commit of the corpus changes google/cloud/compute/v1/compute.proto"
+compute_k=$(git -C "$clone" rev-list --count "$compute_id..HEAD")
+[ "$(git -C "$clone" rev-list --count "$compute_id")" -ge 2 ] || die "the compute.proto commit $compute_id has no parent in the corpus"
+
 machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine:    $machine"
@@ -204,18 +236,33 @@ echo "corpus:     $CORPUS (HEAD $head_id, $n_commits commits, $(find "$work/new"
 if [ "$use_buf" = 1 ]; then echo "buf:        $BUF ($("$BUF" --version 2>&1))"; fi
 echo "protoguard: $PROTOGUARD ($("$PROTOGUARD" --version 2>&1); project tree at $(cd "$root" && git describe --always --dirty 2>/dev/null || echo "?"))"
 echo "case d:     $staged_file"
+echo "case g:     $compute_id (HEAD~$compute_k)"
 echo
 
 # ---------------------------------------------------------------- runs
 
 echo "$prog: case a (HEAD vs HEAD~20 through git)" >&2
 [ "$use_buf" = 0 ] || run a.buf "$clone" "$BUF" breaking --against '.git#ref=HEAD~20,depth=30' --error-format json
+cold
 run a.pg "$clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~20' --format json
 run a.full "$clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~20' --format json --full
 
 echo "$prog: case b (HEAD vs HEAD~1 through git)" >&2
 [ "$use_buf" = 0 ] || run b.buf "$clone" "$BUF" breaking --against '.git#ref=HEAD~1,depth=30' --error-format json
+cold
 run b.pg "$clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~1' --format json
+run b.warm "$clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~1' --format json
+
+echo "$prog: case f (a commit changing google/rpc/status.proto)" >&2
+[ "$use_buf" = 0 ] || run f.buf "$status_clone" "$BUF" breaking --against '.git#ref=HEAD~1,depth=30' --error-format json
+cold
+run f.pg "$status_clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~1' --format json
+run f.warm "$status_clone" "$PROTOGUARD" check . --against '.git#ref=HEAD~1' --format json
+
+echo "$prog: case g (compute.proto at $compute_id against its parent)" >&2
+[ "$use_buf" = 0 ] || run g.buf "$clone" "$BUF" breaking ".git#ref=HEAD~$compute_k,depth=$((compute_k + 10))" --against ".git#ref=HEAD~$((compute_k + 1)),depth=$((compute_k + 10))" --error-format json
+cold
+run g.pg "$clone" "$PROTOGUARD" check "git:HEAD~$compute_k" --against "git:HEAD~$((compute_k + 1))" --format json
 
 echo "$prog: case c (two trees 119 commits apart, directories)" >&2
 [ "$use_buf" = 0 ] || run c.buf "$work/new" "$BUF" breaking . --against "$work/old" --error-format json
@@ -233,6 +280,7 @@ open(p, "w", encoding="utf-8").write(t2)
 PY
 git -C "$clone" add "$staged_file"
 [ "$use_buf" = 0 ] || run d.buf "$clone" "$BUF" breaking --against '.git#ref=HEAD' --error-format json
+cold
 run d.pg "$clone" "$PROTOGUARD" check --staged --format json
 
 # ---------------------------------------------------------------- report
@@ -254,6 +302,10 @@ rows = [
     ("d", "`--staged`, one changed file (buf: work tree vs `.git#ref=HEAD`)", "d.buf", "d.pg"),
     ("e", "a with `--full`", "a.buf", "a.full"),
     ("e", "c with `--full`", "c.buf", "c.full"),
+    ("b", "b again, verified files remembered (warm)", "b.buf", "b.warm"),
+    ("f", "a commit changing google/rpc/status.proto", "f.buf", "f.pg"),
+    ("f", "f again, warm", "f.buf", "f.warm"),
+    ("g", "a commit changing compute.proto (4 MB), both sides from git", "g.buf", "g.pg"),
 ]
 print("| case | buf wall s | buf peak MB | protoguard wall s | protoguard peak MB | ratio (buf/protoguard wall) | buf CPU s | protoguard CPU s |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -277,7 +329,7 @@ echo
 # Findings per case; protoguard's planned and --full runs must agree with each other and with buf.
 printf '| case | buf findings | protoguard findings | agreement |\n|---|---:|---:|---|\n'
 problems=()
-for pair in a:a.pg b:b.pg c:c.pg d:d.pg a:a.full c:c.full; do
+for pair in a:a.pg b:b.pg c:c.pg d:d.pg a:a.full c:c.full b:b.warm f:f.pg f:f.warm g:g.pg; do
   c=${pair%%:*} p=${pair#*:}
   label=$c
   [ "${p#*.}" != full ] || label="e ($c with --full)"

@@ -5,6 +5,9 @@
 # for that pair reversed (HEAD~119 as the new side: every addition becomes a deletion),
 #   protoguard check git:NEW --against git:OLD --use FILE,PACKAGE,WIRE_JSON,WIRE --format json
 # runs with and without --full, and the outputs and exit codes must be identical byte for byte.
+# Then the same for `--staged` in a second clone: google/rpc/status.proto (imported by
+# hundreds of files) gets a breaking edit that is staged, google/rpc/code.proto breaking
+# edits that are not (the index, not the work tree, is the new side).
 # Prints one line per pair with the finding count and both times.
 #
 # Usage:
@@ -157,6 +160,40 @@ while [ "$next" -lt "${#specs[@]}" ]; do # a pair whose check itself broke off
   flush
 done
 
-total=${#specs[@]}
+# --staged: the index against HEAD, in a clone of its own (the pairs above read commits only).
+staged_clone=$work/staged
+git clone -q "$clone" "$staged_clone"
+python3 - "$staged_clone" <<'PY'
+import re, sys
+top = sys.argv[1]
+def edit(rel, pattern, repl):
+    p = f"{top}/{rel}"
+    t = open(p, encoding="utf-8").read()
+    t2 = re.sub(pattern, repl, t, count=1, flags=re.M)
+    assert t2 != t, rel
+    open(p, "w", encoding="utf-8").write(t2)
+edit("google/rpc/status.proto", r"^(\s+)int32 code = 1;", r"\1int64 code = 1;")
+edit("google/rpc/code.proto", r"^(\s+)OK = 0;", r"\1OK_RENAMED = 0;")
+PY
+git -C "$staged_clone" add google/rpc/status.proto
+# Unstaged: must not count (a full load of the index does not see it either).
+printf '\nmessage NotStaged {}\n' >>"$staged_clone/google/rpc/code.proto"
+o=$work/staged-run
+(cd "$staged_clone" && "$PROTOGUARD" check --staged --use "$RULES" --format json) >"$o.planned.json" 2>"$o.planned.stderr" || echo $? >"$o.planned.rc"
+(cd "$staged_clone" && "$PROTOGUARD" check --staged --full --use "$RULES" --format json) >"$o.full.json" 2>"$o.full.stderr" || echo $? >"$o.full.rc"
+rc=$(cat "$o.planned.rc" 2>/dev/null || echo 0)
+rcf=$(cat "$o.full.rc" 2>/dev/null || echo 0)
+total=$(( ${#specs[@]} + 1 ))
+if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+  echo "--staged (status.proto): FAILED (planned exit $rc: $(head -c 300 "$o.planned.stderr" | tr '\n' ' '))"
+  failed=$((failed + 1))
+elif [ "$rc" != "$rcf" ] || ! cmp -s "$o.planned.json" "$o.full.json"; then
+  echo "--staged (status.proto): DIFFER (exit $rc vs $rcf)"
+  diff <(sort "$o.full.json") <(sort "$o.planned.json") | head -20 || true
+  failed=$((failed + 1))
+else
+  echo "--staged (status.proto, exit $rc): $(grep -c . "$o.planned.json" || true) findings, same"
+fi
+
 echo "$prog: $((total - failed)) of $total pairs identical; took $(( $(date +%s) - script_start )) s"
 [ "$failed" = 0 ]

@@ -166,16 +166,97 @@ pub(crate) fn nesting_error(shown: &str, text: &str) -> Option<LoadError> {
 struct MemoryResolver {
     /// Text and shown path by import path.
     files: std::collections::HashMap<String, (Arc<str>, String)>,
+    /// Files already parsed (see [`parse_ahead`]), each handed out once: the compiler
+    /// never opens a file twice.
+    parsed: std::cell::RefCell<std::collections::HashMap<String, protox::file::File>>,
     refused: Refused,
 }
 
 impl FileResolver for MemoryResolver {
     fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        if let Some(file) = self.parsed.borrow_mut().remove(name) {
+            return Ok(file);
+        }
         match self.files.get(name) {
             Some((text, shown)) => parse_bounded(name, shown, text, &self.refused),
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// Parses `names` (files of `set`) and the files of `set` they import, transitively, on
+/// every core, before the compiler (which is sequential) links them. Without `source_info`,
+/// and for files that are only imports, a file is kept without its `SourceCodeInfo`: the
+/// compiler then neither copies nor rewrites it (rewriting the locations of options costs
+/// time in the number of options times the number of locations of the file). A file that does not parse, or nests too
+/// deeply, is left out: the resolver parses it again, and reports it, exactly as without
+/// this step.
+fn parse_ahead(
+    set: &SourceSet,
+    names: &[String],
+    source_info: bool,
+) -> std::collections::HashMap<String, protox::file::File> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let parse_one = |name: &str| -> Option<protox::file::File> {
+        let f = set.files.get(name)?;
+        crate::limits::nesting(&f.text).is_none().then_some(())?;
+        // Files reached only as imports are never reported on (planning keeps them as
+        // unchanged, a full load names them all): their source info is not needed.
+        if source_info && wanted.contains(name) {
+            return protox::file::File::from_source(name, &f.text).ok();
+        }
+        let mut proto = protox_parse::parse(name, &f.text).ok()?;
+        proto.source_code_info = None;
+        Some(protox::file::File::from_file_descriptor_proto(proto))
+    };
+    let mut parsed = std::collections::HashMap::new();
+    let mut wave: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| set.files.contains_key(*n))
+        .collect();
+    let mut queued: std::collections::HashSet<&str> = wave.iter().copied().collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    while !wave.is_empty() {
+        // Largest first, so that one big file does not finish last on its own.
+        wave.sort_by_key(|n| std::cmp::Reverse(set.files[*n].text.len()));
+        let next = AtomicUsize::new(0);
+        let done: Mutex<Vec<(String, protox::file::File)>> = Mutex::new(Vec::new());
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(name) = wave.get(i) else { break };
+            // A panic in the parser is the compiler's to report (see `open_all`).
+            if let Ok(Some(file)) = crate::threads::guarded(|| parse_one(name)) {
+                if let Ok(mut d) = done.lock() {
+                    d.push((name.to_string(), file));
+                }
+            }
+        };
+        std::thread::scope(|s| {
+            for _ in 1..workers {
+                let _ = std::thread::Builder::new()
+                    .stack_size(crate::limits::COMPILE_STACK_BYTES)
+                    .spawn_scoped(s, work);
+            }
+            work();
+        });
+        let done = done.into_inner().unwrap_or_default();
+        let mut following = Vec::new();
+        for (name, file) in done {
+            for import in &file.file_descriptor_proto().dependency {
+                if let Some((key, _)) = set.files.get_key_value(import.as_str()) {
+                    if queued.insert(key.as_str()) {
+                        following.push(key.as_str());
+                    }
+                }
+            }
+            parsed.insert(name, file);
+        }
+        wave = following;
+    }
+    parsed
 }
 
 /// Serves imports from an import root on disk (a module root or `-I`), reading only
@@ -245,8 +326,17 @@ pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
         || crate::protoc::compile(set, names).map(drop),
         // Errors are located from the parse; only a full load (which reports any error in
         // planned mode) needs source info.
-        || open_all(set, names, false).map(drop),
+        || open_all(set, names, false).map(discard),
     )
+}
+
+/// Drops a compiler whose work is done, its descriptor pool on a thread of its own: freeing
+/// the pool of a large tree takes a tenth of the time it took to build, and nobody waits
+/// for it.
+fn discard(compiler: protox::Compiler) {
+    let pool = compiler.descriptor_pool();
+    drop(compiler);
+    let _ = std::thread::Builder::new().spawn(move || drop(pool));
 }
 
 /// Runs the compiler `names` need: protoc for a side with an editions file (see
@@ -277,6 +367,7 @@ fn compile_with_protox(
 ) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
     let compiler = open_all(set, names, true)?;
     let bytes = compiler.encode_file_descriptor_set();
+    discard(compiler);
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
         location: set.display_root.clone(),
         reason: format!("internal: cannot decode compiled descriptors: {e}"),
@@ -302,6 +393,7 @@ fn open_all(
     let mut chain = ChainFileResolver::new();
     chain.add(MemoryResolver {
         files,
+        parsed: parse_ahead(set, names, source_info).into(),
         refused: std::rc::Rc::clone(&refused),
     });
     for root in &set.roots {

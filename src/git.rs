@@ -446,6 +446,142 @@ pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<Gi
 /// The git file mode of a submodule (a gitlink).
 const GITLINK_MODE: u32 = 0o160000;
 
+/// What git's index knows of the files of a work tree: for a file whose size, times and
+/// inode are those the index recorded, the blob id of its content, known without reading
+/// it twice or hashing it (git's own "stat cache"; hashing every file of a large tree costs
+/// more than everything else a run with few changes does).
+///
+/// It is trusted only where it cannot be wrong:
+/// - the file's stat data equals the entry's, before and after it is read, and the entry
+///   is not racily clean (recorded no earlier than the index was written, when a change
+///   within the same tick would leave the same stat data): as git decides;
+/// - nothing converts content between the work tree and the repository: no attributes
+///   (`.gitattributes` in the index, `info/attributes`, `core.attributesFile`, the user's
+///   or the system's attributes file) and no `core.autocrlf`, so the work tree file is
+///   byte for byte the blob;
+/// - the index is the repository's own (`GIT_INDEX_FILE` unset), a regular file entry.
+///
+/// Any other file is hashed, as before.
+pub struct StatCache {
+    top: PathBuf,
+    entries: std::collections::HashMap<String, (Oid, IndexStat)>,
+}
+
+/// The stat data an index entry records (each field truncated to 32 bits, as git stores it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct IndexStat {
+    mtime: (i32, u32),
+    ctime: (i32, u32),
+    ino: u32,
+    size: u32,
+}
+
+impl StatCache {
+    /// The cache of the work tree around `dir`, if it has one that can be trusted.
+    pub fn around(dir: &Path) -> Option<StatCache> {
+        if std::env::var_os("GIT_INDEX_FILE").is_some() {
+            return None;
+        }
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".config")));
+        let outside: Vec<PathBuf> = [
+            xdg.map(|x| x.join("git/attributes")),
+            Some(PathBuf::from("/etc/gitattributes")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        StatCache::unless(dir, &outside)
+    }
+
+    /// As [`StatCache::around`], with `outside` the attribute files outside the repository
+    /// that git would read.
+    fn unless(dir: &Path, outside: &[PathBuf]) -> Option<StatCache> {
+        let repo = Repository::discover(dir).ok()?;
+        let top = repo.workdir()?.canonicalize().ok()?;
+        let config = repo.config().ok()?.snapshot().ok()?;
+        let converts = config.get_string("core.autocrlf").is_ok_and(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "no" | "off" | "0"
+            )
+        }) || config.get_string("core.attributesFile").is_ok();
+        let info = repo.path().join("info/attributes");
+        if converts || info.exists() || outside.iter().any(|f| f.exists()) {
+            return None;
+        }
+        let index_path = repo.path().join("index");
+        let index_mtime = stat_mtime(&std::fs::metadata(&index_path).ok()?);
+        let index = repo.index().ok()?;
+        let mut entries = std::collections::HashMap::new();
+        for entry in index.iter() {
+            let path = String::from_utf8(entry.path).ok()?;
+            if path == ".gitattributes" || path.ends_with("/.gitattributes") {
+                return None;
+            }
+            let stage = (entry.flags >> 12) & 0x3;
+            // A regular file (not a link, not a submodule), recorded before the index was
+            // written (else racily clean).
+            let recorded_at = (entry.mtime.seconds() as i64, entry.mtime.nanoseconds());
+            if stage != 0 || entry.mode & 0o170000 != 0o100000 || recorded_at >= index_mtime {
+                continue;
+            }
+            let recorded = IndexStat {
+                mtime: (entry.mtime.seconds(), entry.mtime.nanoseconds()),
+                ctime: (entry.ctime.seconds(), entry.ctime.nanoseconds()),
+                ino: entry.ino,
+                size: entry.file_size,
+            };
+            entries.insert(path, (entry.id, recorded));
+        }
+        Some(StatCache { top, entries })
+    }
+
+    /// Where `root` (a directory) lies in the work tree, `/`-separated (empty for the top),
+    /// if it does.
+    pub fn place_of(&self, root: &Path) -> Option<String> {
+        let here = root.canonicalize().ok()?;
+        let rel = here.strip_prefix(&self.top).ok()?;
+        rel.components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+    }
+
+    /// The blob id of the file at `path` (`rel`, `/`-separated, from the work tree's top)
+    /// whose stat data before and after reading it were `before` and `after`, if the index
+    /// recorded exactly that.
+    pub fn blob_of(
+        &self,
+        rel: &str,
+        before: &std::fs::Metadata,
+        after: &std::fs::Metadata,
+    ) -> Option<Oid> {
+        let (id, recorded) = self.entries.get(rel)?;
+        let seen = index_stat(before)?;
+        (seen == index_stat(after)? && seen == *recorded).then_some(*id)
+    }
+}
+
+/// A file's modification time, seconds and nanoseconds.
+fn stat_mtime(meta: &std::fs::Metadata) -> (i64, u32) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.mtime(), meta.mtime_nsec() as u32)
+}
+
+/// The stat data of a regular file as the index records it (truncated to 32 bits).
+fn index_stat(meta: &std::fs::Metadata) -> Option<IndexStat> {
+    use std::os::unix::fs::MetadataExt;
+    meta.is_file().then(|| IndexStat {
+        mtime: (meta.mtime() as i32, meta.mtime_nsec() as u32),
+        ctime: (meta.ctime() as i32, meta.ctime_nsec() as u32),
+        ino: meta.ino() as u32,
+        size: meta.size() as u32,
+    })
+}
+
 /// The `.proto` files of an import root's listing, symbolic links followed inside it (see
 /// [`symlinks`]): path → blob id of the content.
 fn follow_links(
@@ -654,6 +790,70 @@ pub fn latest_release(repo: &Repository, pattern: &str) -> Result<(GitSpec, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repository whose index records `a.proto` ("message A {}"), written after the file
+    /// (so the entry is not racily clean), and the file's blob id.
+    fn indexed_repo() -> (tempfile::TempDir, Repository, Oid) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        std::fs::write(dir.path().join("a.proto"), "message A {}\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("a.proto")).unwrap();
+        index.write().unwrap();
+        let blob = Oid::hash_object(ObjectType::Blob, b"message A {}\n").unwrap();
+        (dir, repo, blob)
+    }
+
+    #[test]
+    fn the_index_names_the_blob_of_a_file_it_recorded_and_of_no_other() {
+        let (dir, _repo, blob) = indexed_repo();
+        let file = dir.path().join("a.proto");
+        let cache = StatCache::unless(dir.path(), &[]).expect("no attributes, no autocrlf");
+        assert_eq!(cache.place_of(dir.path()).as_deref(), Some(""));
+        let meta = std::fs::symlink_metadata(&file).unwrap();
+        assert_eq!(cache.blob_of("a.proto", &meta, &meta), Some(blob));
+        assert_eq!(cache.blob_of("b.proto", &meta, &meta), None);
+        // Other content of the same size, its modification time put back: the change time
+        // still tells, as it tells git.
+        let mtime = meta.modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&file, "message B {}\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let edited = std::fs::symlink_metadata(&file).unwrap();
+        assert_eq!(edited.len(), meta.len());
+        assert_eq!(cache.blob_of("a.proto", &edited, &edited), None);
+        // A file that changed while it was read is not taken from the index either.
+        assert_eq!(cache.blob_of("a.proto", &meta, &edited), None);
+    }
+
+    #[test]
+    fn the_index_is_not_trusted_where_content_may_be_converted() {
+        let (dir, repo, _) = indexed_repo();
+        repo.config()
+            .unwrap()
+            .set_str("core.autocrlf", "true")
+            .unwrap();
+        assert!(StatCache::unless(dir.path(), &[]).is_none());
+        repo.config()
+            .unwrap()
+            .set_str("core.autocrlf", "false")
+            .unwrap();
+        assert!(StatCache::unless(dir.path(), &[]).is_some());
+        let user = dir.path().join("user-attributes");
+        std::fs::write(&user, "*.proto text eol=crlf\n").unwrap();
+        assert!(StatCache::unless(dir.path(), &[user]).is_none());
+        std::fs::write(dir.path().join(".gitattributes"), "*.proto text\n").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new(".gitattributes")).unwrap();
+        index.write().unwrap();
+        assert!(StatCache::unless(dir.path(), &[]).is_none());
+    }
 
     #[test]
     fn parses_buf_syntax() {

@@ -7,7 +7,7 @@
 //! still exist on both sides (so nothing looks deleted) and keep their package (so package
 //! rules stay exact).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::lexer::{Token, Tokens};
 
@@ -203,35 +203,43 @@ impl Plan {
 }
 
 /// Groups of files of a side that declare the same full name (packages may be shared).
+/// A full name is kept as its package and its last part (declarations are top-level
+/// identifiers), so no name is built for the thousands of files that clash with nothing.
 fn clashes<'a>(side: &SideFiles<'a>) -> Vec<Vec<&'a str>> {
-    let mut declared: BTreeMap<String, BTreeSet<&'a str>> = BTreeMap::new();
+    let mut declared: HashMap<(&'a str, &'a str), Vec<&'a str>> = HashMap::new();
     for (name, (_, header)) in &side.files {
         for d in &header.decls {
-            let full = if header.package.is_empty() {
-                d.clone()
-            } else {
-                format!("{}.{d}", header.package)
-            };
-            declared.entry(full).or_default().insert(name);
+            let owners = declared
+                .entry((header.package.as_str(), d.as_str()))
+                .or_default();
+            if !owners.contains(name) {
+                owners.push(name);
+            }
         }
     }
-    let mut groups: Vec<Vec<&'a str>> = declared
-        .values()
-        .filter(|f| f.len() > 1)
-        .map(|f| f.iter().copied().collect())
-        .collect();
+    let mut groups: Vec<Vec<&'a str>> =
+        declared.values().filter(|f| f.len() > 1).cloned().collect();
     for (name, (_, header)) in &side.files {
-        let mut prefix = String::new();
-        for part in header.package.split('.').filter(|p| !p.is_empty()) {
-            if !prefix.is_empty() {
-                prefix.push('.');
+        let package = header.package.as_str();
+        // Each prefix of the package (`p`, `p.A`, `p.A.v1`), as its parent and last part.
+        let mut end = 0;
+        while end < package.len() {
+            let next = package[end..]
+                .find('.')
+                .map_or(package.len(), |dot| end + dot);
+            let prefix = &package[..next];
+            let (parent, last) = match prefix.rfind('.') {
+                Some(dot) => (&prefix[..dot], &prefix[dot + 1..]),
+                None => ("", prefix),
+            };
+            if !last.is_empty() {
+                if let Some(owners) = declared.get(&(parent, last)) {
+                    let mut group = owners.clone();
+                    group.push(name);
+                    groups.push(group);
+                }
             }
-            prefix.push_str(part);
-            if let Some(owners) = declared.get(&prefix) {
-                let mut group: Vec<&'a str> = owners.iter().copied().collect();
-                group.push(name);
-                groups.push(group);
-            }
+            end = next + 1;
         }
     }
     groups

@@ -565,25 +565,44 @@ fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, LoadError> {
             path: dir.display().to_string(),
         });
     }
-    // Read every file once, on two threads; its git blob id is its content key.
+    // Read every file once, on two threads; its git blob id is its content key, taken from
+    // the index of the work tree around it where that is sure to be right (git::StatCache),
+    // else computed.
     let mut seen = std::collections::HashSet::new();
     files.retain(|(name, _)| seen.insert(name.clone()));
+    let stat_cache = git::StatCache::around(dir);
+    let places: Vec<Option<String>> = roots
+        .iter()
+        .map(|r| stat_cache.as_ref().and_then(|c| c.place_of(&r.path)))
+        .collect();
     let read_one = |(name, root): &(String, usize)| -> Result<(String, SourceFile), LoadError> {
         let r: &Root = &roots[*root];
         let path = r.path.join(name);
         let shown = compile::display_path(&r.display, name);
+        let before = std::fs::symlink_metadata(&path).ok();
         let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).map_err(
             |reason| LoadError::Unreadable {
                 path: shown.clone(),
                 reason,
             },
         )?;
-        let key = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
-            LoadError::Unreadable {
-                path: shown.clone(),
-                reason: e.message().to_string(),
+        let indexed = match (&stat_cache, &places[*root], before) {
+            (Some(cache), Some(place), Some(before)) => {
+                std::fs::symlink_metadata(&path).ok().and_then(|after| {
+                    cache.blob_of(&compile::display_path(place, name), &before, &after)
+                })
             }
-        })?;
+            _ => None,
+        };
+        let key = match indexed {
+            Some(id) => id,
+            None => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {
+                LoadError::Unreadable {
+                    path: shown.clone(),
+                    reason: e.message().to_string(),
+                }
+            })?,
+        };
         let text = String::from_utf8(bytes).map_err(|e| compile::not_utf8(&shown, e.as_bytes()))?;
         Ok((
             name.clone(),

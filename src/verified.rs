@@ -7,18 +7,21 @@
 //! compiling them on one side is enough; this module says which of them still need it, and
 //! remembers the ones that did compile.
 //!
-//! The memory is a directory of empty files under the cache directory
-//! (`$XDG_CACHE_HOME/protoguard/verified/`, else `~/.cache/protoguard/verified/`, once the
-//! command line has asked for it with [`remember_under`]), one per
-//! file that compiled, named by a hash of the protoguard version, the compiler that judges
-//! the side (protoc when it holds an editions file, else protox) and the file's closure:
-//! its import path and git blob id, and those of every file it imports, transitively. Only
-//! successes are recorded. A file whose closure reaches outside the side's own files (an
+//! The memory is a directory under the cache directory (`$XDG_CACHE_HOME/protoguard/verified/`,
+//! else `~/.cache/protoguard/verified/`, once the command line has asked for it with
+//! [`remember_under`]) of batch files, one per run that verified something, each the list of
+//! the keys it verified (20 bytes each). A key is a hash of the protoguard version, the
+//! compiler that judges the side (protoc when it holds an editions file, else protox) and a
+//! file's closure: its import path and git blob id, and those of every file it imports,
+//! transitively. Only successes are recorded. Batches are written whole under a temporary
+//! name and renamed, so a reader sees a batch whole or not at all; past [`MAX_BATCHES`] they
+//! are merged into one. (One empty file per key, as before, cost a file creation per file
+//! verified: seconds on a first run over thousands of files.) A file whose closure reaches outside the side's own files (an
 //! `-I` directory; well-known types ship with protoguard and are covered by its version) is
 //! verified on every run. Clashes with files outside the closure are found by planning,
 //! which compiles both clashing files.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use crate::compile::SourceSet;
@@ -38,21 +41,67 @@ pub fn pending(
     clean: &[String],
     is_well_known: impl Fn(&str) -> bool,
 ) -> Pending {
-    let dir = cache_dir();
+    let known = cache_dir().map(|d| read_batches(&d).0).unwrap_or_default();
     let mut names = Vec::new();
     let mut keys = Vec::new();
     for name in clean {
         let key = closure_key(set, headers, name, &is_well_known);
-        let known = match (&dir, key) {
-            (Some(d), Some(k)) => d.join(k.to_string()).is_file(),
-            _ => false,
-        };
-        if !known {
+        if !key.is_some_and(|k| known.contains(k.as_bytes())) {
             names.push(name.clone());
             keys.extend(key);
         }
     }
     Pending { names, keys }
+}
+
+/// How many batch files the memory holds before they are merged into one.
+pub const MAX_BATCHES: usize = 16;
+
+/// Where batch files start their names (`batch-<hash of the contents>`).
+const BATCH_PREFIX: &str = "batch-";
+
+/// Every key recorded under `dir`, and the batch files they came from.
+fn read_batches(dir: &std::path::Path) -> (HashSet<[u8; 20]>, Vec<PathBuf>) {
+    let mut keys = HashSet::new();
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (keys, files);
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(BATCH_PREFIX)
+        {
+            continue;
+        }
+        // A batch removed by a concurrent merge meanwhile is simply not known: its files
+        // are verified again.
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        keys.extend(
+            bytes
+                .chunks_exact(20)
+                .filter_map(|c| <[u8; 20]>::try_from(c).ok()),
+        );
+        files.push(entry.path());
+    }
+    (keys, files)
+}
+
+/// Writes `keys` as one batch under `dir`: whole under a temporary name, then renamed.
+fn write_batch(dir: &std::path::Path, keys: &[[u8; 20]]) -> std::io::Result<PathBuf> {
+    let bytes: Vec<u8> = keys.iter().flatten().copied().collect();
+    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+        .map_err(|e| std::io::Error::other(e.message().to_string()))?;
+    let path = dir.join(format!("{BATCH_PREFIX}{id}"));
+    let tmp = dir.join(format!(".tmp-{}-{id}", std::process::id()));
+    std::fs::write(&tmp, &bytes)?;
+    std::fs::rename(&tmp, &path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    Ok(path)
 }
 
 impl Pending {
@@ -63,8 +112,23 @@ impl Pending {
         if self.keys.is_empty() || std::fs::create_dir_all(&dir).is_err() {
             return;
         }
-        for k in &self.keys {
-            let _ = std::fs::write(dir.join(k.to_string()), b"");
+        let keys: Vec<[u8; 20]> = self
+            .keys
+            .iter()
+            .filter_map(|k| <[u8; 20]>::try_from(k.as_bytes()).ok())
+            .collect();
+        if write_batch(&dir, &keys).is_err() {
+            return;
+        }
+        let (all, files) = read_batches(&dir);
+        if files.len() > MAX_BATCHES {
+            let mut merged: Vec<[u8; 20]> = all.into_iter().collect();
+            merged.sort_unstable();
+            if let Ok(kept) = write_batch(&dir, &merged) {
+                for f in files.iter().filter(|f| **f != kept) {
+                    let _ = std::fs::remove_file(f);
+                }
+            }
         }
     }
 }
@@ -106,7 +170,7 @@ fn closure_key(
     } else {
         "protox"
     };
-    let mut text = format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION"));
+    let text = format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION"));
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
             continue;
@@ -122,12 +186,17 @@ fn closure_key(
             }
         }
     }
-    // The root first: the same closure reached from another file is another key.
-    text.push_str(&format!("{name}\n"));
+    // The root first: the same closure reached from another file is another key. Then each
+    // file's name and blob id (raw bytes: this runs for every unchanged file on every run).
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(name.as_bytes());
+    bytes.push(b'\n');
     for n in &seen {
-        text.push_str(&format!("{n} {}\n", set.files[*n].key));
+        bytes.extend_from_slice(n.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(set.files[*n].key.as_bytes());
     }
-    git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()
+    git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()
 }
 
 #[cfg(test)]
@@ -181,6 +250,32 @@ mod tests {
             ("e.proto", "edition = \"2023\";"),
         ]);
         assert_ne!(key_a, closure_key(&c, &headers(&c), "a.proto", &wk));
+    }
+
+    #[test]
+    fn batches_are_read_whole_and_merged_past_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = |n: u8| [n; 20];
+        for n in 0..=MAX_BATCHES as u8 {
+            write_batch(dir.path(), &[key(n), key(200)]).unwrap();
+        }
+        // A stray file and a torn one (not a batch name) are not read.
+        std::fs::write(dir.path().join(".tmp-1-x"), [250u8; 20]).unwrap();
+        let (keys, files) = read_batches(dir.path());
+        assert_eq!(files.len(), MAX_BATCHES + 1);
+        assert_eq!(keys.len(), MAX_BATCHES + 2);
+        assert!(!keys.contains(&[250u8; 20]));
+        remember_under(Some(dir.path().to_path_buf()));
+        let pending = Pending {
+            names: vec!["x.proto".into()],
+            keys: vec![git2::Oid::from_bytes(&[99; 20]).unwrap()],
+        };
+        pending.record();
+        remember_under(None);
+        let (merged, files) = read_batches(dir.path());
+        assert_eq!(files.len(), 1, "merged into one batch");
+        assert_eq!(merged.len(), MAX_BATCHES + 3);
+        assert!(merged.contains(&[99; 20]) && merged.contains(&key(3)));
     }
 
     #[test]

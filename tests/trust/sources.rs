@@ -170,10 +170,23 @@ fn unchanged_files_that_compiled_are_remembered() {
     );
     assert_eq!(t.check(&[]).status.code(), Some(0));
     let verified = t.cache.path().join("protoguard/verified");
-    let remembered = std::fs::read_dir(&verified).map(|d| d.count()).unwrap_or(0);
-    // a.proto and b.proto are unchanged (c.proto changed): two closures compiled.
-    assert_eq!(remembered, 2, "entries under {}", verified.display());
+    // Keys recorded (20 bytes each, in batch files), and batch files.
+    let remembered = || -> (u64, usize) {
+        let files: Vec<_> = std::fs::read_dir(&verified)
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        let bytes = files
+            .iter()
+            .map(|f| f.metadata().unwrap().len())
+            .sum::<u64>();
+        (bytes / 20, files.len())
+    };
+    // a.proto and b.proto are unchanged (c.proto changed): two closures compiled, recorded
+    // in one batch.
+    assert_eq!(remembered(), (2, 1), "under {}", verified.display());
+    // The second run finds both: nothing more to record.
     assert_eq!(t.check(&[]).status.code(), Some(0));
+    assert_eq!(remembered(), (2, 1), "under {}", verified.display());
 }
 
 #[test]

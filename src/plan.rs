@@ -8,6 +8,7 @@
 //! rules stay exact).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 /// The statements of a file that planning needs, found without parsing it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -307,18 +308,26 @@ fn clashes<'a>(side: &SideFiles<'a>) -> Vec<Vec<&'a str>> {
         .filter(|f| f.len() > 1)
         .map(|f| f.iter().copied().collect())
         .collect();
+    // A declared name that is a package, or a prefix of one at a dot, clashes with the files
+    // of that package. Found from the declared names, in the sorted packages: looking up
+    // every prefix of every package would be quadratic in a package name's length.
+    let mut packages: BTreeMap<&'a str, Vec<&'a str>> = BTreeMap::new();
     for (name, (_, header)) in &side.files {
-        let mut prefix = String::new();
-        for part in header.package.split('.').filter(|p| !p.is_empty()) {
-            if !prefix.is_empty() {
-                prefix.push('.');
-            }
-            prefix.push_str(part);
-            if let Some(owners) = declared.get(&prefix) {
-                let mut group: Vec<&'a str> = owners.iter().copied().collect();
-                group.push(name);
-                groups.push(group);
-            }
+        if !header.package.is_empty() {
+            packages.entry(&header.package).or_default().push(name);
+        }
+    }
+    for (full, owners) in &declared {
+        let below = format!("{full}.");
+        let exact = packages.get(full.as_str());
+        let nested = packages
+            .range::<str, _>((Bound::Included(below.as_str()), Bound::Unbounded))
+            .take_while(|(package, _)| package.starts_with(&below))
+            .map(|(_, files)| files);
+        for name in exact.into_iter().chain(nested).flatten() {
+            let mut group: Vec<&'a str> = owners.iter().copied().collect();
+            group.push(name);
+            groups.push(group);
         }
     }
     groups
@@ -394,6 +403,37 @@ service S { rpc R(M) returns (M) { option deprecated = true; } }
         assert_eq!(
             plan.dirty,
             BTreeSet::from(["a.proto".into(), "b.proto".into()])
+        );
+    }
+
+    #[test]
+    fn a_declared_name_clashes_with_its_package_and_those_below_it_only() {
+        let k = |n: u8| git2::Oid::from_bytes(&[n; 20]).unwrap();
+        let header = |package: &str, decls: &[&str]| Header {
+            package: package.into(),
+            decls: decls.iter().map(|d| d.to_string()).collect(),
+            ..Default::default()
+        };
+        let (a, same, below, longer_word, sibling) = (
+            header("p", &["A"]),
+            header("p.A", &[]),
+            header("p.A.b.c", &[]),
+            header("p.AB", &[]),
+            header("p.B.A", &[]),
+        );
+        let side = SideFiles {
+            files: BTreeMap::from([
+                ("a.proto", (k(1), &a)),
+                ("same.proto", (k(2), &same)),
+                ("below.proto", (k(3), &below)),
+                ("longer_word.proto", (k(4), &longer_word)),
+                ("sibling.proto", (k(5), &sibling)),
+            ]),
+        };
+        let plan = Plan::new(&side, &side);
+        assert_eq!(
+            plan.dirty,
+            BTreeSet::from(["a.proto".into(), "same.proto".into(), "below.proto".into()])
         );
     }
 

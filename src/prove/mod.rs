@@ -48,6 +48,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::index::{Index, Site};
+use crate::source::timing;
 use crate::rules::Finding;
 
 pub use report::{render_json, render_text};
@@ -199,9 +200,12 @@ fn prove_unguarded(
     new: &Index,
     opts: &ProveOptions,
 ) -> Result<ProveReport, ProveError> {
+    let t = std::time::Instant::now();
     let old_side = Side::load(old_fds, old, "old")?;
     let new_side = Side::load(new_fds, new, "new")?;
+    timing("prove: load descriptors", t);
     let seed = opts.seed.unwrap_or_else(random_seed);
+    let t = std::time::Instant::now();
     let rules = crate::config::resolve_rules(&["WIRE".into()], &[]).unwrap_or_default();
     let findings = crate::check(old, new, &rules);
     let attribution = Attribution {
@@ -239,7 +243,10 @@ fn prove_unguarded(
         cases_per_direction: opts.cases,
         ..ProveReport::default()
     };
+    timing("prove: WIRE findings", t);
+    let t = std::time::Instant::now();
     let reach = reach::Reach::new(&old_side, &new_side);
+    timing("prove: what changes reach", t);
     let mut work: Vec<(usize, &String, u32)> = Vec::new();
     for name in &names {
         let why = old_side
@@ -358,12 +365,14 @@ fn prove_unguarded(
             results.lock().unwrap_or_else(|e| e.into_inner())[slot] = Some(outcome);
         }
     };
+    let t = std::time::Instant::now();
     std::thread::scope(|s| {
         for _ in 1..workers {
             s.spawn(worker);
         }
         worker();
     });
+    timing(&format!("prove: {} types", work.len()), t);
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     for ((_, name, _), outcome) in work.iter().zip(results) {
         match outcome {

@@ -1561,3 +1561,58 @@ fn a_required_cycle_is_skipped_at_once_and_named() {
     assert!(r.skipped.is_empty(), "{:?}", r.skipped);
     assert!(!r.counterexamples.is_empty());
 }
+
+/// A type whose changes all lie deeper than its messages nest is not run (no case of its can
+/// show them; a note says how deep they lie), unless a required field carries its smallest
+/// value down there: then its cases can, and do, show it.
+#[test]
+fn types_reaching_changes_only_beyond_the_depth_are_not_run() {
+    // `label` is "" (proto3) or "required " (proto2).
+    let chain = |label: &str, last: &str| {
+        let mut s = String::new();
+        for i in 0..5 {
+            s.push_str(&format!("message M{i} {{ {label}M{} next = 1; }}\n", i + 1));
+        }
+        s + &format!("message M5 {{ {label}{last} v = 1; }}\n")
+    };
+    let shallow = ProveOptions {
+        depth: Some(1),
+        ..opts()
+    };
+    let r = run_with(
+        &p3(&chain("", "int32")),
+        &p3(&chain("", "sint32")),
+        &shallow,
+    );
+    assert_eq!(
+        (r.types_checked, r.types_out_of_reach),
+        (2, 4),
+        "{}",
+        render_text(&r)
+    );
+    assert!(r
+        .counterexamples
+        .iter()
+        .all(|c| ["shop.v1.M4", "shop.v1.M5"].contains(&c.message.as_str())));
+    assert!(r.counterexamples.iter().any(|c| c.message == "shop.v1.M5"));
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.starts_with("shop.v1.M3: --depth 1")));
+    assert!(r.incomplete().is_none());
+
+    // Required fields write their zero below the depth limit: int32 0 read as a string.
+    let (old, new) = (chain("required ", "int32"), chain("required ", "string"));
+    let r = run_with(&p2(&old), &p2(&new), &shallow);
+    assert_eq!(
+        (r.types_checked, r.types_out_of_reach),
+        (6, 0),
+        "{}",
+        render_text(&r)
+    );
+    assert!(
+        r.counterexamples.iter().any(|c| c.message == "shop.v1.M0"),
+        "{}",
+        render_text(&r)
+    );
+}

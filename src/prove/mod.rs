@@ -48,8 +48,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::index::{Index, Site};
-use crate::source::timing;
 use crate::rules::Finding;
+use crate::source::timing;
 
 pub use report::{render_json, render_text};
 use run::{Ran, Run};
@@ -144,6 +144,10 @@ pub struct ProveReport {
     /// Types whose declarations, and those of every type they reach, are identical on both
     /// sides: every message reads the same, nothing to run (unless `--message` names one).
     pub types_unchanged: usize,
+    /// Types that reach a change only deeper than their generated messages nest
+    /// (`--depth`, or the automatic depth's limit): no case of theirs can show it, so none
+    /// is run; a note says how deep the change lies.
+    pub types_out_of_reach: usize,
     /// Random cases generated and judged (shrinking steps not counted). Without a
     /// counterexample, `cases` per type and direction; a direction stops at its first.
     pub cases_run: u64,
@@ -297,6 +301,12 @@ fn prove_unguarded(
                 needed.clamp(reach::DEFAULT_DEPTH, reach::MAX_AUTO_DEPTH)
             }
         };
+        // No change within the generator's reach (the notes above say how deep they lie):
+        // every case would read the same on both sides.
+        if opts.message.is_none() && !reach.reaches_change([&old_side, &new_side], name, depth) {
+            report.types_out_of_reach += 1;
+            continue;
+        }
         work.push((work.len(), name, depth));
     }
 

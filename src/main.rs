@@ -314,11 +314,13 @@ impl Progress {
 }
 
 /// Resolves, reads and compiles both sides (`keep_descriptors` for the prover), saying on
-/// stderr which baseline was chosen and what the history could not see.
-fn load(sides: &Sides, keep_descriptors: bool) -> miette::Result<Loaded> {
+/// stderr which baseline was chosen and what the history could not see. `full` compiles
+/// every file even without `--full` (`prove --message` may name a type of an unchanged file,
+/// which a planned load leaves uncompiled).
+fn load(sides: &Sides, keep_descriptors: bool, full: bool) -> miette::Result<Loaded> {
     let mut check = protoguard::Check::new(&sides.new)
         .staged(sides.staged)
-        .full(sides.full)
+        .full(sides.full || full)
         .tag_pattern(&sides.tag_pattern)
         .history(if sides.history == "all" {
             History::All
@@ -427,7 +429,7 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
         print!("{}", versioning::render_verdicts(&verdicts, format));
         return Ok(verdicts.iter().any(|v| !v.ok));
     }
-    let loaded = load(&args.sides, false)?;
+    let loaded = load(&args.sides, false, false)?;
     let mut report = versioning::analyze_with_history(
         &loaded.old,
         &loaded.new,
@@ -444,12 +446,16 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
 }
 
 fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
-    let loaded = load(&args.sides, true)?;
+    let loaded = load(&args.sides, true, args.flags.message.is_some())?;
     prove_loaded(&loaded, &args.flags, args.format == "json")
 }
 
 fn check(args: &CheckArgs) -> miette::Result<bool> {
-    let loaded = load(&args.sides, args.prove)?;
+    let loaded = load(
+        &args.sides,
+        args.prove,
+        args.prove && args.prove_flags.message.is_some(),
+    )?;
     let report = loaded.report();
     let rich = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = match args.format {

@@ -160,7 +160,9 @@ impl Schema {
             }
         };
         timing("read both sides", t);
-        let planned = mode == Mode::Planned && !old.1.keep_descriptors && !new.1.keep_descriptors;
+        // With descriptors kept (for the prover), they are those of the compiled files: every
+        // type a change can reach lives in a dirty file (see [`crate::prove`]).
+        let planned = mode == Mode::Planned;
         // An image side, descriptors wanted, planning turned off, or a planned load that
         // failed (its error is then exactly the full load's): compile everything.
         let full = || -> Result<(Schema, Schema), LoadError> {
@@ -191,57 +193,63 @@ impl Schema {
                 }
             }
         }
-        let build =
-            |set: &SourceSet, h: &BTreeMap<String, plan::Header>| -> Result<Index, LoadError> {
-                let names: Vec<String> = set
-                    .files
-                    .keys()
-                    .filter(|k| plan.dirty.contains(*k))
-                    .cloned()
-                    .collect();
-                let mut inputs = if names.is_empty() {
-                    Vec::new()
-                } else {
-                    compile::compile_set(set, &names)?
-                };
-                let compiled: std::collections::HashSet<String> =
-                    inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
-                for input in &mut inputs {
-                    let name = input.proto.name.as_deref().unwrap_or("");
-                    input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
-                }
-                // Files not compiled still exist, with their package: a stub each.
-                for (name, f) in &set.files {
-                    if compiled.contains(name) {
-                        continue;
-                    }
-                    let header = &h[name];
-                    inputs.push(InputFile {
-                        proto: crate::descriptor::FileDescriptorProto {
-                            name: Some(name.clone()),
-                            package: Some(header.package.clone()).filter(|p| !p.is_empty()),
-                            syntax: match header.edition {
-                                Some(_) => Some("editions".to_string()),
-                                None => header.syntax.clone(),
-                            },
-                            edition: header
-                                .edition
-                                .as_deref()
-                                .and_then(crate::features::edition_number),
-                            ..Default::default()
-                        },
-                        display: f.display.clone(),
-                        module_root: f.module_root.clone(),
-                        content_id: Some(f.key),
-                        is_import: false,
-                        unchanged: true,
-                        text: Some(std::sync::Arc::clone(&f.text)),
-                        stub_declares: Some(header.declares),
-                    });
-                }
-                inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-                Ok(Index::build(inputs))
+        type Built = (Index, Option<Vec<u8>>);
+        let build = |set: &SourceSet,
+                     h: &BTreeMap<String, plan::Header>,
+                     keep: bool|
+         -> Result<Built, LoadError> {
+            let names: Vec<String> = set
+                .files
+                .keys()
+                .filter(|k| plan.dirty.contains(*k))
+                .cloned()
+                .collect();
+            let (mut inputs, encoded) = if names.is_empty() {
+                (Vec::new(), keep.then(Vec::new))
+            } else if keep {
+                let (inputs, bytes) = compile::compile_set_encoded(set, &names)?;
+                (inputs, Some(bytes))
+            } else {
+                (compile::compile_set(set, &names)?, None)
             };
+            let compiled: std::collections::HashSet<String> =
+                inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
+            for input in &mut inputs {
+                let name = input.proto.name.as_deref().unwrap_or("");
+                input.unchanged = set.files.contains_key(name) && !plan.dirty.contains(name);
+            }
+            // Files not compiled still exist, with their package: a stub each.
+            for (name, f) in &set.files {
+                if compiled.contains(name) {
+                    continue;
+                }
+                let header = &h[name];
+                inputs.push(InputFile {
+                    proto: crate::descriptor::FileDescriptorProto {
+                        name: Some(name.clone()),
+                        package: Some(header.package.clone()).filter(|p| !p.is_empty()),
+                        syntax: match header.edition {
+                            Some(_) => Some("editions".to_string()),
+                            None => header.syntax.clone(),
+                        },
+                        edition: header
+                            .edition
+                            .as_deref()
+                            .and_then(crate::features::edition_number),
+                        ..Default::default()
+                    },
+                    display: f.display.clone(),
+                    module_root: f.module_root.clone(),
+                    content_id: Some(f.key),
+                    is_import: false,
+                    unchanged: true,
+                    text: Some(std::sync::Arc::clone(&f.text)),
+                    stub_declares: Some(header.declares),
+                });
+            }
+            inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
+            Ok((Index::build(inputs), encoded))
+        };
         timing(
             &format!(
                 "plan ({} of {} files dirty)",
@@ -282,8 +290,13 @@ impl Schema {
         };
         let t = std::time::Instant::now();
         let ((o, verified), n) = crate::limits::both(
-            || crate::limits::both(|| build(old_set, &old_headers), verify),
-            || build(new_set, &new_headers),
+            || {
+                crate::limits::both(
+                    || build(old_set, &old_headers, old.1.keep_descriptors),
+                    verify,
+                )
+            },
+            || build(new_set, &new_headers, new.1.keep_descriptors),
         );
         timing(
             &format!(
@@ -297,14 +310,14 @@ impl Schema {
         };
         Ok((
             Schema {
-                index: o,
+                index: o.0,
                 input: old.0.clone(),
-                encoded: None,
+                encoded: o.1,
             },
             Schema {
-                index: n,
+                index: n.0,
                 input: new.0.clone(),
-                encoded: None,
+                encoded: n.1,
             },
         ))
     }

@@ -1616,3 +1616,44 @@ fn types_reaching_changes_only_beyond_the_depth_are_not_run() {
         render_text(&r)
     );
 }
+
+/// `prove` compiles only the files that differ and those importing them (a planned load):
+/// the others are counted as unchanged files; a run where nothing differs passes; `--message`
+/// naming a type of an unchanged file still proves it (that run compiles everything).
+#[test]
+fn cli_compiles_only_what_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let same = p3("message Same { int32 a = 1; }");
+    for side in ["old", "new"] {
+        write(tmp.path(), &format!("{side}/same.proto"), &same);
+    }
+    write(tmp.path(), "old/a.proto", &p3("message M { int32 a = 1; }"));
+    write(
+        tmp.path(),
+        "new/a.proto",
+        &p3("message M { sint32 a = 1; }"),
+    );
+    let run = |new: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_protoguard"))
+            .current_dir(tmp.path())
+            .args(["prove", new, "--against", "old", "--seed", "3"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run("new", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("1 type checked (1 unchanged file not compiled)"),
+        "{text}"
+    );
+    let out = run("old", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 unchanged files not compiled"), "{text}");
+    let out = run("new", &["--message", "shop.v1.Same"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 type checked,"), "{text}");
+}

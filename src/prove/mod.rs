@@ -144,6 +144,10 @@ pub struct ProveReport {
     /// Types whose declarations, and those of every type they reach, are identical on both
     /// sides: every message reads the same, nothing to run (unless `--message` names one).
     pub types_unchanged: usize,
+    /// Files identical on both sides, importing nothing that differs, left uncompiled by a
+    /// planned load (see [`crate::plan`]): their types read the same by construction, like
+    /// `types_unchanged`, and are not counted one by one.
+    pub files_unchanged: usize,
     /// Types that reach a change only deeper than their generated messages nest
     /// (`--depth`, or the automatic depth's limit): no case of theirs can show it, so none
     /// is run; a note says how deep the change lies.
@@ -244,6 +248,11 @@ fn prove_unguarded(
 
     let mut report = ProveReport {
         seed,
+        files_unchanged: new
+            .files
+            .iter()
+            .filter(|f| f.stub_declares.is_some_and(|d| d.messages))
+            .count(),
         cases_per_direction: opts.cases,
         ..ProveReport::default()
     };

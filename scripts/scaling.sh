@@ -6,6 +6,12 @@
 #
 # Usage:
 #   scripts/scaling.sh [SIZE...]     sizes in messages (default: 1000 3000 10000 30000 100000)
+#   scripts/scaling.sh growth [N]    the pathological growth cases at N, 2N, 4N (default
+#                                    N = 10000): one message of N fields (check), a package
+#                                    name of N parts (check; refused, as buf refuses it), a
+#                                    chain of N/2.5 messages with the last changed (prove)
+#   scripts/scaling.sh prove-git REPO [REF]   `prove . --against .git#ref=REF` in REPO
+#                                    (default HEAD~20; e.g. a googleapis clone), --seed 1
 #
 # The schemas (per size; files of 100 messages, four files to a package):
 #   - proto3 files with go_package / java_package options, a service of 5 RPCs and 2 top-level
@@ -35,7 +41,13 @@ die() { echo "$prog: $*" >&2; exit 2; }
 case ${1:-} in
   -h|--help) sed -n '/^# Usage:/,/^# The schemas/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 esac
+mode=sizes
+case ${1:-} in
+  growth) mode=growth; shift ;;
+  prove-git) mode=prove-git; shift ;;
+esac
 sizes=("$@")
+[ "$mode" = sizes ] || sizes=()
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 3000 10000 30000 100000)
 for s in "${sizes[@]}"; do
   if ! [[ $s =~ ^[0-9]+$ ]] || [ "$s" -lt 100 ]; then die "size $s is not a number of messages >= 100"; fi
@@ -53,6 +65,87 @@ else
 fi
 
 work=$(mktemp -d)
+
+# measure OUT CMD...: GNU time of CMD; prints "wall cpu peak_mb exit".
+measure() {
+  local o=$1
+  shift
+  local rc=0
+  "$TIME_BIN" -f '%e %U %S %M' -o "$o.time" "$@" >"$o.out" 2>"$o.err" || rc=$?
+  local wall user sys kb
+  read -r wall user sys kb < <(tail -n 1 "$o.time")
+  echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') $((kb / 1024)) $rc"
+}
+
+if [ "$mode" = growth ]; then
+  n=${1:-10000}
+  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 100 ] || die "growth size $n is not a number >= 100"
+  trap 'rm -rf "$work"' EXIT
+  echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine:    $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| case | size | wall s | CPU s | peak MB | exit | CPU ratio to the previous size |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for case in fields package chain; do
+    prev=
+    for k in 1 2 4; do
+      size=$((n * k))
+      [ "$case" = chain ] && size=$((n * k * 2 / 5))
+      d=$work/$case$size
+      python3 - "$d" "$case" "$size" <<'PY'
+import os, sys
+out, case, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def write(side, text):
+    os.makedirs(os.path.join(out, side), exist_ok=True)
+    with open(os.path.join(out, side, "a.proto"), "w") as fh:
+        fh.write(text)
+for side in ("old", "new"):
+    t = "int64" if side == "new" else "int32"
+    if case == "fields":
+        # Numbers skip 19000-19999, which protobuf reserves.
+        nums = [i for i in range(1, n + 1001) if not 19000 <= i <= 19999][:n]
+        body = "".join(f"  {t if i == 1 else 'int32'} f{i} = {i};\n" for i in nums)
+        write(side, f'syntax = "proto3";\npackage x;\nmessage M {{\n{body}}}\n')
+    elif case == "package":
+        pkg = ".".join(f"p{i}" for i in range(n))
+        write(side, f'syntax = "proto3";\npackage {pkg};\nmessage M {{ {t} a = 1; }}\n')
+    else:
+        msgs = "".join(f"message M{i} {{ M{i + 1} next = 1; }}\n" for i in range(n - 1))
+        write(side, f'syntax = "proto3";\npackage c;\n{msgs}message M{n - 1} {{ {t} v = 1; }}\n')
+PY
+      case $case in
+        chain) cmd=("$PROTOGUARD" prove "$d/new" --against "$d/old" --seed 1) ;;
+        *) cmd=("$PROTOGUARD" check "$d/new" --against "$d/old") ;;
+      esac
+      read -r wall cpu mb rc < <(measure "$d/run" "${cmd[@]}")
+      ratio=-
+      [ -n "$prev" ] && ratio=$(python3 -c "print(f'{$cpu / max($prev, 0.01):.1f}x')")
+      echo "| $case | $size | $wall | $cpu | $mb | $rc | $ratio |"
+      prev=$cpu
+      rm -rf "$d"
+    done
+  done
+  echo
+  echo "fields and package: check; chain: prove --seed 1 (exit 1: counterexamples found). The"
+  echo "package name is refused past 101 parts, as buf refuses it (exit 2, located)."
+  exit 0
+fi
+
+if [ "$mode" = prove-git ]; then
+  repo=${1:?prove-git needs a repository}
+  ref=${2:-HEAD~20}
+  trap 'rm -rf "$work"' EXIT
+  echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine:    $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  read -r wall cpu mb rc < <(cd "$repo" && PROTOGUARD_TIMING=1 measure "$work/prove" "$PROTOGUARD" prove . --against ".git#ref=$ref" --seed 1)
+  echo
+  echo "| case | wall s | CPU s | peak MB | exit | summary |"
+  echo "|---|---:|---:|---:|---:|---|"
+  echo "| prove . --against .git#ref=$ref | $wall | $cpu | $mb | $rc | $(tail -n 1 "$work/prove.out") |"
+  echo
+  grep '^timing:' "$work/prove.err" || true
+  exit 0
+fi
 if [ -n "${KEEP:-}" ]; then
   trap 'echo "schemas kept: $work" >&2' EXIT
 else

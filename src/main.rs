@@ -52,7 +52,7 @@ enum Command {
 }
 
 /// The two schemas to compare and the rules to compare them with.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct Sides {
     /// The new schema: a directory (import root), an image, or a git input.
     #[arg(default_value = ".")]
@@ -586,7 +586,11 @@ fn run_fix(args: &FixArgs) -> miette::Result<bool> {
 }
 
 fn run_prove(args: &ProveArgs) -> miette::Result<bool> {
-    let loaded = load(&args.sides, true)?;
+    // `--message` may name a type of an unchanged file, which a planned load leaves
+    // uncompiled: compile everything then.
+    let mut sides = args.sides.clone();
+    sides.full |= args.flags.message.is_some();
+    let loaded = load(&sides, true)?;
     prove_loaded(&loaded, &args.flags, args.format == "json")
 }
 

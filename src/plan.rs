@@ -319,6 +319,37 @@ service S { rpc R(M) returns (M) { option deprecated = true; } }
     }
 
     #[test]
+    fn a_declared_name_clashes_with_its_package_and_those_below_it_only() {
+        let k = |n: u8| git2::Oid::from_bytes(&[n; 20]).unwrap();
+        let header = |package: &str, decls: &[&str]| Header {
+            package: package.into(),
+            decls: decls.iter().map(|d| d.to_string()).collect(),
+            ..Default::default()
+        };
+        let (a, same, below, longer_word, sibling) = (
+            header("p", &["A"]),
+            header("p.A", &[]),
+            header("p.A.b.c", &[]),
+            header("p.AB", &[]),
+            header("p.B.A", &[]),
+        );
+        let side = SideFiles {
+            files: BTreeMap::from([
+                ("a.proto", (k(1), &a)),
+                ("same.proto", (k(2), &same)),
+                ("below.proto", (k(3), &below)),
+                ("longer_word.proto", (k(4), &longer_word)),
+                ("sibling.proto", (k(5), &sibling)),
+            ]),
+        };
+        let plan = Plan::new(&side, &side);
+        assert_eq!(
+            plan.dirty,
+            BTreeSet::from(["a.proto".into(), "same.proto".into(), "below.proto".into()])
+        );
+    }
+
+    #[test]
     fn importers_of_changed_files_are_dirty() {
         let (h_a, h_b, h_c) = (
             Header::default(),

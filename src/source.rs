@@ -172,7 +172,9 @@ impl Schema {
             }
         };
         timing("read both sides", t);
-        let planned = mode == Mode::Planned && !old.1.keep_descriptors && !new.1.keep_descriptors;
+        // With descriptors kept (for the prover), they are those of the compiled files: every
+        // type a change can reach lives in a dirty file (see [`crate::prove`]).
+        let planned = mode == Mode::Planned;
         // An image side, descriptors wanted, planning turned off, or a planned load that
         // failed (its error is then exactly the full load's): compile everything.
         let full = || -> Result<(Schema, Schema), LoadError> {
@@ -203,10 +205,12 @@ impl Schema {
                 }
             }
         }
+        type Built = (Index, Option<Vec<u8>>);
         let build = |set: &SourceSet,
                      h: &BTreeMap<String, plan::Header>,
-                     imports: &[String]|
-         -> Result<Index, LoadError> {
+                     imports: &[String],
+                     keep: bool|
+         -> Result<Built, LoadError> {
             let names: Vec<String> = set
                 .files
                 .keys()
@@ -214,10 +218,13 @@ impl Schema {
                 .cloned()
                 .chain(imports.iter().cloned())
                 .collect();
-            let mut inputs = if names.is_empty() {
-                Vec::new()
+            let (mut inputs, encoded) = if names.is_empty() {
+                (Vec::new(), keep.then(Vec::new))
+            } else if keep {
+                let (inputs, bytes) = compile::compile_set_encoded(set, &names)?;
+                (inputs, Some(bytes))
             } else {
-                compile::compile_set(set, &names)?
+                (compile::compile_set(set, &names)?, None)
             };
             let compiled: std::collections::HashSet<String> =
                 inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
@@ -255,7 +262,7 @@ impl Schema {
                 });
             }
             inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-            Ok(Index::build(inputs))
+            Ok((Index::build(inputs), encoded))
         };
         timing(
             &format!(
@@ -297,14 +304,19 @@ impl Schema {
         };
         let t = std::time::Instant::now();
         let ((o, verified), n) = crate::limits::both(
-            || crate::limits::both(|| build(old_set, &old_headers, &[]), verify),
-            || build(new_set, &new_headers, &[]),
+            || {
+                crate::limits::both(
+                    || build(old_set, &old_headers, &[], old.1.keep_descriptors),
+                    verify,
+                )
+            },
+            || build(new_set, &new_headers, &[], new.1.keep_descriptors),
         );
         // An import only one side's compiled files reach may still be reached from the
         // files left out (the same on both sides): compile their imports too, then the
         // sides hold every import a full load holds (see [`crate::shared_imports`]).
         let (o, n) = match (o, n) {
-            (Ok(o), Ok(n)) if crate::shared_imports::one_sided(&o, &n) => {
+            (Ok(o), Ok(n)) if crate::shared_imports::one_sided(&o.0, &n.0) => {
                 let left_out = |set: &SourceSet, h: &BTreeMap<String, plan::Header>| {
                     crate::shared_imports::of_left_out(set, h, &plan.dirty)
                 };
@@ -316,8 +328,8 @@ impl Schema {
                     (Ok(o), Ok(n))
                 } else {
                     crate::limits::both(
-                        || build(old_set, &old_headers, &o_imports),
-                        || build(new_set, &new_headers, &n_imports),
+                        || build(old_set, &old_headers, &o_imports, old.1.keep_descriptors),
+                        || build(new_set, &new_headers, &n_imports, new.1.keep_descriptors),
                     )
                 }
             }
@@ -335,14 +347,14 @@ impl Schema {
         };
         Ok((
             Schema {
-                index: o,
+                index: o.0,
                 input: old.0.clone(),
-                encoded: None,
+                encoded: o.1,
             },
             Schema {
-                index: n,
+                index: n.0,
                 input: new.0.clone(),
-                encoded: None,
+                encoded: n.1,
             },
         ))
     }

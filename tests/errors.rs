@@ -672,3 +672,37 @@ fn a_byte_order_mark_counts_in_error_columns_on_line_one() {
         "expected an integer",
     );
 }
+
+/// buf refuses a package name of more than 101 components or 512 bytes (whitespace and
+/// comments not counted), at the name: `a.proto:3:17:path in `package` declaration is too
+/// large`. At the bound it compiles.
+#[test]
+fn package_name_beyond_bufs_bounds_is_refused_at_the_name() {
+    let file = |package: &str| {
+        format!("syntax = \"proto3\";\n// c\npackage /* x */ {package};\nmessage M {{ int32 x = 1; }}\n")
+    };
+    let cases = [
+        (vec!["a"; 101].join("."), true),
+        (vec!["a"; 102].join("."), false),
+        (vec!["ab"; 102].join("\n . "), false),
+        (format!("{} . {}", "a".repeat(300), "a".repeat(211)), true),
+        (format!("{}.{}", "a".repeat(300), "a".repeat(212)), false),
+    ];
+    for (package, accepted) in cases {
+        let t = tree();
+        if accepted {
+            write(t.path(), "old/a.proto", file(&package));
+        }
+        write(t.path(), "new/a.proto", file(&package));
+        let out = check(t.path(), &[]);
+        if accepted {
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        } else {
+            assert_error(
+                &out,
+                "new/a.proto:3:17",
+                "path in `package` declaration is too large",
+            );
+        }
+    }
+}

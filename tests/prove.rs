@@ -1555,3 +1555,95 @@ fn a_required_cycle_is_skipped_at_once_and_named() {
     assert!(r.skipped.is_empty(), "{:?}", r.skipped);
     assert!(!r.counterexamples.is_empty());
 }
+
+/// A type whose changes all lie deeper than its messages nest is not run (no case of its can
+/// show them; a note says how deep they lie), unless a required field carries its smallest
+/// value down there: then its cases can, and do, show it.
+#[test]
+fn types_reaching_changes_only_beyond_the_depth_are_not_run() {
+    // `label` is "" (proto3) or "required " (proto2).
+    let chain = |label: &str, last: &str| {
+        let mut s = String::new();
+        for i in 0..5 {
+            s.push_str(&format!("message M{i} {{ {label}M{} next = 1; }}\n", i + 1));
+        }
+        s + &format!("message M5 {{ {label}{last} v = 1; }}\n")
+    };
+    let shallow = ProveOptions {
+        depth: Some(1),
+        ..opts()
+    };
+    let r = run_with(
+        &p3(&chain("", "int32")),
+        &p3(&chain("", "sint32")),
+        &shallow,
+    );
+    assert_eq!(
+        (r.types_checked, r.types_out_of_reach),
+        (2, 4),
+        "{}",
+        render_text(&r)
+    );
+    assert!(r
+        .counterexamples
+        .iter()
+        .all(|c| ["shop.v1.M4", "shop.v1.M5"].contains(&c.message.as_str())));
+    assert!(r.counterexamples.iter().any(|c| c.message == "shop.v1.M5"));
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.starts_with("shop.v1.M3: --depth 1")));
+    assert!(r.incomplete().is_none());
+
+    // Required fields write their zero below the depth limit: int32 0 read as a string.
+    let (old, new) = (chain("required ", "int32"), chain("required ", "string"));
+    let r = run_with(&p2(&old), &p2(&new), &shallow);
+    assert_eq!(
+        (r.types_checked, r.types_out_of_reach),
+        (6, 0),
+        "{}",
+        render_text(&r)
+    );
+    assert!(
+        r.counterexamples.iter().any(|c| c.message == "shop.v1.M0"),
+        "{}",
+        render_text(&r)
+    );
+}
+
+/// `prove` compiles only the files that differ and those importing them (a planned load):
+/// the others are counted as unchanged files; a run where nothing differs passes; `--message`
+/// naming a type of an unchanged file still proves it (that run compiles everything).
+#[test]
+fn cli_compiles_only_what_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let same = p3("message Same { int32 a = 1; }");
+    for side in ["old", "new"] {
+        write(tmp.path(), &format!("{side}/same.proto"), &same);
+    }
+    write(tmp.path(), "old/a.proto", p3("message M { int32 a = 1; }"));
+    write(tmp.path(), "new/a.proto", p3("message M { sint32 a = 1; }"));
+    let run = |new: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_protoguard"))
+            .current_dir(tmp.path())
+            .args(["prove", new, "--against", "old", "--seed", "3"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run("new", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("1 type checked (1 unchanged file not compiled)"),
+        "{text}"
+    );
+    let out = run("old", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 unchanged files not compiled"), "{text}");
+    let out = run("new", &["--message", "shop.v1.Same"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 type checked,"), "{text}");
+}

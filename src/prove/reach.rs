@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use prost::Message as _;
-use prost_reflect::{DescriptorPool, Kind};
+use prost_reflect::{DescriptorPool, Kind, MessageDescriptor};
 
 use super::Side;
 
@@ -25,8 +25,49 @@ pub struct Reach {
     own_changed: HashSet<String>,
     /// Those and every message type reaching one through fields.
     hot: HashSet<String>,
-    /// Message → the message and enum types of its fields (both sides).
-    edges: HashMap<String, Vec<String>>,
+    /// The hot part of the field graph by number, for walks from every proved type: by
+    /// name, each walk hashed every name it met, which made a long chain of types
+    /// quadratic in time and hashing.
+    graph: Graph,
+}
+
+/// Hot types by number: for each, its hot field types (message and enum, in field order),
+/// whether it changed itself, whether it is a message.
+struct Graph {
+    ids: HashMap<String, usize>,
+    names: Vec<String>,
+    edges: Vec<Vec<usize>>,
+    own_changed: Vec<bool>,
+    is_message: Vec<bool>,
+}
+
+impl Graph {
+    fn new(
+        hot: &HashSet<String>,
+        own_changed: &HashSet<String>,
+        edges: &HashMap<String, Vec<String>>,
+    ) -> Graph {
+        let mut names: Vec<String> = hot.iter().cloned().collect();
+        names.sort();
+        let ids: HashMap<String, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let edges_of = |n: &String| -> Vec<usize> {
+            edges
+                .get(n)
+                .map(|tos| tos.iter().filter_map(|t| ids.get(t).copied()).collect())
+                .unwrap_or_default()
+        };
+        Graph {
+            edges: names.iter().map(edges_of).collect(),
+            own_changed: names.iter().map(|n| own_changed.contains(n)).collect(),
+            is_message: names.iter().map(|n| edges.contains_key(n)).collect(),
+            ids,
+            names,
+        }
+    }
 }
 
 impl Reach {
@@ -59,10 +100,11 @@ impl Reach {
                 }
             }
         }
+        let graph = Graph::new(&hot, &own_changed, &edges);
         Reach {
             own_changed,
             hot,
-            edges,
+            graph,
         }
     }
 
@@ -79,29 +121,83 @@ impl Reach {
     /// changed message needs one more level, for its message fields), and the changed type
     /// needing the most with its distance (in message levels) from `root`.
     pub fn depth_needed(&self, root: &str) -> (u32, Option<(String, u32)>) {
-        let mut dist: HashMap<&str, u32> = HashMap::new();
+        let g = &self.graph;
+        let Some(&root) = g.ids.get(root) else {
+            return (0, None);
+        };
+        let mut dist: Vec<Option<u32>> = vec![None; g.names.len()];
         let mut queue = VecDeque::from([(root, 0u32)]);
-        dist.insert(root, 0);
+        dist[root] = Some(0);
         let mut needed = 0;
         let mut farthest = None;
         while let Some((n, d)) = queue.pop_front() {
-            if self.own_changed.contains(n) {
+            if g.own_changed[n] {
                 // A changed message may have changed a message field, which is set only one
                 // level further down; a changed enum is a value of the message above it.
-                let need = if self.edges.contains_key(n) { d + 1 } else { d };
+                let need = if g.is_message[n] { d + 1 } else { d };
                 if need > needed {
                     needed = need;
-                    farthest = Some((n.to_string(), d));
+                    farthest = Some((n, d));
                 }
             }
-            for to in self.edges.get(n).map(Vec::as_slice).unwrap_or_default() {
-                if self.hot.contains(to) && !dist.contains_key(to.as_str()) {
-                    dist.insert(to, d + 1);
+            for &to in &g.edges[n] {
+                if dist[to].is_none() {
+                    dist[to] = Some(d + 1);
                     queue.push_back((to, d + 1));
                 }
             }
         }
-        (needed, farthest)
+        (needed, farthest.map(|(n, d)| (g.names[n].clone(), d)))
+    }
+}
+
+impl Reach {
+    /// Whether a generator of `root` nesting at most `depth` levels (on either side) can set
+    /// a value of a changed type: a changed message at most `depth` levels down, a changed
+    /// enum in a message that is, or anything a required message field brings below the
+    /// depth limit (its smallest valid value is written there). When it cannot, every
+    /// message generated reads the same on both sides, and running cases proves nothing.
+    /// Over-approximates (a type seen at one depth counts at any): never skips a type whose
+    /// cases could find a counterexample.
+    pub fn reaches_change(&self, sides: [&Side; 2], root: &str, depth: u32) -> bool {
+        // Type -> the most levels still allowed below it when first visited.
+        let mut best: HashMap<String, u32> = HashMap::new();
+        let mut queue: VecDeque<(MessageDescriptor, u32)> = VecDeque::new();
+        for side in sides {
+            if let Some(m) = side.pool.get_message_by_name(root) {
+                queue.push_back((m, depth));
+            }
+        }
+        while let Some((m, left)) = queue.pop_front() {
+            if self.own_changed.contains(m.full_name()) {
+                return true;
+            }
+            if best.get(m.full_name()).is_some_and(|&b| b >= left) {
+                continue;
+            }
+            best.insert(m.full_name().to_string(), left);
+            for f in m.fields() {
+                // A map is one level: its value is what is generated.
+                let (kind, required) = match f.kind() {
+                    Kind::Message(entry) if f.is_map() => {
+                        (entry.map_entry_value_field().kind(), false)
+                    }
+                    k => (k, f.is_required()),
+                };
+                match kind {
+                    Kind::Enum(e) if self.own_changed.contains(e.full_name()) => return true,
+                    Kind::Message(sub) if self.hot.contains(sub.full_name()) => {
+                        if left > 0 {
+                            queue.push_back((sub, left - 1));
+                        } else if required {
+                            queue.push_back((sub, 0));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        false
     }
 }
 

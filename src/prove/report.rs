@@ -18,7 +18,11 @@ impl ProveReport {
                 if n == 1 { "" } else { "s" }
             ));
         }
-        if self.types_checked == 0 && self.types_unchanged == 0 {
+        if self.types_checked == 0
+            && self.types_unchanged == 0
+            && self.types_out_of_reach == 0
+            && self.files_unchanged == 0
+        {
             return Some(
                 "nothing was proved: no message type is declared on both sides".to_string(),
             );
@@ -38,7 +42,7 @@ impl Direction {
 }
 
 /// The report as one JSON object: `seed`, `cases_per_direction`, `cases_run`,
-/// `types_checked`, `types_unchanged`, `directions_stopped`, `skipped` (`message`,
+/// `types_checked`, `types_unchanged`, `types_out_of_reach`, `files_unchanged`, `directions_stopped`, `skipped` (`message`,
 /// `reason`), `notes`, `incomplete` (null or why), and `counterexamples`, each with
 /// `message`, `direction` (`old_readers_new_data` or `new_readers_old_data`), `encoding`
 /// (`binary` or `json`), `relay`, `input` (text format), `bytes_hex`, `json` (the JSON text
@@ -72,6 +76,8 @@ pub fn render_json(report: &ProveReport) -> String {
         "cases_run": report.cases_run,
         "types_checked": report.types_checked,
         "types_unchanged": report.types_unchanged,
+        "types_out_of_reach": report.types_out_of_reach,
+        "files_unchanged": report.files_unchanged,
         "directions_stopped": report.directions_stopped,
         "skipped": skipped,
         "notes": report.notes,
@@ -120,9 +126,26 @@ pub fn render_text(report: &ProveReport) -> String {
     for (name, why) in &report.skipped {
         let _ = writeln!(out, "skipped {name}: {why}");
     }
-    let unchanged = match report.types_unchanged {
-        0 => String::new(),
-        n => format!(" ({n} more unchanged)"),
+    let mut more: Vec<String> = Vec::new();
+    if report.types_unchanged > 0 {
+        more.push(format!("{} more unchanged", report.types_unchanged));
+    }
+    if report.files_unchanged > 0 {
+        more.push(format!(
+            "{} unchanged file{} not compiled",
+            report.files_unchanged,
+            if report.files_unchanged == 1 { "" } else { "s" }
+        ));
+    }
+    if report.types_out_of_reach > 0 {
+        more.push(format!(
+            "{} more reaching changes only deeper than messages nest, not run",
+            report.types_out_of_reach
+        ));
+    }
+    let unchanged = match more.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", more.join("; ")),
     };
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");

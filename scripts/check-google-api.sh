@@ -4,7 +4,9 @@
 #   protoguard check git:NEW --against git:OLD --use FILE,GOOGLE_API --format json
 # and the same with the default rules (FILE) only, timing both. Prints one line per pair
 # with a GOOGLE_API finding (its rules and whether the commit declares a break: `!:` in the
-# subject or BREAKING in the message), then totals and both total times.
+# subject or BREAKING in the message), then a markdown table of the totals and both total
+# wall times (the table README's "Google API rules" shows; which flagged pairs are real breaks
+# is judged by reading their diffs).
 #
 # Usage: scripts/check-google-api.sh [REPO] [PAIRS]
 #   REPO  a googleapis clone (default /work/corpus/googleapis); it is only read.
@@ -43,5 +45,8 @@ for ((k = pairs; k >= 1; k--)); do
     printf 'HEAD~%-3s %s declared=%s  %s\n    %s\n' "$((k - 1))" "${new:0:8}" "$is_declared" "$rules" "${subject:0:150}"
   fi
 done
-echo "pairs: $pairs; commits declaring a break: $declared; flagged by GOOGLE_API: $flagged ($declared_flagged declared, $((flagged - declared_flagged)) not declared)"
-echo "total time: default rules ${t_without}s, FILE+GOOGLE_API ${t_with}s"
+not_declared=$((flagged - declared_flagged))
+echo
+echo "| pairs | declaring a break | flagged by GOOGLE_API | of which declared | of which not declared | default rules s | FILE+GOOGLE_API s |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $pairs | $declared | $flagged | $declared_flagged | $not_declared | $t_without | $t_with |"

@@ -365,7 +365,14 @@ impl Check {
             })
             .filter(|_| self.data_checks)
             .unwrap_or(0);
-        let mode = if window_k > 0 { Mode::Full } else { self.mode };
+        // The window compares NEW with other releases, and payloads may name a type of any
+        // file: both need every file of NEW compiled (a planned load keeps only the
+        // descriptors of the files that can differ).
+        let mode = if window_k > 0 || payload_dir.is_some() {
+            Mode::Full
+        } else {
+            self.mode
+        };
         let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
         // History is read only for the rules that need it (so leaving them out is a way to
         // run where it cannot be read).

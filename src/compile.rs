@@ -255,10 +255,17 @@ fn parse_ahead(
         crate::limits::nesting(&f.text).is_none().then_some(())?;
         // Files reached only as imports are never reported on (planning keeps them as
         // unchanged, a full load names them all): their source info is not needed.
+        // A package name beyond buf's bounds is left to the resolver too, which refuses it
+        // (see `parse_bounded`).
+        let within = |package: &str| {
+            package.len() <= MAX_PACKAGE_BYTES && package.split('.').count() <= MAX_PACKAGE_PARTS
+        };
         if source_info && wanted.contains(name) {
-            return protox::file::File::from_source(name, &f.text).ok();
+            let file = protox::file::File::from_source(name, &f.text).ok()?;
+            return within(file.file_descriptor_proto().package()).then_some(file);
         }
         let mut proto = protox_parse::parse(name, &f.text).ok()?;
+        within(proto.package()).then_some(())?;
         proto.source_code_info = None;
         Some(protox::file::File::from_file_descriptor_proto(proto))
     };

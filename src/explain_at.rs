@@ -104,6 +104,11 @@ pub fn explain_at(
     let _ = loaded
         .contract
         .apply(&mut findings, &loaded.old.index, &loaded.new.index, None);
+    // Then the deprecation cycle, when protoguard.yaml asks for one: it allows a deletion
+    // that went through it and says of the others when removal will be allowed.
+    if let Some(ctx) = loaded.deprecation_context() {
+        crate::policy::deprecation::apply(&mut findings, &ctx);
+    }
     let findings = kept(&loaded, findings);
     let (old, new) = (&loaded.old.index, &loaded.new.index);
     let located: Vec<Located> = findings
@@ -418,6 +423,9 @@ fn explain_one(
     let mut s = String::new();
     let _ = writeln!(s, "{}: {} {}", l.at, f.rule, f.message);
     let _ = writeln!(s, "  verdict: {}", verdict(&f.verdict));
+    if let Some(note) = &f.verdict_note {
+        let _ = writeln!(s, "  contract: {note}");
+    }
     if let Some(to) = &f.renamed_to {
         let _ = writeln!(s, "  renamed to: {to}");
     }

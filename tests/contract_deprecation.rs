@@ -75,6 +75,32 @@ fn the_worked_example_allows_the_full_cycle_and_counts_what_remains() {
     );
 }
 
+/// `explain FILE:LINE` says what the cycle says, as `check` does: one deletion allowed, the
+/// other removable after one more release.
+#[test]
+fn explain_at_a_deletion_says_when_removal_is_allowed() {
+    let r = repo(
+        &example_releases(),
+        &example_release("next"),
+        Some(&example_contract()),
+    );
+    let (code, stdout, stderr) = text(&r.run(&[
+        "explain",
+        "orders/v1/order.proto:5",
+        "--against",
+        "latest-release",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("contract: deprecated in v1.2.0, 1 release ago, 2 required: removable after 1 more release"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("deprecated since v1.1.0, 2 releases (2 releases required)"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn deleting_only_what_served_its_cycle_passes() {
     // next/ with `note` kept as v1.2.0 has it (and not reserved).

@@ -127,8 +127,14 @@ pub fn write(root: &Path, rel: &str, contents: &str) {
 
 impl Repo {
     pub fn check(&self, args: &[&str]) -> Output {
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    /// Runs any subcommand in the repository.
+    pub fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_protoguard"))
-            .arg("check")
             .args(args)
             .current_dir(&self.root)
             .env("NO_COLOR", "1")

@@ -1,5 +1,9 @@
 //! Compiling `.proto` sources into descriptors with source info: with protox, or, when the
 //! files compiled reach an editions file, with protoc ([`crate::protoc`]).
+//!
+//! Why one file of over 800 lines: it is the one place that talks to protox and the
+//! protoc route, with the bounds (nesting, package names) every parse must respect; split,
+//! a parse path could skip a bound (the parse-ahead and the resolver share them here).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

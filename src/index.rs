@@ -4,6 +4,10 @@
 //!
 //! Rules only ever read two indexes; spans are resolved from source paths at report time, and
 //! only for the files that have findings, so building the index stays cheap on large trees.
+//!
+//! Why one file of over 800 lines: the element types and the single pass that builds them
+//! from descriptors change together (a field added to a type is filled in the same pass);
+//! about 60 of its lines are tests.
 
 use std::collections::HashMap;
 use std::ops::Range;

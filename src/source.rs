@@ -1,5 +1,9 @@
 //! Sources: what a user names on the command line (a directory that is an import root, or a
 //! FileDescriptorSet image) turned into the compiled files of one side.
+//!
+//! Why one file of over 800 lines: loading a pair of sides is one sequence (read, plan,
+//! compile both sides with verification, fall back to a full load on any error) whose steps
+//! share their local state; it reads top to bottom as that sequence.
 
 use std::path::{Path, PathBuf};
 

@@ -2,29 +2,12 @@
 //! element before and after, who breaks, the prover's counterexample for a wire change, the
 //! verdict and the safe path; a place with nothing; bad places; `explain RULE` unchanged.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use tempfile::TempDir;
 
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        )
-        .output()
-        .expect("run protoguard")
-}
+mod common;
+use common::{run, write};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -9,26 +9,10 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+mod common;
+use common::{run, write};
+
 const UNLESS_RULES: &str = "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,FIELD_NO_DELETE_UNLESS_NAME_RESERVED,ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED,ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED";
-
-fn write(root: &Path, rel: &str, contents: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, contents).unwrap();
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_protoguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("protoguard-test-cache"),
-        )
-        .output()
-        .expect("run protoguard")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -512,8 +512,15 @@ impl Loaded {
     /// unstable packages first, then the deprecation cycle for the deletions still breaking
     /// (which also says, on those, why the cycle does not allow them).
     fn decided(&self) -> (Vec<crate::rules::Finding>, Vec<PolicyWarning>) {
-        let mut findings =
-            crate::findings_with_history(&self.old, &self.new, &self.policy, self.ledger.as_ref());
+        self.decided_in(&crate::diff::Diff::new(&self.old.index, &self.new.index))
+    }
+
+    /// [`Loaded::decided`] over an element diff of the two sides that the caller also reads.
+    fn decided_in(
+        &self,
+        diff: &crate::diff::Diff,
+    ) -> (Vec<crate::rules::Finding>, Vec<PolicyWarning>) {
+        let mut findings = crate::findings_of_diff(diff, &self.policy, self.ledger.as_ref());
         let warnings = self
             .contract
             .apply(&mut findings, &self.old.index, &self.new.index, None);
@@ -531,7 +538,19 @@ impl Loaded {
         Vec<(crate::finding::Subject, Annotation)>,
         Vec<PolicyWarning>,
     ) {
-        let (findings, warnings) = self.decided();
+        self.judged_in(&crate::diff::Diff::new(&self.old.index, &self.new.index))
+    }
+
+    /// [`Loaded::judged`] over an element diff the caller also reads (semver reads the same
+    /// diff for its changes, so the two sides are paired once).
+    pub fn judged_in(
+        &self,
+        diff: &crate::diff::Diff,
+    ) -> (
+        Vec<(crate::finding::Subject, Annotation)>,
+        Vec<PolicyWarning>,
+    ) {
+        let (findings, warnings) = self.decided_in(diff);
         let located = crate::report::annotate_with_subjects(
             &self.old.index,
             &self.new.index,

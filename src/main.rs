@@ -534,14 +534,16 @@ fn run_semver(args: &SemverArgs) -> miette::Result<bool> {
     }
     let loaded = load(&args.sides, false)?;
     // The bump follows the contract's verdicts: an allowed break is not MAJOR.
-    let (judged, warnings) = loaded.judged();
+    // One element diff feeds both the findings and the changes.
+    let diff = protoguard::diff::Diff::new(&loaded.old.index, &loaded.new.index);
+    let (judged, warnings) = loaded.judged_in(&diff);
     for w in &warnings {
         eprintln!("protoguard: {}", protoguard::report::warning_line(w));
     }
     let mut report = versioning::Report::new(
         &loaded.old.index,
         &loaded.new.index,
-        versioning::changes(&loaded.old.index, &loaded.new.index),
+        versioning::changes_in(&diff),
         judged,
     );
     if let Some(v) = &args.current_version {

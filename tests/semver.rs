@@ -577,3 +577,59 @@ fn a_removed_required_field_carries_the_required_fields_finding() {
     );
     assert!(r.other_breaking.is_empty(), "{:#?}", r.other_breaking);
 }
+
+/// Reserved numbers and names, on messages and enums alike: reserving more is a PATCH,
+/// releasing a reservation a MAJOR change.
+#[test]
+fn reservations_of_messages_and_enums_bump_alike() {
+    let reserved = BASE
+        .replace(
+            "  Status status = 3;\n",
+            "  Status status = 3;\n  reserved 8 to 9;\n  reserved \"gone\";\n",
+        )
+        .replace(
+            "  STATUS_OPEN = 1;\n",
+            "  STATUS_OPEN = 1;\n  reserved 8 to 9;\n  reserved \"GONE\";\n",
+        );
+    let described = |old: &str, new: &str| -> Vec<(String, String, Bump)> {
+        let (o, n, _tmp) = load(old, new);
+        let mut out: Vec<(String, String, Bump)> = versioning::changes(&o.index, &n.index)
+            .into_iter()
+            .map(|c| (c.element, c.description, c.bump))
+            .collect();
+        out.sort();
+        out
+    };
+    let expect = |what: [&str; 2], bump: Bump| -> Vec<(String, String, Bump)> {
+        let mut v = Vec::new();
+        for element in ["shop.v1.Order", "shop.v1.Status"] {
+            for w in what {
+                v.push((element.to_string(), w.to_string(), bump));
+            }
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(
+        described(BASE, &reserved),
+        expect(["reserved 8 to 9", "reserved names \"gone\""], Bump::Patch)
+            .into_iter()
+            .map(|(e, d, b)| {
+                let d = if e.ends_with("Status") {
+                    d.replace("gone", "GONE")
+                } else {
+                    d
+                };
+                (e, d, b)
+            })
+            .collect::<Vec<_>>()
+    );
+    let released = described(&reserved, BASE);
+    assert_eq!(released.len(), 4, "{released:?}");
+    assert!(
+        released
+            .iter()
+            .all(|(_, d, b)| d.starts_with("no longer reserves") && *b == Bump::Major),
+        "{released:?}"
+    );
+}

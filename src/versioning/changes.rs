@@ -272,6 +272,46 @@ pub(super) fn oneof_name(m: Option<&Message>, f: &Field) -> Option<String> {
     (!o.synthetic).then(|| o.name.clone())
 }
 
+/// What changed in the reserved numbers and names of a message or an enum, each with its
+/// bump: reserving more is a PATCH, releasing a reservation a MAJOR change.
+pub(super) fn reservation_changes(
+    old_ranges: &[(i32, i32)],
+    new_ranges: &[(i32, i32)],
+    old_names: &[String],
+    new_names: &[String],
+) -> Vec<(String, Bump)> {
+    let (or, nr) = (ranges(old_ranges), ranges(new_ranges));
+    let (on, nn): (BTreeSet<&String>, BTreeSet<&String>) =
+        (old_names.iter().collect(), new_names.iter().collect());
+    let mut out = Vec::new();
+    let added: BTreeSet<_> = nr.difference(&or).copied().collect();
+    let removed: BTreeSet<_> = or.difference(&nr).copied().collect();
+    if !added.is_empty() {
+        out.push((format!("reserved {}", range_text(&added)), Bump::Patch));
+    }
+    if !removed.is_empty() {
+        out.push((
+            format!("no longer reserves {}", range_text(&removed)),
+            Bump::Major,
+        ));
+    }
+    let added: BTreeSet<&String> = nn.difference(&on).copied().collect();
+    let removed: BTreeSet<&String> = on.difference(&nn).copied().collect();
+    if !added.is_empty() {
+        out.push((
+            format!("reserved names {}", names_text(&added)),
+            Bump::Patch,
+        ));
+    }
+    if !removed.is_empty() {
+        out.push((
+            format!("no longer reserves names {}", names_text(&removed)),
+            Bump::Major,
+        ));
+    }
+    out
+}
+
 pub(super) fn ranges(r: &[(i32, i32)]) -> BTreeSet<(i32, i32)> {
     r.iter().copied().collect()
 }

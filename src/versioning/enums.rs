@@ -1,9 +1,7 @@
 //! The changes of enums and their values (by number; aliases share one), from the pairs of
 //! the element diff.
 
-use std::collections::BTreeSet;
-
-use super::changes::{names_text, parent_of, range_text, ranges};
+use super::changes::{parent_of, reservation_changes};
 use super::changes::{Action, Change, Differ, Element};
 use super::notes::OptionsOf;
 use super::version::Bump;
@@ -77,37 +75,12 @@ impl<'a> Differ<'a> {
                 Bump::Major,
             ));
         }
-        let (or, nr) = (ranges(&o.reserved_ranges), ranges(&n.reserved_ranges));
-        let (on, nn): (BTreeSet<&String>, BTreeSet<&String>) = (
-            o.reserved_names.iter().collect(),
-            n.reserved_names.iter().collect(),
+        let reserved = reservation_changes(
+            &o.reserved_ranges,
+            &n.reserved_ranges,
+            &o.reserved_names,
+            &n.reserved_names,
         );
-        let mut reserved = Vec::new();
-        let added: BTreeSet<_> = nr.difference(&or).copied().collect();
-        let removed: BTreeSet<_> = or.difference(&nr).copied().collect();
-        if !added.is_empty() {
-            reserved.push((format!("reserved {}", range_text(&added)), Bump::Patch));
-        }
-        if !removed.is_empty() {
-            reserved.push((
-                format!("no longer reserves {}", range_text(&removed)),
-                Bump::Major,
-            ));
-        }
-        let added: BTreeSet<&String> = nn.difference(&on).copied().collect();
-        let removed: BTreeSet<&String> = on.difference(&nn).copied().collect();
-        if !added.is_empty() {
-            reserved.push((
-                format!("reserved names {}", names_text(&added)),
-                Bump::Patch,
-            ));
-        }
-        if !removed.is_empty() {
-            reserved.push((
-                format!("no longer reserves names {}", names_text(&removed)),
-                Bump::Major,
-            ));
-        }
         for (what, bump) in reserved {
             self.push(Change::new(
                 Element::Enum,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::changes::{declaration, names_text, oneof_name, parent_of, range_text, ranges};
+use super::changes::{declaration, oneof_name, parent_of, range_text, ranges, reservation_changes};
 use super::changes::{Action, Change, Differ, Element};
 use super::notes::OptionsOf;
 use super::version::Bump;
@@ -83,11 +83,6 @@ impl<'a> Differ<'a> {
             ));
         }
         // Reserved numbers and names, extension ranges.
-        let (or, nr) = (ranges(&o.reserved_ranges), ranges(&n.reserved_ranges));
-        let (on, nn): (BTreeSet<&String>, BTreeSet<&String>) = (
-            o.reserved_names.iter().collect(),
-            n.reserved_names.iter().collect(),
-        );
         let mut reserve = |what: String, bump: Bump| {
             self.out.push(Change::new(
                 Element::Message,
@@ -99,30 +94,14 @@ impl<'a> Differ<'a> {
                 bump,
             ));
         };
-        let added: BTreeSet<_> = nr.difference(&or).copied().collect();
-        let removed: BTreeSet<_> = or.difference(&nr).copied().collect();
-        if !added.is_empty() {
-            reserve(format!("reserved {}", range_text(&added)), Bump::Patch);
-        }
-        if !removed.is_empty() {
-            reserve(
-                format!("no longer reserves {}", range_text(&removed)),
-                Bump::Major,
-            );
-        }
-        let added: BTreeSet<&String> = nn.difference(&on).copied().collect();
-        let removed: BTreeSet<&String> = on.difference(&nn).copied().collect();
-        if !added.is_empty() {
-            reserve(
-                format!("reserved names {}", names_text(&added)),
-                Bump::Patch,
-            );
-        }
-        if !removed.is_empty() {
-            reserve(
-                format!("no longer reserves names {}", names_text(&removed)),
-                Bump::Major,
-            );
+        let reserved = reservation_changes(
+            &o.reserved_ranges,
+            &n.reserved_ranges,
+            &o.reserved_names,
+            &n.reserved_names,
+        );
+        for (what, bump) in reserved {
+            reserve(what, bump);
         }
         let (oe, ne) = (ranges(&o.extension_ranges), ranges(&n.extension_ranges));
         let added: BTreeSet<_> = ne.difference(&oe).copied().collect();

@@ -14,7 +14,7 @@
 //! fields, messages, RPCs and services; enums and enum values keep none, so
 //! `enum_visibility` and `value_visibility` are not read).
 
-use prost::encoding::{decode_key, decode_varint, WireType};
+use crate::extensions::{values_of, RawValue};
 
 use super::comments;
 use super::Mark;
@@ -47,54 +47,19 @@ pub fn extension_number(index: &Index, full_name: &str) -> Option<u32> {
 /// message's encoded extension fields, if there is one (occurrences merge as protobuf merges
 /// them: the last `restriction` written wins).
 pub fn restriction(encoded: &[u8], number: u32) -> Option<String> {
-    let mut found = None;
-    for (tag, value) in length_delimited_fields(encoded) {
-        if tag != number {
-            continue;
-        }
-        for (field, bytes) in length_delimited_fields(value) {
-            if field == 2 {
-                found = Some(String::from_utf8_lossy(bytes).into_owned());
-            }
+    fn bytes(v: RawValue<'_>) -> Option<&[u8]> {
+        match v {
+            RawValue::Bytes(b) => Some(b),
+            _ => None,
         }
     }
+    let found = values_of(encoded, number)
+        .into_iter()
+        .filter_map(bytes)
+        .flat_map(|rule| values_of(rule, 2).into_iter().filter_map(bytes))
+        .last()
+        .map(|r| String::from_utf8_lossy(r).into_owned());
     found.filter(|r| !r.is_empty())
-}
-
-/// The length-delimited fields of an encoded message, in order; other wire types are
-/// skipped, and bytes that do not decode end the walk (no compiler writes them).
-fn length_delimited_fields(mut buf: &[u8]) -> Vec<(u32, &[u8])> {
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let Ok((tag, wire_type)) = decode_key(&mut buf) else {
-            break;
-        };
-        let skip = match wire_type {
-            WireType::Varint => match decode_varint(&mut buf) {
-                Ok(_) => 0,
-                Err(_) => break,
-            },
-            WireType::SixtyFourBit => 8,
-            WireType::ThirtyTwoBit => 4,
-            WireType::LengthDelimited => {
-                let Ok(len) = decode_varint(&mut buf) else {
-                    break;
-                };
-                let Some(len) = usize::try_from(len).ok().filter(|l| *l <= buf.len()) else {
-                    break;
-                };
-                out.push((tag, &buf[..len]));
-                len
-            }
-            // Groups are not how any option here is written.
-            WireType::StartGroup | WireType::EndGroup => break,
-        };
-        if skip > buf.len() {
-            break;
-        }
-        buf = &buf[skip..];
-    }
-    out
 }
 
 /// An element's encoded custom options, as the index keeps them.
@@ -186,6 +151,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::encoding::WireType;
 
     /// `VisibilityRule { selector, restriction }` as an extension field `number`.
     fn rule(number: u32, selector: &str, restriction: &str) -> Vec<u8> {

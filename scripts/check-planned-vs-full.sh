@@ -54,6 +54,7 @@ fi
 command -v git >/dev/null 2>&1 || die "git is needed"
 if [ -n "${PROTOGUARD:-}" ]; then
   [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+  PROTOGUARD=$(cd "$(dirname "$PROTOGUARD")" && pwd)/$(basename "$PROTOGUARD")
 else
   command -v cargo >/dev/null 2>&1 || die "cargo is missing (or set PROTOGUARD=/path/to/protoguard)"
   (cd "$root" && cargo build --release --quiet) >&2 || die "cargo build --release failed"

@@ -58,6 +58,7 @@ done
 command -v python3 >/dev/null 2>&1 || die "python3 is needed to generate the schemas"
 if [ -n "${PROTOGUARD:-}" ]; then
   [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+  PROTOGUARD=$(cd "$(dirname "$PROTOGUARD")" && pwd)/$(basename "$PROTOGUARD")
 else
   command -v cargo >/dev/null 2>&1 || die "cargo is missing (or set PROTOGUARD=/path/to/protoguard)"
   (cd "$root" && cargo build --release --quiet) >&2 || die "cargo build --release failed"

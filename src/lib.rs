@@ -151,6 +151,31 @@ pub fn findings_with_history(
     findings_of_diff(&diff, policy, ledger)
 }
 
+/// Whether a rule, any rule of the registry, would place a finding in a file a planned
+/// load compiled without source info ([`Schema::spanless`]): such a file compiled to the
+/// same descriptors on both sides, but a rule may still read, through it, a type another
+/// file changed (the default of a field whose enum lost its first value, an RPC whose
+/// request lost its page size). Then the sides must be loaded again with
+/// [`source::Mode::PlannedWithSpans`], so that the finding is located as a full load
+/// locates it.
+pub fn spans_missing(old: &Schema, new: &Schema, ledger: Option<&history::Ledger>) -> bool {
+    if old.spanless.is_empty() && new.spanless.is_empty() {
+        return false;
+    }
+    let diff = diff::Diff::new(&old.index, &new.index);
+    let pair = rules::Pair {
+        history: ledger,
+        ..rules::Pair::new(&diff)
+    };
+    let every_rule: Vec<&'static str> = rules::REGISTRY.iter().map(|(id, _)| *id).collect();
+    let spanless = |schema: &Schema, site: Option<&index::Site>| {
+        site.is_some_and(|s| schema.spanless.contains(&schema.index.files[s.file].name))
+    };
+    rules::run(&pair, &every_rule)
+        .iter()
+        .any(|f| spanless(old, f.old.as_ref()) || spanless(new, f.new.as_ref()))
+}
+
 /// The rules of `policy` over one element diff, enriched with renames and blast radius.
 pub fn findings_of_diff(
     diff: &diff::Diff,

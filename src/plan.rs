@@ -47,6 +47,17 @@ enum ScopeBlock {
     Extend,
 }
 
+/// What a comment directive read by the compatibility contract starts with: a mark
+/// (`@experimental`, `@internal`, see `marks`) or a waiver (`protoguard:allow`, see
+/// `policy::waivers`, whose keyword holds `:allow`).
+pub const DIRECTIVE_TOKENS: &[&str] = &["@", "protoguard:allow"];
+
+/// Whether `text` may hold a directive the contract reads from the comments that source
+/// info carries: a file that may is always compiled with its source info.
+pub fn may_hold_directive(text: &str) -> bool {
+    DIRECTIVE_TOKENS.iter().any(|t| text.contains(t))
+}
+
 /// Reads `syntax`, `edition`, `package` and `import` statements at the top level of a
 /// `.proto` file, skipping comments, strings and everything inside braces.
 pub fn scan(text: &str) -> Header {
@@ -221,6 +232,14 @@ fn clashes<'a>(side: &SideFiles<'a>) -> Vec<Vec<&'a str>> {
         declared.values().filter(|f| f.len() > 1).cloned().collect();
     for (name, (_, header)) in &side.files {
         let package = header.package.as_str();
+        // A package name past buf's bounds is refused when its file is compiled (changed
+        // or verified); its prefixes are not looked up: that would hash the name once per
+        // part, quadratic in its length.
+        if package.len() > crate::compile::MAX_PACKAGE_BYTES
+            || package.split('.').count() > crate::compile::MAX_PACKAGE_PARTS
+        {
+            continue;
+        }
         // Each prefix of the package (`p`, `p.A`, `p.A.v1`), as its parent and last part.
         let mut end = 0;
         while end < package.len() {

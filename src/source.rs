@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::buf_yaml::BufConfig;
 use crate::compile::{self, Root, SourceFile, SourceSet};
@@ -94,6 +94,10 @@ pub struct Schema {
     pub input: Input,
     /// The encoded `FileDescriptorSet` with imports, when `keep_descriptors` was asked.
     pub encoded: Option<Vec<u8>>,
+    /// Files a planned load compiled without source info (see [`Mode::Planned`]): they
+    /// compiled to the same descriptors on both sides, and no finding may be located in
+    /// them (the caller checks, and loads again with [`Mode::PlannedWithSpans`] if one is).
+    pub spanless: BTreeSet<String>,
 }
 
 impl Schema {
@@ -130,6 +134,7 @@ impl Schema {
             index: Index::build(files),
             input: input.clone(),
             encoded,
+            spanless: BTreeSet::new(),
         })
     }
 
@@ -178,7 +183,7 @@ impl Schema {
         timing("read both sides", t);
         // With descriptors kept (for the prover), they are those of the compiled files: every
         // type a change can reach lives in a dirty file (see [`crate::prove`]).
-        let planned = mode == Mode::Planned;
+        let planned = matches!(mode, Mode::Planned | Mode::PlannedWithSpans);
         // An image side, descriptors wanted, planning turned off, or a planned load that
         // failed (its error is then exactly the full load's): compile everything.
         let full = || -> Result<(Schema, Schema), LoadError> {
@@ -209,11 +214,34 @@ impl Schema {
                 }
             }
         }
-        type Built = (Index, Option<Vec<u8>>);
+        // Files dirty only because something they import changed (same text on both
+        // sides) are compiled without source info, unless their text may hold a directive
+        // the contract reads from comments.
+        let spanless: BTreeSet<String> = if mode == Mode::Planned
+            && !old.1.keep_descriptors
+            && !new.1.keep_descriptors
+        {
+            plan.dirty
+                .iter()
+                .filter(
+                    |name| match (old_set.files.get(*name), new_set.files.get(*name)) {
+                        (Some(a), Some(b)) => a.key == b.key && !plan::may_hold_directive(&a.text),
+                        _ => false,
+                    },
+                )
+                .cloned()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        // The index, the encoded descriptors when kept, and a digest of each file compiled
+        // without source info.
+        type Built = (Index, Option<Vec<u8>>, BTreeMap<String, git2::Oid>);
         let build = |set: &SourceSet,
                      h: &BTreeMap<String, plan::Header>,
                      imports: &[String],
-                     keep: bool|
+                     keep: bool,
+                     spanless: &BTreeSet<String>|
          -> Result<Built, LoadError> {
             let names: Vec<String> = set
                 .files
@@ -228,8 +256,21 @@ impl Schema {
                 let (inputs, bytes) = compile::compile_set_encoded(set, &names)?;
                 (inputs, Some(bytes))
             } else {
-                (compile::compile_set(set, &names)?, None)
+                (compile::compile_set_spanless(set, &names, spanless)?, None)
             };
+            let digests: BTreeMap<String, git2::Oid> = inputs
+                .iter()
+                .filter(|i| i.proto.source_code_info.is_none())
+                .filter_map(|i| {
+                    let name = i.proto.name.as_deref()?;
+                    spanless.contains(name).then(|| {
+                        let bytes = prost::Message::encode_to_vec(&i.proto);
+                        let digest = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+                            .unwrap_or(git2::Oid::ZERO_SHA1);
+                        (name.to_string(), digest)
+                    })
+                })
+                .collect();
             let compiled: std::collections::HashSet<String> =
                 inputs.iter().filter_map(|i| i.proto.name.clone()).collect();
             for input in &mut inputs {
@@ -266,7 +307,7 @@ impl Schema {
                 });
             }
             inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-            Ok((Index::build(inputs), encoded))
+            Ok((Index::build(inputs), encoded, digests))
         };
         timing(
             &format!(
@@ -310,35 +351,71 @@ impl Schema {
         let ((o, verified), n) = crate::limits::both(
             || {
                 crate::limits::both(
-                    || build(old_set, &old_headers, &[], old.1.keep_descriptors),
+                    || {
+                        build(
+                            old_set,
+                            &old_headers,
+                            &[],
+                            old.1.keep_descriptors,
+                            &spanless,
+                        )
+                    },
                     verify,
                 )
             },
-            || build(new_set, &new_headers, &[], new.1.keep_descriptors),
+            || {
+                build(
+                    new_set,
+                    &new_headers,
+                    &[],
+                    new.1.keep_descriptors,
+                    &spanless,
+                )
+            },
         );
         // An import only one side's compiled files reach may still be reached from the
         // files left out (the same on both sides): compile their imports too, then the
         // sides hold every import a full load holds (see [`crate::shared_imports`]).
-        let (o, n) = match (o, n) {
-            (Ok(o), Ok(n)) if crate::shared_imports::one_sided(&o.0, &n.0) => {
-                let left_out = |set: &SourceSet, h: &BTreeMap<String, plan::Header>| {
-                    crate::shared_imports::of_left_out(set, h, &plan.dirty)
-                };
-                let (o_imports, n_imports) = (
-                    left_out(old_set, &old_headers),
-                    left_out(new_set, &new_headers),
-                );
-                if o_imports.is_empty() && n_imports.is_empty() {
-                    (Ok(o), Ok(n))
-                } else {
-                    crate::limits::both(
-                        || build(old_set, &old_headers, &o_imports, old.1.keep_descriptors),
-                        || build(new_set, &new_headers, &n_imports, new.1.keep_descriptors),
-                    )
+        let with_shared_imports =
+            |o: Result<Built, LoadError>,
+             n: Result<Built, LoadError>,
+             spanless: &BTreeSet<String>| match (o, n) {
+                (Ok(o), Ok(n)) if crate::shared_imports::one_sided(&o.0, &n.0) => {
+                    let left_out = |set: &SourceSet, h: &BTreeMap<String, plan::Header>| {
+                        crate::shared_imports::of_left_out(set, h, &plan.dirty)
+                    };
+                    let (o_imports, n_imports) = (
+                        left_out(old_set, &old_headers),
+                        left_out(new_set, &new_headers),
+                    );
+                    if o_imports.is_empty() && n_imports.is_empty() {
+                        (Ok(o), Ok(n))
+                    } else {
+                        crate::limits::both(
+                            || {
+                                build(
+                                    old_set,
+                                    &old_headers,
+                                    &o_imports,
+                                    old.1.keep_descriptors,
+                                    spanless,
+                                )
+                            },
+                            || {
+                                build(
+                                    new_set,
+                                    &new_headers,
+                                    &n_imports,
+                                    new.1.keep_descriptors,
+                                    spanless,
+                                )
+                            },
+                        )
+                    }
                 }
-            }
-            other => other,
-        };
+                other => other,
+            };
+        let (o, n) = with_shared_imports(o, n, &spanless);
         timing(
             &format!(
                 "compile and index ({} unchanged verified)",
@@ -349,16 +426,35 @@ impl Schema {
         let (Ok(o), Ok(n), Ok(())) = (o, n, verified) else {
             return full();
         };
+        // A file compiled without source info whose descriptors differ between the sides
+        // resolves something differently: findings may be located in it, so the sides are
+        // compiled again with every file's source info.
+        let (o, n) = if o.2 == n.2 {
+            (o, n)
+        } else {
+            let none = BTreeSet::new();
+            let (o, n) = crate::limits::both(
+                || build(old_set, &old_headers, &[], old.1.keep_descriptors, &none),
+                || build(new_set, &new_headers, &[], new.1.keep_descriptors, &none),
+            );
+            match with_shared_imports(o, n, &none) {
+                (Ok(o), Ok(n)) => (o, n),
+                _ => return full(),
+            }
+        };
+        let spanless: BTreeSet<String> = o.2.into_keys().collect();
         Ok((
             Schema {
                 index: o.0,
                 input: old.0.clone(),
                 encoded: o.1,
+                spanless: spanless.clone(),
             },
             Schema {
                 index: n.0,
                 input: new.0.clone(),
                 encoded: n.1,
+                spanless,
             },
         ))
     }
@@ -374,8 +470,14 @@ pub fn timing(stage: &str, since: std::time::Instant) {
 /// How much of the two sides to compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// Only files that can differ (the default).
+    /// Only files that can differ (the default). Of those, the files that only an import
+    /// made dirty (same text on both sides) are compiled without source info: nothing is
+    /// reported in them unless something they resolve changed, which the load itself
+    /// sees for their own descriptors ([`Schema::spanless`]); a finding another file's
+    /// change places in them is for the caller to see ([`crate::spans_missing`]).
     Planned,
+    /// As `Planned`, with every compiled file's source info.
+    PlannedWithSpans,
     /// Everything, as a reference for the planned mode.
     Full,
 }

@@ -185,13 +185,15 @@ fn load_tolerating_empty(
     new: &Input,
     options: &LoadOptions,
 ) -> Result<(Schema, Schema), LoadError> {
-    match Schema::load_pair((old, options), (new, options), Mode::Planned) {
+    // Every finding between two releases is reported: compiled with source info.
+    match Schema::load_pair((old, options), (new, options), Mode::PlannedWithSpans) {
         Err(LoadError::Empty { .. }) => {
             let one = |input: &Input| match Schema::load(input, options) {
                 Err(LoadError::Empty { .. }) => Ok(Schema {
                     index: Index::default(),
                     input: input.clone(),
                     encoded: None,
+                    spanless: Default::default(),
                 }),
                 other => other,
             };

@@ -105,14 +105,28 @@ fn input(dir: &Path, side: &str, form: Form) -> Input {
 }
 
 /// Both sides, compiling everything (`Mode::Full`) or only what can differ.
-fn load(dir: &Path, mode: Mode, form: Form) -> Result<(Schema, Schema), String> {
+/// Loads a fixture's sides as `Check::load` does: a planned load that would leave a finding
+/// in a file compiled without source info is done again with every file's source info.
+fn load(
+    dir: &Path,
+    mode: Mode,
+    form: Form,
+    ledger: Option<&protoguard::history::Ledger>,
+) -> Result<(Schema, Schema), String> {
     let opts = LoadOptions::default();
-    Schema::load_pair(
-        (&input(dir, "old", form), &opts),
-        (&input(dir, "new", form), &opts),
-        mode,
-    )
-    .map_err(|e| format!("{} ({form:?}) does not load: {e:?}", dir.display()))
+    let load = |mode: Mode| {
+        Schema::load_pair(
+            (&input(dir, "old", form), &opts),
+            (&input(dir, "new", form), &opts),
+            mode,
+        )
+        .map_err(|e| format!("{} ({form:?}) does not load: {e:?}", dir.display()))
+    };
+    let (old, new) = load(mode)?;
+    if protoguard::spans_missing(&old, &new, ledger) {
+        return load(Mode::PlannedWithSpans);
+    }
+    Ok((old, new))
 }
 
 /// The ledger of a fixture's `history/<label>/` releases, oldest first by version.
@@ -165,7 +179,7 @@ pub struct Run<'a> {
 /// protoguard's findings, canonical and sorted (duplicates kept).
 pub fn findings(run: &Run) -> Result<Vec<String>, String> {
     let rules = config::resolve_rules(run.rules, &[]).map_err(|e| e.to_string())?;
-    let (old, new) = load(run.sides, run.mode, run.form)?;
+    let (old, new) = load(run.sides, run.mode, run.form, run.ledger)?;
     let policy = Policy::single(rules, IgnoreRules::default());
     let annotations = protoguard::check_with_history(&old, &new, &policy, run.ledger);
     let prefix = format!("{}/", run.sides.join(run.form.new_root()).display());

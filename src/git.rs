@@ -433,13 +433,39 @@ pub fn read_index(repo: &Repository, spec: &GitSpec, known: &Known) -> Result<Gi
         }
         listing.insert(path[prefix.len()..].to_string(), (entry.id, entry.mode));
     }
-    for (rel, id) in follow_links(repo, &listing, spec)? {
-        let file = match known.get(&id) {
-            Some(text) => GitFile {
+    // A staged file the work tree still holds unchanged (git's stat data says so) is read
+    // from the work tree: reading thousands of files costs a fraction of inflating their
+    // blobs from packs. Only with the repository's own index (the stat cache's).
+    let work_tree = named
+        .is_none()
+        .then(|| repo.workdir().and_then(StatCache::around))
+        .flatten();
+    let entries = follow_links(repo, &listing, spec)?;
+    // The work tree's texts, on two threads (the repository handle stays on this one).
+    let from_work_tree = |part: &[(String, Oid)]| -> Vec<Option<std::sync::Arc<str>>> {
+        part.iter()
+            .map(|(rel, id)| match (&work_tree, known.contains_key(id)) {
+                (Some(cache), false) => cache.text_of(&format!("{prefix}{rel}"), *id),
+                _ => None,
+            })
+            .collect()
+    };
+    let (first, second) = entries.split_at(entries.len() / 2);
+    let mut texts = std::thread::scope(|s| {
+        let a = s.spawn(|| from_work_tree(first));
+        let b = from_work_tree(second);
+        let mut a = crate::threads::join(a);
+        a.extend(b);
+        a
+    });
+    for ((rel, id), text) in entries.into_iter().zip(texts.drain(..)) {
+        let file = match (known.get(&id), text) {
+            (Some(text), _) => GitFile {
                 blob: id,
                 text: std::sync::Arc::clone(text),
             },
-            None => read_blob(repo, id, &format!("{prefix}{rel}"), spec)?,
+            (None, Some(text)) => GitFile { blob: id, text },
+            (None, None) => read_blob(repo, id, &format!("{prefix}{rel}"), spec)?,
         };
         out.files.insert(rel, file);
     }
@@ -565,6 +591,23 @@ impl StatCache {
         let (id, recorded) = self.entries.get(rel)?;
         let seen = index_stat(before)?;
         (seen == index_stat(after)? && seen == *recorded).then_some(*id)
+    }
+}
+
+impl StatCache {
+    /// The text of the work tree file at `rel` (from the work tree's top), if the index
+    /// vouches that it is exactly blob `id` (see [`StatCache::blob_of`]) and it is UTF-8
+    /// within the size bound; `None` sends the caller to the blob itself, which reports
+    /// what is wrong with it.
+    pub fn text_of(&self, rel: &str, id: Oid) -> Option<std::sync::Arc<str>> {
+        let path = self.top.join(rel);
+        let before = std::fs::symlink_metadata(&path).ok()?;
+        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).ok()?;
+        let after = std::fs::symlink_metadata(&path).ok()?;
+        (self.blob_of(rel, &before, &after)? == id).then_some(())?;
+        String::from_utf8(bytes)
+            .ok()
+            .map(crate::limits::source_text)
     }
 }
 

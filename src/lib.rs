@@ -31,6 +31,7 @@ pub mod finding;
 pub mod fix;
 pub mod formats;
 pub mod git;
+pub mod header_cache;
 pub mod history;
 pub mod import_path;
 pub mod index;

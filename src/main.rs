@@ -11,9 +11,11 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (the 16th option of `mi_option_e` in its
-/// `mimalloc.h`; libmimalloc-sys names no constant for it).
+/// mimalloc's `mi_option_purge_delay` and `mi_option_allow_thp` (their positions in
+/// `mi_option_e` of the `mimalloc.h` libmimalloc-sys 0.1.49 builds, v3; the crate names no
+/// constant for them).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -240,8 +242,13 @@ enum Format {
 fn main() -> ExitCode {
     // A run is short: memory freed is never handed back to the system, which would cost
     // system time (page faults) when the next compile takes it again. -1: no purging.
-    // SAFETY: sets an option of the allocator; called before any other thread exists.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // Transparent huge pages are off: each first touch of one zeroes 2 MB, which cost a
+    // large tree's check seconds of system time for memory it never used.
+    // SAFETY: sets options of the allocator; called before any other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+    }
     // Unchanged files that compiled are remembered between runs (see protoguard::verified).
     protoguard::verified::remember_under(protoguard::verified::default_dir());
     let cli = match Cli::try_parse() {

@@ -550,21 +550,27 @@ fn headers_of(
     BTreeMap<String, plan::Header>,
     BTreeMap<String, plan::Header>,
 ) {
+    // Contents scanned by an earlier run are not scanned again (see crate::header_cache).
+    let mut scanned = crate::header_cache::load();
     let mut texts: std::collections::HashMap<git2::Oid, &str> = std::collections::HashMap::new();
     for f in old.files.values().chain(new.files.values()) {
-        texts.entry(f.key).or_insert(&f.text);
+        if !scanned.contains_key(&f.key) {
+            texts.entry(f.key).or_insert(&f.text);
+        }
     }
     let texts: Vec<(git2::Oid, &str)> = texts.into_iter().collect();
     let (first, second) = texts.split_at(texts.len() / 2);
     let scan_all = |part: &[(git2::Oid, &str)]| -> Vec<(git2::Oid, plan::Header)> {
         part.iter().map(|(k, t)| (*k, plan::scan(t))).collect()
     };
-    let scanned: std::collections::HashMap<git2::Oid, plan::Header> = std::thread::scope(|s| {
+    let fresh: Vec<(git2::Oid, plan::Header)> = std::thread::scope(|s| {
         let a = s.spawn(|| scan_all(first));
         let mut all = scan_all(second);
         all.extend(crate::threads::join(a));
-        all.into_iter().collect()
+        all
     });
+    crate::header_cache::save(&fresh);
+    scanned.extend(fresh);
     let per_side = |set: &SourceSet| {
         set.files
             .iter()

@@ -149,7 +149,8 @@ pub fn default_dir() -> Option<PathBuf> {
     crate::cache_dir::root().map(|d| d.join("verified"))
 }
 
-fn cache_dir() -> Option<PathBuf> {
+/// The directory [`remember_under`] named, if any.
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     CACHE_DIR.lock().ok().and_then(|d| d.clone())
 }
 

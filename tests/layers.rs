@@ -40,7 +40,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Sources compiled into checked descriptors, and what need not be compiled.
     (
         "compile",
-        &["compile", "protoc", "validate", "plan", "verified"],
+        &[
+            "compile",
+            "protoc",
+            "validate",
+            "plan",
+            "verified",
+            "header_cache",
+        ],
     ),
     // One side, indexed; the ledger of earlier releases is an index of history.
     // The `source` module turns what the user named into an indexed side (it drives the

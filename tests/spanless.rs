@@ -40,7 +40,12 @@ fn findings(dir: &Path, rule: &str, full: bool) -> String {
 fn planned(dir: &Path) -> (Schema, Schema) {
     let opts = LoadOptions::default();
     let input = |side: &str| Input::Dir(dir.join(side));
-    Schema::load_pair((&input("old"), &opts), (&input("new"), &opts), Mode::Planned).unwrap()
+    Schema::load_pair(
+        (&input("old"), &opts),
+        (&input("new"), &opts),
+        Mode::Planned,
+    )
+    .unwrap()
 }
 
 const IMPORTER: &str = "syntax = \"proto2\";\npackage p;\nimport \"e.proto\";\n\nmessage R {\n  optional E e = 1;\n}\n";
@@ -51,11 +56,17 @@ fn a_finding_another_file_places_in_a_spanless_file_is_located() {
     // own text did not change.
     let dir = sides(
         &[
-            ("e.proto", "syntax = \"proto2\";\npackage p;\nenum E {\n  A = 1;\n  B = 2;\n}\n"),
+            (
+                "e.proto",
+                "syntax = \"proto2\";\npackage p;\nenum E {\n  A = 1;\n  B = 2;\n}\n",
+            ),
             ("r.proto", IMPORTER),
         ],
         &[
-            ("e.proto", "syntax = \"proto2\";\npackage p;\nenum E {\n  B = 2;\n  A = 1;\n}\n"),
+            (
+                "e.proto",
+                "syntax = \"proto2\";\npackage p;\nenum E {\n  B = 2;\n  A = 1;\n}\n",
+            ),
             ("r.proto", IMPORTER),
         ],
     );
@@ -77,7 +88,10 @@ fn an_importer_whose_names_resolve_differently_keeps_its_spans() {
     let g = "syntax = \"proto3\";\npackage a;\nmessage Foo {}\n";
     let dir = sides(
         &[
-            ("f.proto", "syntax = \"proto3\";\npackage a.b;\nmessage Other {}\n"),
+            (
+                "f.proto",
+                "syntax = \"proto3\";\npackage a.b;\nmessage Other {}\n",
+            ),
             ("g.proto", g),
             ("r.proto", r),
         ],
@@ -127,6 +141,9 @@ fn importers_of_a_changed_message_skip_spans_and_report_the_same() {
     assert_eq!(old.spanless, new.spanless);
     assert!(!protoguard::spans_missing(&old, &new, None));
     let planned = findings(dir.path(), "FIELD_SAME_TYPE", false);
-    assert!(planned.contains("status.proto\",\"start_line\":4"), "{planned}");
+    assert!(
+        planned.contains("status.proto\",\"start_line\":4"),
+        "{planned}"
+    );
     assert_eq!(planned, findings(dir.path(), "FIELD_SAME_TYPE", true));
 }

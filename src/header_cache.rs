@@ -3,13 +3,13 @@
 //! Planning needs every file's imports and top-level names ([`crate::plan::scan`]): a lexer
 //! pass over every text of both sides, a third of a warm run with one changed file on a
 //! large tree. A header depends on nothing but the text, and the text on nothing but its git
-//! blob id, so headers are remembered by blob id, next to the verified files (in the
-//! directory [`crate::verified::remember_under`] names; nowhere unless asked), in batch
-//! files `headers-KEY-ID`: KEY is the build's source digest (any change to protoguard is a
+//! blob id, so headers are remembered by blob id, in `headers/` beside the directory of
+//! verified files ([`crate::verified::remember_under`] names it; nowhere unless asked), in
+//! batch files `headers-KEY-ID`: KEY is the build's source digest (any change to protoguard is a
 //! new key, so no header outlives the scanner that wrote it), ID the hash of the batch.
 //! Each run that scanned something writes one batch (whole under a temporary name, then
 //! renamed); past [`MAX_BATCHES`] they are merged into one. A batch that does not decode
-//! is ignored: its files are scanned again.
+//! is removed: its files are scanned again.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,9 +28,15 @@ fn prefix() -> String {
     format!("headers-{}-", env!("PROTOGUARD_SUMMARY_KEY"))
 }
 
+/// The directory of header batches: `headers/` beside the verified files' directory.
+fn cache_dir() -> Option<PathBuf> {
+    let verified = crate::verified::cache_dir()?;
+    Some(verified.parent()?.join("headers"))
+}
+
 /// Every header remembered under the cache directory (empty without one).
 pub fn load() -> HashMap<git2::Oid, Header> {
-    match crate::verified::cache_dir() {
+    match cache_dir() {
         Some(dir) => read_all(&dir).0,
         None => HashMap::new(),
     }
@@ -38,7 +44,7 @@ pub fn load() -> HashMap<git2::Oid, Header> {
 
 /// Remembers `headers` (new ones: scanned this run). Failing to write is not an error.
 pub fn save(headers: &[(git2::Oid, Header)]) {
-    let Some(dir) = crate::verified::cache_dir() else {
+    let Some(dir) = cache_dir() else {
         return;
     };
     if headers.is_empty() || std::fs::create_dir_all(&dir).is_err() {
@@ -73,10 +79,17 @@ fn read_all(dir: &Path) -> (HashMap<git2::Oid, Header>, Vec<PathBuf>) {
         if !entry.file_name().to_string_lossy().starts_with(&prefix) {
             continue;
         }
-        // A batch removed by a concurrent merge meanwhile is simply not known.
-        if let Some(batch) = std::fs::read(entry.path()).ok().and_then(|b| decode(&b)) {
-            headers.extend(batch);
-            files.push(entry.path());
+        // A batch removed by a concurrent merge meanwhile is simply not known. One that
+        // does not decode is damaged (batches appear whole, by rename): it goes.
+        match std::fs::read(entry.path()).map(|b| decode(&b)) {
+            Ok(Some(batch)) => {
+                headers.extend(batch);
+                files.push(entry.path());
+            }
+            Ok(None) => {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            Err(_) => {}
         }
     }
     (headers, files)

@@ -190,6 +190,48 @@ fn unchanged_files_that_compiled_are_remembered() {
 }
 
 #[test]
+fn file_headers_are_remembered_and_a_damaged_memory_is_ignored() {
+    let t = Tree::new();
+    t.both(
+        "a.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage M {}\n",
+    );
+    t.write(
+        "old/c.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage C {}\n",
+    );
+    t.write(
+        "new/c.proto",
+        "syntax = \"proto3\";\npackage a;\nmessage C { int32 y = 1; }\n",
+    );
+    let first = t.check(&[]);
+    assert_eq!(first.status.code(), Some(0));
+    let headers = t.cache.path().join("protoguard/headers");
+    let batches = || -> Vec<std::path::PathBuf> {
+        let mut b: Vec<_> = std::fs::read_dir(&headers)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        b.sort();
+        b
+    };
+    // Three contents scanned (a.proto once, c.proto twice): one batch.
+    assert_eq!(batches().len(), 1, "under {}", headers.display());
+    // Nothing new the second time.
+    assert_eq!(t.check(&[]).stdout, first.stdout);
+    assert_eq!(batches().len(), 1);
+    // A truncated batch is not read but removed: everything is scanned again, with the
+    // same verdict, into a new batch.
+    let damaged = &batches()[0];
+    let bytes = std::fs::read(damaged).unwrap();
+    std::fs::write(damaged, &bytes[..bytes.len() - 3]).unwrap();
+    let again = t.check(&[]);
+    assert_eq!((again.status.code(), again.stdout), (Some(0), first.stdout));
+    let now = batches();
+    assert_eq!(now.len(), 1);
+    assert_ne!(&now[0], damaged);
+}
+
+#[test]
 fn new_package_that_clashes_with_an_unchanged_message_is_an_error() {
     let t = Tree::new();
     // Package `a.M` of a new file against message `M` of package `a` (unchanged).

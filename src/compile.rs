@@ -252,6 +252,7 @@ fn parse_ahead(
     names: &[String],
     source_info: bool,
     spanless: &BTreeSet<String>,
+    shared: Option<&SharedParses>,
 ) -> std::collections::HashMap<String, protox::file::File> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
@@ -270,9 +271,16 @@ fn parse_ahead(
             let file = protox::file::File::from_source(name, &f.text).ok()?;
             return within(file.file_descriptor_proto().package()).then_some(file);
         }
-        let mut proto = protox_parse::parse(name, &f.text).ok()?;
-        within(proto.package()).then_some(())?;
-        proto.source_code_info = None;
+        let parse = || {
+            let mut proto = protox_parse::parse(name, &f.text).ok()?;
+            within(proto.package()).then_some(())?;
+            proto.source_code_info = None;
+            Some(proto)
+        };
+        let proto = match shared {
+            Some(shared) => shared.parsed(name, f.key, parse),
+            None => parse(),
+        }?;
         Some(protox::file::File::from_file_descriptor_proto(proto))
     };
     let mut parsed = std::collections::HashMap::new();
@@ -376,7 +384,7 @@ pub fn compile_set_encoded(
         set,
         names,
         || crate::protoc::compile(set, names),
-        || compile_with_protox(set, names, &BTreeSet::new()),
+        || compile_with_protox(set, names, &BTreeSet::new(), None),
     )?;
     Ok((inputs_of(set, decoded), bytes))
 }
@@ -386,18 +394,78 @@ pub fn compile_set_encoded(
 /// an import made dirty: nothing can be reported in them unless something they resolve
 /// changed, and skipping their spans saves a third of the time and half the memory of a
 /// change many files import (see [`crate::source::Mode::Planned`]).
+///
+/// `shared` holds the parses of files compiled without source info that the other side's
+/// compile, running at the same time, may need too (same path, same content): each is
+/// parsed once.
 pub fn compile_set_spanless(
     set: &SourceSet,
     names: &[String],
     spanless: &BTreeSet<String>,
+    shared: &SharedParses,
 ) -> Result<Vec<InputFile>, LoadError> {
     let (decoded, _) = routed(
         set,
         names,
         || crate::protoc::compile(set, names),
-        || compile_with_protox(set, names, spanless),
+        || compile_with_protox(set, names, spanless, Some(shared)),
     )?;
     Ok(inputs_of(set, decoded))
+}
+
+/// Parses without source info that the two sides of a comparison share, by path and
+/// content: the first side to need one parses it (the other waits for it rather than
+/// parsing it too), the first to take it gets a copy, the second the parse itself and the
+/// slot is emptied.
+#[derive(Default)]
+pub struct SharedParses {
+    slots: std::sync::Mutex<std::collections::HashMap<(String, git2::Oid), Arc<SharedParse>>>,
+}
+
+#[derive(Default)]
+struct SharedParse {
+    done: std::sync::OnceLock<()>,
+    proto: std::sync::Mutex<Option<prost_types::FileDescriptorProto>>,
+    takers: std::sync::atomic::AtomicUsize,
+}
+
+impl SharedParses {
+    /// The parse of `name` with content `key`, from `parse` if no side has parsed it yet
+    /// (`None`: it did not parse; the resolver then parses it again and reports why).
+    fn parsed(
+        &self,
+        name: &str,
+        key: git2::Oid,
+        parse: impl FnOnce() -> Option<prost_types::FileDescriptorProto>,
+    ) -> Option<prost_types::FileDescriptorProto> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(slots.entry((name.to_string(), key)).or_default())
+        };
+        // A panic in `parse` leaves the slot unset (the caller's guard reports it); the
+        // other side then tries for itself.
+        slot.done.get_or_init(|| {
+            let proto = parse();
+            *slot.proto.lock().unwrap_or_else(|e| e.into_inner()) = proto;
+        });
+        let mut proto = slot.proto.lock().unwrap_or_else(|e| e.into_inner());
+        if slot
+            .takers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            == 0
+        {
+            return proto.clone();
+        }
+        // Both sides have it: the slot goes (a later compile of the file parses it anew).
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if slots
+            .get(&(name.to_string(), key))
+            .is_some_and(|s| Arc::ptr_eq(s, &slot))
+        {
+            slots.remove(&(name.to_string(), key));
+        }
+        proto.take()
+    }
 }
 
 /// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without
@@ -425,7 +493,7 @@ const MIN_FILES_TO_SPLIT: usize = 256;
 fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if workers < 2 || names.len() < MIN_FILES_TO_SPLIT {
-        return open_all(set, names, false, &BTreeSet::new()).map(discard);
+        return open_all(set, names, false, &BTreeSet::new(), None).map(discard);
     }
     let share = names.len().div_ceil(workers);
     std::thread::scope(|s| {
@@ -435,7 +503,7 @@ fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError
                 std::thread::Builder::new()
                     .stack_size(crate::limits::COMPILE_STACK_BYTES)
                     .spawn_scoped(s, move || {
-                        open_all(set, part, false, &BTreeSet::new()).map(discard)
+                        open_all(set, part, false, &BTreeSet::new(), None).map(discard)
                     })
                     .expect("spawn compile thread")
             })
@@ -483,8 +551,9 @@ fn compile_with_protox(
     set: &SourceSet,
     names: &[String],
     spanless: &BTreeSet<String>,
+    shared: Option<&SharedParses>,
 ) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
-    let compiler = open_all(set, names, true, spanless)?;
+    let compiler = open_all(set, names, true, spanless, shared)?;
     let bytes = compiler.encode_file_descriptor_set();
     discard(compiler);
     let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
@@ -503,6 +572,7 @@ fn open_all(
     names: &[String],
     source_info: bool,
     spanless: &BTreeSet<String>,
+    shared: Option<&SharedParses>,
 ) -> Result<protox::Compiler, LoadError> {
     let refused = Refused::default();
     let files = set
@@ -513,7 +583,7 @@ fn open_all(
     let mut chain = ChainFileResolver::new();
     chain.add(MemoryResolver {
         files,
-        parsed: parse_ahead(set, names, source_info, spanless).into(),
+        parsed: parse_ahead(set, names, source_info, spanless, shared).into(),
         refused: std::rc::Rc::clone(&refused),
     });
     for root in &set.roots {

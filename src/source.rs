@@ -234,6 +234,8 @@ impl Schema {
         } else {
             BTreeSet::new()
         };
+        // Files parsed without source info on both sides are parsed once.
+        let shared = compile::SharedParses::default();
         // The index, the encoded descriptors when kept, and a digest of each file compiled
         // without source info.
         type Built = (Index, Option<Vec<u8>>, BTreeMap<String, git2::Oid>);
@@ -256,7 +258,10 @@ impl Schema {
                 let (inputs, bytes) = compile::compile_set_encoded(set, &names)?;
                 (inputs, Some(bytes))
             } else {
-                (compile::compile_set_spanless(set, &names, spanless)?, None)
+                (
+                    compile::compile_set_spanless(set, &names, spanless, &shared)?,
+                    None,
+                )
             };
             let digests: BTreeMap<String, git2::Oid> = inputs
                 .iter()

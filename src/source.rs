@@ -252,6 +252,7 @@ impl Schema {
                 .cloned()
                 .chain(imports.iter().cloned())
                 .collect();
+            let t = std::time::Instant::now();
             let (mut inputs, encoded) = if names.is_empty() {
                 (Vec::new(), keep.then(Vec::new))
             } else if keep {
@@ -263,6 +264,10 @@ impl Schema {
                     None,
                 )
             };
+            timing(
+                &format!("compile {} files of {}", names.len(), set.display_root),
+                t,
+            );
             let digests: BTreeMap<String, git2::Oid> = inputs
                 .iter()
                 .filter(|i| i.proto.source_code_info.is_none())
@@ -312,7 +317,10 @@ impl Schema {
                 });
             }
             inputs.sort_by(|a, b| a.proto.name.cmp(&b.proto.name));
-            Ok((Index::build(inputs), encoded, digests))
+            let t = std::time::Instant::now();
+            let index = Index::build(inputs);
+            timing(&format!("index {}", set.display_root), t);
+            Ok((index, encoded, digests))
         };
         timing(
             &format!(
@@ -465,10 +473,27 @@ impl Schema {
     }
 }
 
-/// Prints how long a stage took when `PROTOGUARD_TIMING` is set (for benchmarking).
+/// Prints how long a stage took when `PROTOGUARD_TIMING` is set (for benchmarking), with
+/// the process's resident and peak memory where the system tells them (Linux).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("PROTOGUARD_TIMING").is_some() {
-        eprintln!("timing: {stage}: {:.3}s", since.elapsed().as_secs_f64());
+        let memory = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .map(|status| {
+                let field = |key: &str| {
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix(key))
+                        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                        .map_or("?".to_string(), |kb| format!("{} MB", kb / 1024))
+                };
+                format!(" (rss {}, peak {})", field("VmRSS:"), field("VmHWM:"))
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "timing: {stage}: {:.3}s{memory}",
+            since.elapsed().as_secs_f64()
+        );
     }
 }
 

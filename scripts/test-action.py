@@ -6,7 +6,7 @@ branches, only origin/* and the tags, HEAD detached on the pull request's head),
 step of action.yml is executed with `bash --noprofile --norc -eo pipefail` (GitHub's `shell:
 bash`), with the `${{ inputs.* }}`, `${{ github.* }}`, `${{ runner.* }}` and
 `${{ steps.*.outputs.* }}` expressions it uses evaluated, GITHUB_OUTPUT and RUNNER_TEMP set,
-and `if:` conditions of the forms it uses evaluated. The `uses:` step (upload-sarif) is not
+and `if:` conditions of the forms it uses evaluated. The `uses:` steps (actions/cache, upload-sarif) are not
 run; the script checks that its condition holds and that the file it would upload is valid
 SARIF with the findings.
 
@@ -159,6 +159,9 @@ def main():
             if breaking:
                 check(any("FIELD_SAME_TYPE" in l and "proto/shop/v1/order.proto" in l for l in annotations),
                       f"{label}: the annotation names the rule and the file relative to the repository")
+            kind, with_ = results["Restore protoguard's cache"]
+            check(kind == "uses" and with_.get("path") == "~/.cache/protoguard",
+                  f"{label}: the cache step restores ~/.cache/protoguard")
             kind, with_ = results["Upload SARIF"]
             check(kind == "uses", f"{label}: the SARIF upload step runs")
             if kind == "uses":

@@ -158,7 +158,8 @@ pub fn findings_with_history(
 /// file changed (the default of a field whose enum lost its first value, an RPC whose
 /// request lost its page size). Then the sides must be loaded again with
 /// [`source::Mode::PlannedWithSpans`], so that the finding is located as a full load
-/// locates it.
+/// locates it. Any site in such a file counts, even one on the file as a whole: rules
+/// choose their site by which spans exist (a field's default, else the field).
 pub fn spans_missing(old: &Schema, new: &Schema, ledger: Option<&history::Ledger>) -> bool {
     if old.spanless.is_empty() && new.spanless.is_empty() {
         return false;

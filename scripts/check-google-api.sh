@@ -16,6 +16,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-/work/corpus/googleapis}
 pairs=${2:-119}
 bin=${PROTOGUARD:-$root/target/release/protoguard}
+# Runs happen in other directories: a relative path is made absolute.
+[ ! -e "$bin" ] || bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 work=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "outputs in $work" >&2 || trap 'rm -rf "$work"' EXIT

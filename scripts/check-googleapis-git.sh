@@ -61,6 +61,7 @@ if [ -z "${PROTOGUARD:-}" ]; then
   PROTOGUARD=$root/target/release/protoguard
 fi
 [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+PROTOGUARD=$(cd "$(dirname "$PROTOGUARD")" && pwd)/$(basename "$PROTOGUARD")
 
 find_buf() {
   if [ -n "${BUF:-}" ]; then

@@ -71,6 +71,7 @@ find_buf() {
 find_protoguard() {
   if [ -n "${PROTOGUARD:-}" ]; then
     [ -x "$PROTOGUARD" ] || die "PROTOGUARD=$PROTOGUARD is not executable"
+    PROTOGUARD=$(cd "$(dirname "$PROTOGUARD")" && pwd)/$(basename "$PROTOGUARD")
     return
   fi
   command -v cargo >/dev/null 2>&1 || die "cargo is missing (needed to build protoguard; or set PROTOGUARD=/path/to/protoguard)"

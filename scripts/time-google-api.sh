@@ -21,6 +21,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "${1:-/work/corpus/googleapis}" && pwd)
 bin=${PROTOGUARD:-$root/target/release/protoguard}
+# Runs happen in other directories: a relative path is made absolute.
+[ ! -e "$bin" ] || bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 runs=${RUNS:-3}
 TIME_BIN=${TIME_BIN:-/usr/bin/time}
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }

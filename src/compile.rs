@@ -15,6 +15,7 @@ use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver};
 
 use crate::descriptor::{FileDescriptorProto, FileDescriptorSet};
 use crate::error::LoadError;
+pub use crate::shared_parses::SharedParses;
 // Reading a source's text is below compiling it (git sources read it too).
 pub use crate::limits::{display_path, source_text};
 
@@ -411,61 +412,6 @@ pub fn compile_set_spanless(
         || compile_with_protox(set, names, spanless, Some(shared)),
     )?;
     Ok(inputs_of(set, decoded))
-}
-
-/// Parses without source info that the two sides of a comparison share, by path and
-/// content: the first side to need one parses it (the other waits for it rather than
-/// parsing it too), the first to take it gets a copy, the second the parse itself and the
-/// slot is emptied.
-#[derive(Default)]
-pub struct SharedParses {
-    slots: std::sync::Mutex<std::collections::HashMap<(String, git2::Oid), Arc<SharedParse>>>,
-}
-
-#[derive(Default)]
-struct SharedParse {
-    done: std::sync::OnceLock<()>,
-    proto: std::sync::Mutex<Option<prost_types::FileDescriptorProto>>,
-    takers: std::sync::atomic::AtomicUsize,
-}
-
-impl SharedParses {
-    /// The parse of `name` with content `key`, from `parse` if no side has parsed it yet
-    /// (`None`: it did not parse; the resolver then parses it again and reports why).
-    fn parsed(
-        &self,
-        name: &str,
-        key: git2::Oid,
-        parse: impl FnOnce() -> Option<prost_types::FileDescriptorProto>,
-    ) -> Option<prost_types::FileDescriptorProto> {
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(slots.entry((name.to_string(), key)).or_default())
-        };
-        // A panic in `parse` leaves the slot unset (the caller's guard reports it); the
-        // other side then tries for itself.
-        slot.done.get_or_init(|| {
-            let proto = parse();
-            *slot.proto.lock().unwrap_or_else(|e| e.into_inner()) = proto;
-        });
-        let mut proto = slot.proto.lock().unwrap_or_else(|e| e.into_inner());
-        if slot
-            .takers
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            == 0
-        {
-            return proto.clone();
-        }
-        // Both sides have it: the slot goes (a later compile of the file parses it anew).
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        if slots
-            .get(&(name.to_string(), key))
-            .is_some_and(|s| Arc::ptr_eq(s, &slot))
-        {
-            slots.remove(&(name.to_string(), key));
-        }
-        proto.take()
-    }
 }
 
 /// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without

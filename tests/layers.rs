@@ -47,15 +47,24 @@ const LAYERS: &[(&str, &[&str])] = &[
             "plan",
             "verified",
             "header_cache",
+            "shared_parses",
         ],
     ),
     // One side, indexed; the ledger of earlier releases is an index of history.
     // The `source` module turns what the user named into an indexed side (it drives the
     // reading, the compilers and the index), so it sits on top of this layer, not in the
-    // layer whose name it shares.
+    // layer whose name it shares; `read` reads a side's texts for it, into the types it
+    // names.
     (
         "index",
-        &["index", "history", "finding", "source", "shared_imports"],
+        &[
+            "index",
+            "history",
+            "finding",
+            "source",
+            "read",
+            "shared_imports",
+        ],
     ),
     // What changed between two indexes, and whether two types read the same bytes.
     ("diff", &["diff", "compat"]),

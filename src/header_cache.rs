@@ -7,17 +7,16 @@
 //! verified files ([`crate::verified::remember_under`] names it; nowhere unless asked), in
 //! batch files `headers-KEY-ID`: KEY is the build's source digest (any change to protoguard is a
 //! new key, so no header outlives the scanner that wrote it), ID the hash of the batch.
-//! Each run that scanned something writes one batch (whole under a temporary name, then
-//! renamed); past [`MAX_BATCHES`] they are merged into one. A batch that does not decode
-//! is removed: its files are scanned again.
+//! Each run that scanned something writes one batch ([`crate::batches`]); past
+//! [`MAX_BATCHES`] they are merged into one. A batch that does not decode is removed: its
+//! files are scanned again.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::plan::{Declares, Header};
 
-/// How many batch files are kept before they are merged into one.
-pub const MAX_BATCHES: usize = 16;
+pub use crate::batches::MAX_BATCHES;
 
 /// Past this many headers a merge keeps only the batch just written (a cache that grew
 /// over many repositories starts again).
@@ -50,20 +49,18 @@ pub fn save(headers: &[(git2::Oid, Header)]) {
     if headers.is_empty() || std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let Ok(written) = write_batch(&dir, headers.iter().map(|(k, h)| (k, h))) else {
+    let batch = encode_batch(headers.iter().map(|(k, h)| (k, h)));
+    let Ok(written) = crate::batches::write(&dir, &prefix(), &batch) else {
         return;
     };
     let (all, files) = read_all(&dir);
-    if files.len() > MAX_BATCHES && all.len() <= MAX_HEADERS {
-        if let Ok(kept) = write_batch(&dir, all.iter()) {
-            for f in files.iter().filter(|f| **f != kept) {
-                let _ = std::fs::remove_file(f);
-            }
-        }
-    } else if files.len() > MAX_BATCHES {
-        for f in files.iter().filter(|f| **f != written) {
-            let _ = std::fs::remove_file(f);
-        }
+    if files.len() <= MAX_BATCHES {
+        return;
+    }
+    if all.len() <= MAX_HEADERS {
+        crate::batches::merge(&dir, &prefix(), &files, &encode_batch(all.iter()));
+    } else {
+        crate::batches::remove_except(&files, &written);
     }
 }
 
@@ -71,35 +68,23 @@ pub fn save(headers: &[(git2::Oid, Header)]) {
 fn read_all(dir: &Path) -> (HashMap<git2::Oid, Header>, Vec<PathBuf>) {
     let mut headers = HashMap::new();
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return (headers, files);
-    };
-    let prefix = prefix();
-    for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
-        // A batch removed by a concurrent merge meanwhile is simply not known. One that
-        // does not decode is damaged (batches appear whole, by rename): it goes.
-        match std::fs::read(entry.path()).map(|b| decode(&b)) {
-            Ok(Some(batch)) => {
+    for (path, bytes) in crate::batches::read(dir, &prefix()) {
+        match decode(&bytes) {
+            Some(batch) => {
                 headers.extend(batch);
-                files.push(entry.path());
+                files.push(path);
             }
-            Ok(None) => {
-                let _ = std::fs::remove_file(entry.path());
+            // Batches appear whole (by rename): one that does not decode is damaged.
+            None => {
+                let _ = std::fs::remove_file(path);
             }
-            Err(_) => {}
         }
     }
     (headers, files)
 }
 
-/// Writes one batch: whole under a temporary name, then renamed.
-fn write_batch<'a>(
-    dir: &Path,
-    headers: impl Iterator<Item = (&'a git2::Oid, &'a Header)>,
-) -> std::io::Result<PathBuf> {
+/// The bytes of one batch of `headers`.
+fn encode_batch<'a>(headers: impl Iterator<Item = (&'a git2::Oid, &'a Header)>) -> Vec<u8> {
     let mut bytes = vec![0; 4];
     let mut count = 0u32;
     for (key, header) in headers {
@@ -107,21 +92,13 @@ fn write_batch<'a>(
         count += 1;
     }
     bytes[..4].copy_from_slice(&count.to_le_bytes());
-    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
-        .map_err(|e| std::io::Error::other(e.message().to_string()))?;
-    let path = dir.join(format!("{}{id}", prefix()));
-    let tmp = dir.join(format!(".tmp-{}-{id}", std::process::id()));
-    std::fs::write(&tmp, &bytes)?;
-    std::fs::rename(&tmp, &path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
-    Ok(path)
+    bytes
 }
 
-// A batch: the number of headers (u32 little-endian), then each header: the 20-byte key, a flags byte (syntax present, edition present, declares
-// messages, enums, extensions), the present strings of syntax and edition, the package,
-// then the imports and the names, each a count and strings. A string is its length (u32
-// little-endian) and its bytes.
+// A batch: the number of headers (u32 little-endian), then each header: the 20-byte key,
+// a flags byte (syntax present, edition present, declares messages, enums, extensions),
+// the present strings of syntax and edition, the package, then the imports and the names,
+// each a count and strings. A string is its length (u32 little-endian) and its bytes.
 
 fn encode(out: &mut Vec<u8>, key: &git2::Oid, h: &Header) {
     out.extend_from_slice(key.as_bytes());
@@ -214,9 +191,8 @@ mod tests {
         assert!(header.declares.messages && header.declares.enums && header.declares.extensions);
         let plain = crate::plan::scan("package p; message N {}");
         let key = |t: &str| git2::Oid::hash_object(git2::ObjectType::Blob, t.as_bytes()).unwrap();
-        let mut bytes = 2u32.to_le_bytes().to_vec();
-        encode(&mut bytes, &key(text), &header);
-        encode(&mut bytes, &key("p"), &plain);
+        let (k1, k2) = (key(text), key("p"));
+        let bytes = encode_batch([(&k1, &header), (&k2, &plain)].into_iter());
         let back = decode(&bytes).unwrap();
         assert_eq!(back, vec![(key(text), header), (key("p"), plain)]);
         for cut in 1..bytes.len() {

@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod batches;
 pub mod buf_yaml;
 pub mod cache_dir;
 pub mod catalog;

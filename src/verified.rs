@@ -13,8 +13,8 @@
 //! the keys it verified (20 bytes each). A key is a hash of the protoguard version, the
 //! compiler that judges the side (protoc when it holds an editions file, else protox) and a
 //! file's closure: its import path and git blob id, and those of every file it imports,
-//! transitively. Only successes are recorded. Batches are written whole under a temporary
-//! name and renamed, so a reader sees a batch whole or not at all; past [`MAX_BATCHES`] they
+//! transitively. Only successes are recorded. Batches are written as [`crate::batches`]
+//! writes them, so a reader sees a batch whole or not at all; past [`MAX_BATCHES`] they
 //! are merged into one. (One empty file per key, as before, cost a file creation per file
 //! verified: seconds on a first run over thousands of files.) A file whose closure reaches outside the side's own files (an
 //! `-I` directory; well-known types ship with protoguard and are covered by its version) is
@@ -54,8 +54,7 @@ pub fn pending(
     Pending { names, keys }
 }
 
-/// How many batch files the memory holds before they are merged into one.
-pub const MAX_BATCHES: usize = 16;
+pub use crate::batches::MAX_BATCHES;
 
 /// Where batch files start their names (`batch-<hash of the contents>`).
 const BATCH_PREFIX: &str = "batch-";
@@ -64,44 +63,15 @@ const BATCH_PREFIX: &str = "batch-";
 fn read_batches(dir: &std::path::Path) -> (HashSet<[u8; 20]>, Vec<PathBuf>) {
     let mut keys = HashSet::new();
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return (keys, files);
-    };
-    for entry in entries.flatten() {
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(BATCH_PREFIX)
-        {
-            continue;
-        }
-        // A batch removed by a concurrent merge meanwhile is simply not known: its files
-        // are verified again.
-        let Ok(bytes) = std::fs::read(entry.path()) else {
-            continue;
-        };
+    for (path, bytes) in crate::batches::read(dir, BATCH_PREFIX) {
         keys.extend(
             bytes
                 .chunks_exact(20)
                 .filter_map(|c| <[u8; 20]>::try_from(c).ok()),
         );
-        files.push(entry.path());
+        files.push(path);
     }
     (keys, files)
-}
-
-/// Writes `keys` as one batch under `dir`: whole under a temporary name, then renamed.
-fn write_batch(dir: &std::path::Path, keys: &[[u8; 20]]) -> std::io::Result<PathBuf> {
-    let bytes: Vec<u8> = keys.iter().flatten().copied().collect();
-    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
-        .map_err(|e| std::io::Error::other(e.message().to_string()))?;
-    let path = dir.join(format!("{BATCH_PREFIX}{id}"));
-    let tmp = dir.join(format!(".tmp-{}-{id}", std::process::id()));
-    std::fs::write(&tmp, &bytes)?;
-    std::fs::rename(&tmp, &path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
-    Ok(path)
 }
 
 impl Pending {
@@ -112,23 +82,20 @@ impl Pending {
         if self.keys.is_empty() || std::fs::create_dir_all(&dir).is_err() {
             return;
         }
-        let keys: Vec<[u8; 20]> = self
+        let bytes: Vec<u8> = self
             .keys
             .iter()
-            .filter_map(|k| <[u8; 20]>::try_from(k.as_bytes()).ok())
+            .flat_map(|k| k.as_bytes())
+            .copied()
             .collect();
-        if write_batch(&dir, &keys).is_err() {
+        if crate::batches::write(&dir, BATCH_PREFIX, &bytes).is_err() {
             return;
         }
         let (all, files) = read_batches(&dir);
         if files.len() > MAX_BATCHES {
             let mut merged: Vec<[u8; 20]> = all.into_iter().collect();
             merged.sort_unstable();
-            if let Ok(kept) = write_batch(&dir, &merged) {
-                for f in files.iter().filter(|f| **f != kept) {
-                    let _ = std::fs::remove_file(f);
-                }
-            }
+            crate::batches::merge(&dir, BATCH_PREFIX, &files, merged.as_flattened());
         }
     }
 }
@@ -258,7 +225,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = |n: u8| [n; 20];
         for n in 0..=MAX_BATCHES as u8 {
-            write_batch(dir.path(), &[key(n), key(200)]).unwrap();
+            crate::batches::write(dir.path(), BATCH_PREFIX, [key(n), key(200)].as_flattened())
+                .unwrap();
         }
         // A stray file and a torn one (not a batch name) are not read.
         std::fs::write(dir.path().join(".tmp-1-x"), [250u8; 20]).unwrap();

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rule_schema",
             "editions_text",
             "cache_dir",
+            "batches",
             "lexer",
             "extensions",
         ],

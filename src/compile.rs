@@ -160,17 +160,21 @@ fn parse_bounded(
 }
 
 /// The longest package name buf accepts, in bytes without whitespace or comments.
-pub(crate) const MAX_PACKAGE_BYTES: usize = 512;
+const MAX_PACKAGE_BYTES: usize = 512;
 /// The most components (`a.b.c` has three) buf accepts in a package name.
-pub(crate) const MAX_PACKAGE_PARTS: usize = 101;
+const MAX_PACKAGE_PARTS: usize = 101;
+
+/// Whether buf accepts a package name of this size (else [`package_error`] refuses it).
+pub(crate) fn package_within_bounds(package: &str) -> bool {
+    package.len() <= MAX_PACKAGE_BYTES && package.split('.').count() <= MAX_PACKAGE_PARTS
+}
 
 /// buf's error for a package name longer than it accepts, located at the name as buf
 /// locates it. Checked before protox's checker sees the file: prost-reflect registers every
 /// prefix of the name (`a`, `a.b`, `a.b.c`...), which costs time and memory quadratic in
 /// its length (a 20,000-part name took 3.5 GB).
 fn package_error(shown: &str, text: &str, package: &str) -> Option<LoadError> {
-    let parts = package.split('.').count();
-    if package.len() <= MAX_PACKAGE_BYTES && parts <= MAX_PACKAGE_PARTS {
+    if package_within_bounds(package) {
         return None;
     }
     let offset = package_name_offset(text).unwrap_or(0);
@@ -265,9 +269,7 @@ fn parse_ahead(
         // unchanged, a full load names them all): their source info is not needed.
         // A package name beyond buf's bounds is left to the resolver too, which refuses it
         // (see `parse_bounded`).
-        let within = |package: &str| {
-            package.len() <= MAX_PACKAGE_BYTES && package.split('.').count() <= MAX_PACKAGE_PARTS
-        };
+        let within = package_within_bounds;
         if source_info && wanted.contains(name) && !spanless.contains(name) {
             let file = protox::file::File::from_source(name, &f.text).ok()?;
             return within(file.file_descriptor_proto().package()).then_some(file);

@@ -235,9 +235,7 @@ fn clashes<'a>(side: &SideFiles<'a>) -> Vec<Vec<&'a str>> {
         // A package name past buf's bounds is refused when its file is compiled (changed
         // or verified); its prefixes are not looked up: that would hash the name once per
         // part, quadratic in its length.
-        if package.len() > crate::compile::MAX_PACKAGE_BYTES
-            || package.split('.').count() > crate::compile::MAX_PACKAGE_PARTS
-        {
+        if !crate::compile::package_within_bounds(package) {
             continue;
         }
         // Each prefix of the package (`p`, `p.A`, `p.A.v1`), as its parent and last part.

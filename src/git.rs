@@ -596,19 +596,35 @@ impl StatCache {
 
 impl StatCache {
     /// The text of the work tree file at `rel` (from the work tree's top), if the index
-    /// vouches that it is exactly blob `id` (see [`StatCache::blob_of`]) and it is UTF-8
-    /// within the size bound; `None` sends the caller to the blob itself, which reports
-    /// what is wrong with it.
+    /// vouches that it is exactly blob `id` (see [`read_vouched`]) and it is UTF-8 within the
+    /// size bound; `None` sends the caller to the blob itself, which reports what is wrong
+    /// with it.
     pub fn text_of(&self, rel: &str, id: Oid) -> Option<std::sync::Arc<str>> {
-        let path = self.top.join(rel);
-        let before = std::fs::symlink_metadata(&path).ok()?;
-        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).ok()?;
-        let after = std::fs::symlink_metadata(&path).ok()?;
-        (self.blob_of(rel, &before, &after)? == id).then_some(())?;
+        let (bytes, vouched) = read_vouched(&self.top.join(rel), Some((self, rel))).ok()?;
+        (vouched? == id).then_some(())?;
         String::from_utf8(bytes)
             .ok()
             .map(crate::limits::source_text)
     }
+}
+
+/// Reads the file at `path` (a regular file within the size bound): its bytes, and its
+/// blob id when `vouch` (a stat cache and the file's path from the work tree's top) says
+/// the index recorded exactly this file, stat data alike before and after the read (see
+/// [`StatCache::blob_of`]).
+pub fn read_vouched(
+    path: &Path,
+    vouch: Option<(&StatCache, &str)>,
+) -> Result<(Vec<u8>, Option<Oid>), String> {
+    let before = vouch.and_then(|_| std::fs::symlink_metadata(path).ok());
+    let bytes = crate::limits::read_regular(path, crate::limits::MAX_SOURCE_BYTES)?;
+    let vouched = match (vouch, before) {
+        (Some((cache, rel)), Some(before)) => std::fs::symlink_metadata(path)
+            .ok()
+            .and_then(|after| cache.blob_of(rel, &before, &after)),
+        _ => None,
+    };
+    Ok((bytes, vouched))
 }
 
 /// A file's modification time, seconds and nanoseconds.

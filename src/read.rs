@@ -135,21 +135,15 @@ pub(crate) fn read_dir(dir: &Path, options: &LoadOptions) -> Result<SourceSet, L
         let r: &Root = &roots[*root];
         let path = r.path.join(name);
         let shown = compile::display_path(&r.display, name);
-        let before = std::fs::symlink_metadata(&path).ok();
-        let bytes = crate::limits::read_regular(&path, crate::limits::MAX_SOURCE_BYTES).map_err(
-            |reason| LoadError::Unreadable {
+        let rel = places[*root]
+            .as_ref()
+            .map(|place| compile::display_path(place, name));
+        let vouch = stat_cache.as_ref().zip(rel.as_deref());
+        let (bytes, indexed) =
+            git::read_vouched(&path, vouch).map_err(|reason| LoadError::Unreadable {
                 path: shown.clone(),
                 reason,
-            },
-        )?;
-        let indexed = match (&stat_cache, &places[*root], before) {
-            (Some(cache), Some(place), Some(before)) => {
-                std::fs::symlink_metadata(&path).ok().and_then(|after| {
-                    cache.blob_of(&compile::display_path(place, name), &before, &after)
-                })
-            }
-            _ => None,
-        };
+            })?;
         let key = match indexed {
             Some(id) => id,
             None => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map_err(|e| {

@@ -373,8 +373,7 @@ impl Check {
         } else {
             self.mode
         };
-        let (mut old, mut new) =
-            Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
+        let (old, new) = Schema::load_pair((&old_input, &old_opts), (&new_input, &new_opts), mode)?;
         // History is read only for the rules that need it (so leaving them out is a way to
         // run where it cannot be read).
         let wants_history = policy
@@ -395,16 +394,12 @@ impl Check {
         };
         // A finding that would sit in a file compiled without source info: every file is
         // compiled again with its source info, so that it is located as a full load would.
-        let t = std::time::Instant::now();
-        let spans_missing = crate::spans_missing(&old, &new, ledger.as_ref());
-        crate::source::timing("look for findings in files without spans", t);
-        if spans_missing {
-            (old, new) = Schema::load_pair(
-                (&old_input, &old_opts),
-                (&new_input, &new_opts),
-                crate::source::Mode::PlannedWithSpans,
-            )?;
-        }
+        let (old, new) = crate::located(
+            (&old_input, &old_opts),
+            (&new_input, &new_opts),
+            (old, new),
+            ledger.as_ref(),
+        )?;
         let window = match (&old_input, &ledger) {
             (Input::Git(spec), Some(l)) if window_k > 0 => {
                 let tags = window::tags(l, window_k as usize);

@@ -181,6 +181,25 @@ pub fn spans_missing(old: &Schema, new: &Schema, ledger: Option<&history::Ledger
         .any(|f| spanless(old, f.old.as_ref()) || spanless(new, f.new.as_ref()))
 }
 
+/// The sides as loaded, or, if a finding would sit in a file the planned load compiled
+/// without source info ([`spans_missing`]), loaded again from `old` and `new` with every
+/// file's source info ([`source::Mode::PlannedWithSpans`]).
+pub fn located(
+    old: (&Input, &LoadOptions),
+    new: (&Input, &LoadOptions),
+    loaded: (Schema, Schema),
+    ledger: Option<&history::Ledger>,
+) -> Result<(Schema, Schema), LoadError> {
+    let t = std::time::Instant::now();
+    let missing = spans_missing(&loaded.0, &loaded.1, ledger);
+    source::timing("look for findings in files without spans", t);
+    if !missing {
+        return Ok(loaded);
+    }
+    drop(loaded);
+    Schema::load_pair(old, new, source::Mode::PlannedWithSpans)
+}
+
 /// The rules of `policy` over one element diff, enriched with renames and blast radius.
 pub fn findings_of_diff(
     diff: &diff::Diff,

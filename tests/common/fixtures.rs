@@ -114,19 +114,11 @@ fn load(
     ledger: Option<&protoguard::history::Ledger>,
 ) -> Result<(Schema, Schema), String> {
     let opts = LoadOptions::default();
-    let load = |mode: Mode| {
-        Schema::load_pair(
-            (&input(dir, "old", form), &opts),
-            (&input(dir, "new", form), &opts),
-            mode,
-        )
-        .map_err(|e| format!("{} ({form:?}) does not load: {e:?}", dir.display()))
-    };
-    let (old, new) = load(mode)?;
-    if protoguard::spans_missing(&old, &new, ledger) {
-        return load(Mode::PlannedWithSpans);
-    }
-    Ok((old, new))
+    let (old, new) = (input(dir, "old", form), input(dir, "new", form));
+    let failed =
+        |e: protoguard::LoadError| format!("{} ({form:?}) does not load: {e:?}", dir.display());
+    let loaded = Schema::load_pair((&old, &opts), (&new, &opts), mode).map_err(failed)?;
+    protoguard::located((&old, &opts), (&new, &opts), loaded, ledger).map_err(failed)
 }
 
 /// The ledger of a fixture's `history/<label>/` releases, oldest first by version.

@@ -592,9 +592,7 @@ impl StatCache {
         let seen = index_stat(before)?;
         (seen == index_stat(after)? && seen == *recorded).then_some(*id)
     }
-}
 
-impl StatCache {
     /// The text of the work tree file at `rel` (from the work tree's top), if the index
     /// vouches that it is exactly blob `id` (see [`read_vouched`]) and it is UTF-8 within the
     /// size bound; `None` sends the caller to the blob itself, which reports what is wrong

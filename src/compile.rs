@@ -1,20 +1,25 @@
 //! Compiling `.proto` sources into descriptors with source info: with protox, or, when the
 //! files compiled reach an editions file, with protoc ([`crate::protoc`]).
 //!
-//! Why one file of over 800 lines: it is the one place that talks to protox and the
-//! protoc route, with the bounds (nesting, package names) every parse must respect; split,
-//! a parse path could skip a bound (the parse-ahead and the resolver share them here).
+//! Why one file of 800 lines: it is the one place that talks to protox and the protoc
+//! route, with the bounds (nesting, package names) every parse must respect; split, a parse
+//! path could skip a bound (the parse-ahead and the resolver share them here). How errors
+//! are shown is [`crate::compile_errors`]'s; where options' locations go when the compiler
+//! is spared them, [`crate::option_locations`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceCode, SourceSpan};
+use miette::{NamedSource, SourceSpan};
 use prost::Message as _;
 use protox::file::{ChainFileResolver, FileResolver, GoogleFileResolver};
 
+use crate::compile_errors::compile_error;
+pub use crate::compile_errors::not_utf8;
 use crate::descriptor::{FileDescriptorProto, FileDescriptorSet};
 use crate::error::LoadError;
+use crate::option_locations::KeptSourceInfo;
 pub use crate::shared_parses::SharedParses;
 // Reading a source's text is below compiling it (git sources read it too).
 pub use crate::limits::{display_path, source_text};
@@ -108,7 +113,7 @@ impl SourceSet {
 
     /// Whether the file started with a byte-order mark (its content key says so for a file
     /// of the side: the key is the blob id of the bytes as stored).
-    fn had_bom(&self, name: &str) -> bool {
+    pub(crate) fn had_bom(&self, name: &str) -> bool {
         match self.files.get(name) {
             Some(f) => {
                 let stored = [BOM, f.text.as_bytes()].concat();
@@ -249,20 +254,26 @@ impl FileResolver for MemoryResolver {
 /// for files that are only imports, and for the files of `spanless` (see
 /// [`compile_set_spanless`]), a file is kept without its `SourceCodeInfo`: the
 /// compiler then neither copies nor rewrites it (rewriting the locations of options costs
-/// time in the number of options times the number of locations of the file). A file that does not parse, or nests too
-/// deeply, is left out: the resolver parses it again, and reports it, exactly as without
-/// this step.
+/// time in the number of options times the number of locations of the file). With
+/// `keep_aside`, the other files too go to the compiler without it: it is returned, to be
+/// put back after (see [`crate::option_locations`]). A file that does not parse, or nests
+/// too deeply, is left out: the resolver parses it again, and reports it, exactly as
+/// without this step.
 fn parse_ahead(
     set: &SourceSet,
     names: &[String],
     source_info: bool,
+    keep_aside: bool,
     spanless: &BTreeSet<String>,
     shared: Option<&SharedParses>,
-) -> std::collections::HashMap<String, protox::file::File> {
+) -> (
+    std::collections::HashMap<String, protox::file::File>,
+    std::collections::HashMap<String, KeptSourceInfo>,
+) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
-    let parse_one = |name: &str| -> Option<protox::file::File> {
+    let parse_one = |name: &str| -> Option<(protox::file::File, Option<KeptSourceInfo>)> {
         let f = set.files.get(name)?;
         crate::limits::nesting(&f.text).is_none().then_some(())?;
         // Files reached only as imports are never reported on (planning keeps them as
@@ -271,8 +282,17 @@ fn parse_ahead(
         // (see `parse_bounded`).
         let within = package_within_bounds;
         if source_info && wanted.contains(name) && !spanless.contains(name) {
-            let file = protox::file::File::from_source(name, &f.text).ok()?;
-            return within(file.file_descriptor_proto().package()).then_some(file);
+            if !keep_aside {
+                let file = protox::file::File::from_source(name, &f.text).ok()?;
+                return within(file.file_descriptor_proto().package()).then_some((file, None));
+            }
+            let mut proto = protox_parse::parse(name, &f.text).ok()?;
+            within(proto.package()).then_some(())?;
+            let kept = KeptSourceInfo::take_from(&mut proto);
+            return Some((
+                protox::file::File::from_file_descriptor_proto(proto),
+                Some(kept),
+            ));
         }
         let parse = || {
             let mut proto = protox_parse::parse(name, &f.text).ok()?;
@@ -284,9 +304,10 @@ fn parse_ahead(
             Some(shared) => shared.parsed(name, f.key, parse),
             None => parse(),
         }?;
-        Some(protox::file::File::from_file_descriptor_proto(proto))
+        Some((protox::file::File::from_file_descriptor_proto(proto), None))
     };
     let mut parsed = std::collections::HashMap::new();
+    let mut kept_aside = std::collections::HashMap::new();
     let mut wave: Vec<&str> = names
         .iter()
         .map(String::as_str)
@@ -298,14 +319,15 @@ fn parse_ahead(
         // Largest first, so that one big file does not finish last on its own.
         wave.sort_by_key(|n| std::cmp::Reverse(set.files[*n].text.len()));
         let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<(String, protox::file::File)>> = Mutex::new(Vec::new());
+        type Done = (String, protox::file::File, Option<KeptSourceInfo>);
+        let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(name) = wave.get(i) else { break };
             // A panic in the parser is the compiler's to report (see `open_all`).
-            if let Ok(Some(file)) = crate::threads::guarded(|| parse_one(name)) {
+            if let Ok(Some((file, kept))) = crate::threads::guarded(|| parse_one(name)) {
                 if let Ok(mut d) = done.lock() {
-                    d.push((name.to_string(), file));
+                    d.push((name.to_string(), file, kept));
                 }
             }
         };
@@ -319,7 +341,7 @@ fn parse_ahead(
         });
         let done = done.into_inner().unwrap_or_default();
         let mut following = Vec::new();
-        for (name, file) in done {
+        for (name, file, kept) in done {
             for import in &file.file_descriptor_proto().dependency {
                 if let Some((key, _)) = set.files.get_key_value(import.as_str()) {
                     if queued.insert(key.as_str()) {
@@ -327,11 +349,14 @@ fn parse_ahead(
                     }
                 }
             }
+            if let Some(kept) = kept {
+                kept_aside.insert(name.clone(), kept);
+            }
             parsed.insert(name, file);
         }
         wave = following;
     }
-    parsed
+    (parsed, kept_aside)
 }
 
 /// Serves imports from an import root on disk (a module root or `-I`), reading only
@@ -374,7 +399,13 @@ impl protox::file::FileResolver for RootResolver {
 /// Compiles `names` (files of `set`), resolving imports from the set, its roots and the
 /// well-known types. Files of the set are never imports: they are the schema.
 pub fn compile_set(set: &SourceSet, names: &[String]) -> Result<Vec<InputFile>, LoadError> {
-    compile_set_encoded(set, names).map(|(files, _)| files)
+    let decoded = routed(
+        set,
+        names,
+        || crate::protoc::compile(set, names).map(|(decoded, _)| decoded),
+        || compile_source_info_aside(set, names, &BTreeSet::new(), None),
+    )?;
+    Ok(inputs_of(set, decoded))
 }
 
 /// As [`compile_set`], also returning the encoded `FileDescriptorSet` (imports and source
@@ -407,11 +438,11 @@ pub fn compile_set_spanless(
     spanless: &BTreeSet<String>,
     shared: &SharedParses,
 ) -> Result<Vec<InputFile>, LoadError> {
-    let (decoded, _) = routed(
+    let decoded = routed(
         set,
         names,
-        || crate::protoc::compile(set, names),
-        || compile_with_protox(set, names, spanless, Some(shared)),
+        || crate::protoc::compile(set, names).map(|(decoded, _)| decoded),
+        || compile_source_info_aside(set, names, spanless, Some(shared)),
     )?;
     Ok(inputs_of(set, decoded))
 }
@@ -441,7 +472,7 @@ const MIN_FILES_TO_SPLIT: usize = 256;
 fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if workers < 2 || names.len() < MIN_FILES_TO_SPLIT {
-        return open_all(set, names, false, &BTreeSet::new(), None).map(discard);
+        return open_all(set, names, false, false, &BTreeSet::new(), None).map(|(c, _)| discard(c));
     }
     let share = names.len().div_ceil(workers);
     std::thread::scope(|s| {
@@ -451,7 +482,8 @@ fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError
                 std::thread::Builder::new()
                     .stack_size(crate::limits::COMPILE_STACK_BYTES)
                     .spawn_scoped(s, move || {
-                        open_all(set, part, false, &BTreeSet::new(), None).map(discard)
+                        open_all(set, part, false, false, &BTreeSet::new(), None)
+                            .map(|(c, _)| discard(c))
                     })
                     .expect("spawn compile thread")
             })
@@ -500,27 +532,94 @@ fn compile_with_protox(
     spanless: &BTreeSet<String>,
     shared: Option<&SharedParses>,
 ) -> Result<(FileDescriptorSet, Vec<u8>), LoadError> {
-    let compiler = open_all(set, names, true, spanless, shared)?;
+    let (compiler, _) = open_all(set, names, true, false, spanless, shared)?;
     let bytes = compiler.encode_file_descriptor_set();
     discard(compiler);
-    let decoded = FileDescriptorSet::decode(bytes.as_slice()).map_err(|e| LoadError::Compile {
+    let decoded = decode_compiled(set, &bytes)?;
+    Ok((decoded, bytes))
+}
+
+/// As [`compile_with_protox`] without the encoding, faster: see [`compile_aside`]. A
+/// file that does not compile, or whose options that cannot place for certain, is
+/// compiled again the slower way, which also reports its errors as they always were.
+fn compile_source_info_aside(
+    set: &SourceSet,
+    names: &[String],
+    spanless: &BTreeSet<String>,
+    shared: Option<&SharedParses>,
+) -> Result<FileDescriptorSet, LoadError> {
+    match compile_aside(set, names, spanless, shared) {
+        Some(decoded) => Ok(decoded),
+        None => compile_with_protox(set, names, spanless, shared).map(|(decoded, _)| decoded),
+    }
+}
+
+/// Compiles `names` with protox, the files going to the compiler without their source
+/// info, which is put back after (see [`crate::option_locations`]); `None` if they do not
+/// compile, or if an option's locations cannot be placed for certain.
+fn compile_aside(
+    set: &SourceSet,
+    names: &[String],
+    spanless: &BTreeSet<String>,
+    shared: Option<&SharedParses>,
+) -> Option<FileDescriptorSet> {
+    let (compiler, kept) = open_all(set, names, true, true, spanless, shared).ok()?;
+    let pool = compiler.descriptor_pool();
+    let mut restored = std::collections::HashMap::with_capacity(kept.len());
+    for (name, kept) in kept {
+        restored.insert(name, kept.restore(&pool)?);
+    }
+    drop(pool);
+    let bytes = compiler.encode_file_descriptor_set();
+    discard(compiler);
+    let mut decoded = decode_compiled(set, &bytes).ok()?;
+    for file in &mut decoded.file {
+        if let Some(info) = file.name.as_ref().and_then(|n| restored.remove(n)) {
+            file.source_code_info = Some(info);
+        }
+    }
+    Some(decoded)
+}
+
+/// `names` compiled with protox both ways to source info: through the compiler, and kept
+/// aside (`None` where [`compile_aside`] gives up). For tests that hold
+/// [`crate::option_locations`] to the compiler.
+#[doc(hidden)]
+pub fn compile_both_ways(
+    set: &SourceSet,
+    names: &[String],
+) -> Result<(FileDescriptorSet, Option<FileDescriptorSet>), LoadError> {
+    let none = BTreeSet::new();
+    let (through, _) = compile_with_protox(set, names, &none, None)?;
+    Ok((through, compile_aside(set, names, &none, None)))
+}
+
+fn decode_compiled(set: &SourceSet, bytes: &[u8]) -> Result<FileDescriptorSet, LoadError> {
+    FileDescriptorSet::decode(bytes).map_err(|e| LoadError::Compile {
         location: set.display_root.clone(),
         reason: format!("internal: cannot decode compiled descriptors: {e}"),
         source_code: None,
         span: None,
-    })?;
-    Ok((decoded, bytes))
+    })
 }
 
 /// A protox compiler that has opened (parsed, resolved and checked) `names` and their
-/// imports.
+/// imports; with `keep_aside`, also the source info of the files it compiled without
+/// (see [`parse_ahead`]).
 fn open_all(
     set: &SourceSet,
     names: &[String],
     source_info: bool,
+    keep_aside: bool,
     spanless: &BTreeSet<String>,
     shared: Option<&SharedParses>,
-) -> Result<protox::Compiler, LoadError> {
+) -> Result<
+    (
+        protox::Compiler,
+        std::collections::HashMap<String, KeptSourceInfo>,
+    ),
+    LoadError,
+> {
     let refused = Refused::default();
     let files = set
         .files
@@ -528,9 +627,10 @@ fn open_all(
         .map(|(k, f)| (k.clone(), (Arc::clone(&f.text), f.display.clone())))
         .collect();
     let mut chain = ChainFileResolver::new();
+    let (parsed, kept) = parse_ahead(set, names, source_info, keep_aside, spanless, shared);
     chain.add(MemoryResolver {
         files,
-        parsed: parse_ahead(set, names, source_info, spanless, shared).into(),
+        parsed: parsed.into(),
         refused: std::rc::Rc::clone(&refused),
     });
     for root in &set.roots {
@@ -564,7 +664,7 @@ fn open_all(
             });
         }
     }
-    Ok(compiler)
+    Ok((compiler, kept))
 }
 
 /// The compiled files of a side, each with how it is shown and whether it is an import.
@@ -604,209 +704,7 @@ fn inputs_of(set: &SourceSet, decoded: FileDescriptorSet) -> Vec<InputFile> {
 }
 
 /// The UTF-8 byte-order mark.
-const BOM: &[u8] = "\u{feff}".as_bytes();
-
-/// The error for a file that is not UTF-8: the position of its first bad byte, as buf
-/// gives it (columns count bytes).
-pub fn not_utf8(shown: &str, bytes: &[u8]) -> LoadError {
-    let valid = match std::str::from_utf8(bytes) {
-        Ok(_) => bytes,
-        Err(e) => &bytes[..e.valid_up_to()],
-    };
-    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
-    let name = shown.rsplit('/').next().unwrap_or(shown);
-    LoadError::Compile {
-        location: format!("{shown}:{line}:{col}"),
-        reason: format!("file '{name}' is not valid utf-8"),
-        source_code: None,
-        span: None,
-    }
-}
-
-/// Labels prost-reflect puts on the *other* place of a two-place error (the first
-/// definition of a duplicate, the reserved range a field falls in); the error itself is
-/// at the remaining label, in the file `err.file()` names.
-const SECONDARY_LABELS: &[&str] = &[
-    "first defined here",
-    "reserved range defined here",
-    "extension range defined here",
-];
-
-/// Turns a protox error into `path:line:col: reason` with the source attached.
-fn compile_error(err: protox::Error, sources: &SourceSet) -> LoadError {
-    let display_root = sources.display_root.as_str();
-    let mut reason = err.to_string();
-    // protox keeps the cause of an I/O failure out of its message ("error opening file").
-    let mut cause = std::error::Error::source(&err);
-    while let Some(c) = cause {
-        reason = format!("{reason}: {c}");
-        cause = c.source();
-    }
-    let mut file = err.file().map(str::to_string);
-    let labels: Vec<miette::LabeledSpan> = err.labels().map(Iterator::collect).unwrap_or_default();
-    let mut span: Option<SourceSpan> = labels
-        .iter()
-        .find(|l| l.label().is_none_or(|m| !SECONDARY_LABELS.contains(&m)))
-        .or(labels.first())
-        .map(|l| *l.inner());
-    let read = |f: &str| sources.read(f);
-    // An import cycle carries no position: point at the import that closes it, as buf does.
-    if span.is_none() {
-        if let Some((importer, imported)) = cycle_edge(&reason) {
-            if let Some(text) = read(&importer).and_then(|b| String::from_utf8(b).ok()) {
-                if let Some(offset) = find_import(&text, &imported) {
-                    file = Some(importer);
-                    span = Some(SourceSpan::from(offset..offset));
-                }
-            }
-        }
-    }
-    // protox gives no position for a file that ends too early, nor for a few unresolved
-    // names (a map's value type): point at the end of the file, and at the first use of
-    // the name, so the error is still `path:line:col`.
-    if span.is_none() {
-        if let Some(text) = file
-            .as_deref()
-            .and_then(read)
-            .and_then(|b| String::from_utf8(b).ok())
-        {
-            if reason.contains("reached end of file") {
-                let end = text.trim_end().len();
-                span = Some(SourceSpan::from(end..end));
-            } else if let Some(name) = undefined_name(&reason) {
-                // The error names the type fully qualified; the source may use any suffix.
-                let short = name.rsplit('.').next().unwrap_or(name);
-                span = [name, short]
-                    .into_iter()
-                    .find_map(|n| find_word(&text, n).map(|at| SourceSpan::from(at..at + n.len())));
-            }
-        }
-    }
-    let shown = |f: &str| sources.shown(f);
-    let mut location = match &file {
-        Some(f) => shown(f),
-        None => display_root.to_string(),
-    };
-    let mut source_code = None;
-    // protox calls a refused import path an "invalid group name": say what buf says.
-    let refused_import = err
-        .help()
-        .is_some_and(|h| h.to_string().starts_with("imports may not contain"));
-    if let Some(f) = &file {
-        match read(f).map(String::from_utf8) {
-            Some(Ok(text)) => {
-                if let (true, Some(s)) = (refused_import, span) {
-                    if let Some((why, at)) = refused_import_reason(&text, s) {
-                        reason = why;
-                        span = Some(at);
-                    }
-                }
-                if let Some(s) = span {
-                    if let Ok(contents) = text.read_span(&s, 0, 0) {
-                        // buf's error columns count bytes, a byte-order mark's too.
-                        let bom = if contents.line() == 0 && sources.had_bom(f) {
-                            BOM.len()
-                        } else {
-                            0
-                        };
-                        location = format!(
-                            "{}:{}:{}",
-                            location,
-                            contents.line() + 1,
-                            contents.column() + 1 + bom
-                        );
-                    }
-                    source_code = Some(NamedSource::new(shown(f), text));
-                }
-            }
-            // Not UTF-8: name the first bad byte, as buf does (columns count bytes).
-            Some(Err(e)) => {
-                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-                let col =
-                    valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
-                location = format!("{location}:{line}:{col}");
-                span = None;
-            }
-            None => span = None,
-        }
-    } else {
-        span = None;
-    }
-    LoadError::Compile {
-        location,
-        reason,
-        source_code,
-        span,
-    }
-}
-
-/// buf's reason and location for the import path protox refused at the literal `literal`.
-fn refused_import_reason(text: &str, literal: SourceSpan) -> Option<(String, SourceSpan)> {
-    use crate::import_path::{literal_value, problem, At};
-    let start = literal.offset();
-    let value = literal_value(text.get(start..start + literal.len())?);
-    let (why, at) = problem(&value)?;
-    let span = match at {
-        At::Literal => literal,
-        At::Statement => {
-            let statement = text[..start].rfind("import").unwrap_or(start);
-            SourceSpan::from(statement..statement)
-        }
-    };
-    Some((why, span))
-}
-
-/// The name of protox's "name 'X' is not defined".
-fn undefined_name(reason: &str) -> Option<&str> {
-    let rest = reason.split_once("name '")?.1;
-    let (name, tail) = rest.split_once('\'')?;
-    tail.starts_with(" is not defined").then_some(name)
-}
-
-/// Byte offset of the first use of `name` as a whole word in code (outside `//` comments).
-fn find_word(text: &str, name: &str) -> Option<usize> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let code = line.split("//").next().unwrap_or("");
-        for (at, _) in code.match_indices(name) {
-            let before = code[..at].chars().next_back();
-            let after = code[at + name.len()..].chars().next();
-            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
-                return Some(offset + at);
-            }
-        }
-        offset += line.len();
-    }
-    None
-}
-
-/// The last edge of protox's "import cycle detected: a.proto -> b.proto -> a.proto".
-fn cycle_edge(reason: &str) -> Option<(String, String)> {
-    let cycle = reason.split_once("import cycle detected: ")?.1;
-    let names: Vec<&str> = cycle.split(" -> ").map(str::trim).collect();
-    match names.as_slice() {
-        [.., importer, imported] => Some((importer.to_string(), imported.to_string())),
-        _ => None,
-    }
-}
-
-/// Byte offset of the `import` statement of `name` in `text` (outside comments).
-fn find_import(text: &str, name: &str) -> Option<usize> {
-    let quoted = [format!("\"{name}\""), format!("'{name}'")];
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let code = line.split("//").next().unwrap_or("");
-        let trimmed = code.trim_start();
-        if trimmed.starts_with("import") && quoted.iter().any(|q| code.contains(q.as_str())) {
-            return Some(offset + (code.len() - trimmed.len()));
-        }
-        offset += line.len();
-    }
-    None
-}
+pub(crate) const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// Every `*.proto` under `root`, as sorted `/`-separated paths relative to it, skipping
 /// hidden directories and paths under `excludes` (relative to root).

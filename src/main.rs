@@ -244,10 +244,16 @@ fn main() -> ExitCode {
     // system time (page faults) when the next compile takes it again. -1: no purging.
     // Transparent huge pages are off: each first touch of one zeroes 2 MB, which cost a
     // large tree's check seconds of system time for memory it never used.
-    // SAFETY: sets options of the allocator; called before any other thread exists.
+    // The option alone comes too late: mimalloc reserved (and advised huge pages for) its
+    // first arena at the first allocation, before main. The process-wide flag is checked at
+    // each page fault, so it also covers that arena.
+    // SAFETY: sets options of the allocator and a flag of this process; called before any
+    // other thread exists.
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
         libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     // Unchanged files that compiled are remembered between runs (see protoguard::verified).
     protoguard::verified::remember_under(protoguard::verified::default_dir());

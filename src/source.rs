@@ -124,8 +124,12 @@ impl Schema {
             }
             Some(set) => {
                 let names: Vec<String> = set.files.keys().cloned().collect();
-                let (files, bytes) = compile::compile_set_encoded(set, &names)?;
-                (files, options.keep_descriptors.then_some(bytes))
+                if options.keep_descriptors {
+                    let (files, bytes) = compile::compile_set_encoded(set, &names)?;
+                    (files, Some(bytes))
+                } else {
+                    (compile::compile_set(set, &names)?, None)
+                }
             }
         };
         Ok(Schema {

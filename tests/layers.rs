@@ -49,6 +49,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "verified",
             "header_cache",
             "shared_parses",
+            "option_locations",
+            "compile_errors",
         ],
     ),
     // One side, indexed; the ledger of earlier releases is an index of history.

@@ -432,20 +432,57 @@ pub fn compile_set_encoded(
 /// `shared` holds the parses of files compiled without source info that the other side's
 /// compile, running at the same time, may need too (same path, same content): each is
 /// parsed once.
+///
+/// Many files are compiled [`FILES_PER_COMPILER`] at a time, each share by a compiler of
+/// its own, dropped before the next is built: a compiler holds about a quarter of a MB
+/// per file, ten times their descriptors. A file's descriptors depend only on the files it
+/// imports, which its share's compiler holds too; clashes between files that do not
+/// import each other are planning's to find, as for [`verify_set`].
 pub fn compile_set_spanless(
     set: &SourceSet,
     names: &[String],
     spanless: &BTreeSet<String>,
     shared: &SharedParses,
 ) -> Result<Vec<InputFile>, LoadError> {
-    let decoded = routed(
-        set,
-        names,
-        || crate::protoc::compile(set, names).map(|(decoded, _)| decoded),
-        || compile_source_info_aside(set, names, spanless, Some(shared)),
-    )?;
-    Ok(inputs_of(set, decoded))
+    let compile = |part: &[String]| {
+        routed(
+            set,
+            part,
+            || crate::protoc::compile(set, part).map(|(decoded, _)| decoded),
+            || compile_source_info_aside(set, part, spanless, Some(shared)),
+        )
+    };
+    if names.len() <= FILES_PER_COMPILER {
+        return Ok(inputs_of(set, compile(names)?));
+    }
+    // Each file once: as compiled where it was named (with its source info), else as the
+    // first share that imported it compiled it.
+    let mut files: BTreeMap<String, (FileDescriptorProto, bool)> = BTreeMap::new();
+    let share = names
+        .len()
+        .div_ceil(names.len().div_ceil(FILES_PER_COMPILER));
+    for part in names.chunks(share) {
+        let named: std::collections::HashSet<&str> = part.iter().map(String::as_str).collect();
+        for file in compile(part)?.file {
+            let name = file.name.clone().unwrap_or_default();
+            let is_named = named.contains(name.as_str());
+            match files.get(&name) {
+                Some((_, true)) => {}
+                Some((_, false)) if !is_named => {}
+                _ => {
+                    files.insert(name, (file, is_named));
+                }
+            }
+        }
+    }
+    let file = files.into_values().map(|(file, _)| file).collect();
+    Ok(inputs_of(set, FileDescriptorSet { file }))
 }
+
+/// How many files a planned side compiles in one compiler (see [`compile_set_spanless`]):
+/// enough that the imports every share compiles again (googleapis' common protos) are a
+/// small part of each.
+const FILES_PER_COMPILER: usize = 384;
 
 /// Checks that `names` (files of `set`) compile, as [`compile_set`] would, without
 /// producing descriptors: for files whose descriptors nobody reads.
@@ -462,17 +499,25 @@ pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
 /// more on the imports both halves share than it saves.
 const MIN_FILES_TO_SPLIT: usize = 256;
 
-/// Checks that `names` compile with protox, in one compiler per core, each with a
+/// Checks that `names` compile with protox, on one thread per core, each with a
 /// contiguous share of `names` (files of one directory import mostly the same files, so
-/// little is compiled twice). Splitting changes no verdict: every file is still compiled
-/// with its whole closure, which is all its compilation depends on; clashes between files
-/// that do not import each other are planning's to find (see [`crate::verified`]). Errors
-/// are located from the parse; only a full load (which reports any error of a planned
-/// one) needs source info.
+/// little is compiled twice), [`FILES_PER_COMPILER`] files to a compiler, dropped before
+/// the next (see [`compile_set_spanless`]). Splitting changes no verdict: every file is
+/// still compiled with its whole closure, which is all its compilation depends on; clashes
+/// between files that do not import each other are planning's to find (see
+/// [`crate::verified`]). Errors are located from the parse; only a full load (which
+/// reports any error of a planned one) needs source info.
 fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
+    let verify = |part: &[String]| -> Result<(), LoadError> {
+        for piece in part.chunks(FILES_PER_COMPILER) {
+            let (compiler, _) = open_all(set, piece, false, false, &BTreeSet::new(), None)?;
+            discard(compiler);
+        }
+        Ok(())
+    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if workers < 2 || names.len() < MIN_FILES_TO_SPLIT {
-        return open_all(set, names, false, false, &BTreeSet::new(), None).map(|(c, _)| discard(c));
+        return verify(names);
     }
     let share = names.len().div_ceil(workers);
     std::thread::scope(|s| {
@@ -481,10 +526,7 @@ fn verify_with_protox(set: &SourceSet, names: &[String]) -> Result<(), LoadError
             .map(|part| {
                 std::thread::Builder::new()
                     .stack_size(crate::limits::COMPILE_STACK_BYTES)
-                    .spawn_scoped(s, move || {
-                        open_all(set, part, false, false, &BTreeSet::new(), None)
-                            .map(|(c, _)| discard(c))
-                    })
+                    .spawn_scoped(s, move || verify(part))
                     .expect("spawn compile thread")
             })
             .collect();

@@ -147,3 +147,53 @@ fn importers_of_a_changed_message_skip_spans_and_report_the_same() {
     );
     assert_eq!(planned, findings(dir.path(), "FIELD_SAME_TYPE", true));
 }
+
+#[test]
+fn many_importers_compiled_a_share_at_a_time_report_as_a_full_load() {
+    // 900 importers of a changed enum: a planned side compiles them a share at a time
+    // (`compile_set_spanless`), and the changed file, named in the last share, is an
+    // import of the others. Its own finding keeps its location; the finding its change
+    // places in an importer (a field's default) is located too.
+    let e = |first: &str, second: &str| {
+        format!("syntax = \"proto2\";\npackage p;\nenum E {{\n  {first};\n  {second};\n}}\n")
+    };
+    let importer = |i: usize| {
+        format!(
+            "syntax = \"proto2\";\npackage p.i{i};\nimport \"zz/e.proto\";\n\nmessage R{i} {{\n  optional p.E e = 1;\n}}\n"
+        )
+    };
+    let importers: Vec<(String, String)> = (0..900)
+        .map(|i| (format!("a/i{i:03}.proto"), importer(i)))
+        .collect();
+    let (old_e, new_e) = (e("A = 1", "B = 2"), e("B = 2", "C = 3"));
+    let side = |e_text: &str| -> Vec<(String, String)> {
+        let mut files = importers.clone();
+        files.push(("zz/e.proto".into(), e_text.to_string()));
+        files
+    };
+    let (old_files, new_files) = (side(&old_e), side(&new_e));
+    let dir = sides(&refs(&old_files), &refs(&new_files));
+    let (_, new) = planned(dir.path());
+    assert_eq!(
+        new.spanless.len(),
+        900,
+        "every importer compiled without source info"
+    );
+    for rule in ["ENUM_VALUE_NO_DELETE", "FIELD_SAME_DEFAULT"] {
+        let planned = findings(dir.path(), rule, false);
+        assert_eq!(planned, findings(dir.path(), rule, true), "{rule}");
+        let located = match rule {
+            "ENUM_VALUE_NO_DELETE" => "zz/e.proto\",\"start_line\":3,\"start_column\":1",
+            _ => "a/i899.proto\",\"start_line\":6,\"start_column\":3",
+        };
+        assert!(planned.contains(located), "{rule}: {planned}");
+    }
+}
+
+/// `(name, text)` pairs as the borrowed form [`sides`] takes.
+fn refs(files: &[(String, String)]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect()
+}

@@ -7,7 +7,7 @@
 //! still exist on both sides (so nothing looks deleted) and keep their package (so package
 //! rules stay exact).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::lexer::{Token, Tokens};
 
@@ -173,7 +173,7 @@ pub struct Plan {
 impl Plan {
     pub fn new(old: &SideFiles, new: &SideFiles) -> Plan {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
-        let names: BTreeSet<&str> = old.files.keys().chain(new.files.keys()).copied().collect();
+        let names: HashSet<&str> = old.files.keys().chain(new.files.keys()).copied().collect();
         for name in &names {
             let a = old.files.get(name).map(|(k, _)| k);
             let b = new.files.get(name).map(|(k, _)| k);
@@ -182,7 +182,7 @@ impl Plan {
             }
         }
         // Importers of each file, on both sides.
-        let mut importers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut importers: HashMap<&str, Vec<&str>> = HashMap::new();
         for side in [old, new] {
             for (name, (_, header)) in &side.files {
                 for imp in &header.imports {

@@ -200,6 +200,12 @@ impl Schema {
         };
         let t = std::time::Instant::now();
         let (old_headers, new_headers) = headers_of(old_set, new_set);
+        // Whether a side has an editions file is in its headers: no text is scanned again.
+        for (set, headers) in [(old_set, &old_headers), (new_set, &new_headers)] {
+            let _ = set
+                .editions
+                .set(headers.values().any(|h| h.edition.is_some()));
+        }
         timing("scan headers", t);
         let t = std::time::Instant::now();
         let mut plan = plan::Plan::new(

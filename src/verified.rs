@@ -21,7 +21,7 @@
 //! verified on every run. Clashes with files outside the closure are found by planning,
 //! which compiles both clashing files.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use crate::compile::SourceSet;
@@ -44,8 +44,9 @@ pub fn pending(
     let known = cache_dir().map(|d| read_batches(&d).0).unwrap_or_default();
     let mut names = Vec::new();
     let mut keys = Vec::new();
+    let mut closures = Closures::of(set, headers, &is_well_known);
     for name in clean {
-        let key = closure_key(set, headers, name, &is_well_known);
+        let key = closures.key(name);
         if !key.is_some_and(|k| known.contains(k.as_bytes())) {
             names.push(name.clone());
             keys.extend(key);
@@ -123,48 +124,108 @@ pub(crate) fn cache_dir() -> Option<PathBuf> {
 
 /// The hash of the protoguard version and of `name`'s closure (import path and blob id of
 /// it and of every file it imports), or `None` when an import leaves the side's files.
+#[cfg(test)]
 fn closure_key(
     set: &SourceSet,
     headers: &BTreeMap<String, Header>,
     name: &str,
     is_well_known: &impl Fn(&str) -> bool,
 ) -> Option<git2::Oid> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut stack = vec![name];
-    // Which compiler judges the side: protox accepts a few schemas protoc refuses, so a
-    // success under one says nothing about the other.
-    let compiler = if set.has_editions() {
-        "protoc"
-    } else {
-        "protox"
-    };
-    let text = format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION"));
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
+    Closures::of(set, headers, is_well_known).key(name)
+}
+
+/// A side's import graph, by number (files in name order), for the closure keys of every
+/// unchanged file on every run: a walk over numbers, not over names in sorted maps.
+struct Closures<'a> {
+    names: Vec<&'a str>,
+    /// Each file's blob id.
+    blobs: Vec<git2::Oid>,
+    ids: std::collections::HashMap<&'a str, u32>,
+    /// Each file's imports among the side's files; `None` when one leaves them (an `-I`
+    /// directory; well-known types excepted) or the file has no header.
+    imports: Vec<Option<Vec<u32>>>,
+    /// The text every key starts with: protoguard's version and the side's compiler.
+    prefix: String,
+    /// The walk number that last reached each file, and the walk's number.
+    reached: Vec<u32>,
+    walk: u32,
+}
+
+impl<'a> Closures<'a> {
+    fn of(
+        set: &'a SourceSet,
+        headers: &'a BTreeMap<String, Header>,
+        is_well_known: &impl Fn(&str) -> bool,
+    ) -> Self {
+        let names: Vec<&str> = set.files.keys().map(String::as_str).collect();
+        let ids: std::collections::HashMap<&str, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i as u32))
+            .collect();
+        let imports = names
+            .iter()
+            .map(|n| {
+                headers
+                    .get(*n)?
+                    .imports
+                    .iter()
+                    .try_fold(Vec::new(), |mut to, import| {
+                        match ids.get(import.as_str()) {
+                            Some(&id) => to.push(id),
+                            None if is_well_known(import) => {}
+                            None => return None,
+                        }
+                        Some(to)
+                    })
+            })
+            .collect();
+        // Which compiler judges the side: protox accepts a few schemas protoc refuses, so
+        // a success under one says nothing about the other.
+        let compiler = if set.has_editions() {
+            "protoc"
+        } else {
+            "protox"
+        };
+        Closures {
+            blobs: set.files.values().map(|f| f.key).collect(),
+            reached: vec![0; names.len()],
+            names,
+            ids,
+            imports,
+            prefix: format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION")),
+            walk: 0,
         }
-        if !set.files.contains_key(n) {
-            return None;
-        }
-        for import in &headers.get(n)?.imports {
-            if set.files.contains_key(import.as_str()) {
-                stack.push(import);
-            } else if !is_well_known(import) {
-                return None;
+    }
+
+    /// `name`'s key (see [`closure_key`]).
+    fn key(&mut self, name: &str) -> Option<git2::Oid> {
+        let &root = self.ids.get(name)?;
+        self.walk += 1;
+        let mut closure = Vec::new();
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if self.reached[n as usize] == self.walk {
+                continue;
             }
+            self.reached[n as usize] = self.walk;
+            closure.push(n);
+            stack.extend(self.imports[n as usize].as_ref()?);
         }
+        // The root first: the same closure reached from another file is another key. Then
+        // each file's name and blob id, in name order (raw bytes: this runs for every
+        // unchanged file on every run).
+        closure.sort_unstable();
+        let mut bytes = self.prefix.clone().into_bytes();
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(b'\n');
+        for n in closure {
+            bytes.extend_from_slice(self.names[n as usize].as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(self.blobs[n as usize].as_bytes());
+        }
+        git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()
     }
-    // The root first: the same closure reached from another file is another key. Then each
-    // file's name and blob id (raw bytes: this runs for every unchanged file on every run).
-    let mut bytes = text.into_bytes();
-    bytes.extend_from_slice(name.as_bytes());
-    bytes.push(b'\n');
-    for n in &seen {
-        bytes.extend_from_slice(n.as_bytes());
-        bytes.push(0);
-        bytes.extend_from_slice(set.files[*n].key.as_bytes());
-    }
-    git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()
 }
 
 #[cfg(test)]

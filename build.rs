@@ -91,9 +91,10 @@ fn write_doc(out: &mut String, d: &rule_schema::RuleDoc) {
     .unwrap();
 }
 
-/// `PROTOGUARD_SUMMARY_KEY`: `VERSION-pPARSER-HASH`, HASH a digest of every file under
-/// `src/` (the summariser and anything it may call: any change to protoguard's source is a
-/// new key, so no entry outlives the code that wrote it).
+/// `PROTOGUARD_SUMMARY_KEY`: `VERSION-pPARSER-HASH`, HASH a digest of `Cargo.lock` and of
+/// every file under `src/` (the summariser, the checker, and anything they may call: any
+/// change to protoguard's source or dependencies is a new key, so no cache entry outlives
+/// the code that wrote it).
 fn summary_key(root: &Path) {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=Cargo.lock");
@@ -119,6 +120,9 @@ fn summary_key(root: &Path) {
     }
     files.sort();
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    // The locked dependencies too: the compiler (protox, prost-reflect) judges what the
+    // verified-files cache records.
+    lock.hash(&mut h);
     for f in &files {
         f.strip_prefix(root).unwrap_or(f).hash(&mut h);
         std::fs::read(f).unwrap_or_default().hash(&mut h);

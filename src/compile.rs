@@ -706,6 +706,7 @@ fn open_all(
             });
         }
     }
+    crate::extension_numbers::check(&compiler.descriptor_pool(), set)?;
     Ok((compiler, kept))
 }
 

@@ -27,6 +27,7 @@ pub mod error;
 pub mod evolution;
 pub mod explain;
 pub mod explain_at;
+pub mod extension_numbers;
 pub mod extensions;
 pub mod features;
 pub mod finding;

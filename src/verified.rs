@@ -10,14 +10,15 @@
 //! The memory is a directory under the cache directory (`$XDG_CACHE_HOME/protoguard/verified/`,
 //! else `~/.cache/protoguard/verified/`, once the command line has asked for it with
 //! [`remember_under`]) of batch files, one per run that verified something, each the list of
-//! the keys it verified (20 bytes each). A key is a hash of the protoguard version, the
-//! compiler that judges the side (protoc when it holds an editions file, else protox) and a
+//! the keys it verified (20 bytes each). A key is a hash of protoguard's build (its version,
+//! a digest of its source and its locked dependencies: a fixed or upgraded checker verifies
+//! again), the compiler that judges the side (protoc when it holds an editions file, else protox) and a
 //! file's closure: its import path and git blob id, and those of every file it imports,
 //! transitively. Only successes are recorded. Batches are written as [`crate::batches`]
 //! writes them, so a reader sees a batch whole or not at all; past [`MAX_BATCHES`] they
 //! are merged into one. (One empty file per key, as before, cost a file creation per file
 //! verified: seconds on a first run over thousands of files.) A file whose closure reaches outside the side's own files (an
-//! `-I` directory; well-known types ship with protoguard and are covered by its version) is
+//! `-I` directory; well-known types ship with protoguard and are covered by its build) is
 //! verified on every run. Clashes with files outside the closure are found by planning,
 //! which compiles both clashing files.
 
@@ -193,7 +194,7 @@ impl<'a> Closures<'a> {
             names,
             ids,
             imports,
-            prefix: format!("protoguard {} {compiler}\n", env!("CARGO_PKG_VERSION")),
+            prefix: format!("protoguard {} {compiler}\n", env!("PROTOGUARD_SUMMARY_KEY")),
             walk: 0,
         }
     }

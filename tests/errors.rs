@@ -182,6 +182,40 @@ fn duplicate_message_points_at_the_second_definition() {
     );
 }
 
+/// Two extensions of one message with one number: protox compiles it; protoc and buf do
+/// not (buf: at the second one's number, a file's own extensions counting before those
+/// declared in its messages, whatever their lines).
+#[test]
+fn an_extension_number_used_twice_is_an_error_where_buf_puts_it() {
+    let text = "syntax = \"proto2\";\npackage p;\nmessage Foo { extensions 100 to 200; }\nmessage M {\n  extend Foo {\n    optional int32 b = 100;\n  }\n}\nextend Foo {\n  optional int32 a = 100;\n}\n";
+    let t = tempfile::tempdir().expect("tempdir");
+    // The same on both sides: nothing to compare, and still refused, planned or not (as
+    // any error both sides share, on the side compiled first).
+    write(t.path(), "old/x.proto", text);
+    write(t.path(), "new/x.proto", text);
+    for args in [&[][..], &["--full"][..]] {
+        assert_error(
+            &check(t.path(), args),
+            "old/x.proto:6:24",
+            "field number `100` used more than once",
+        );
+    }
+    // Across files: the one compiled later.
+    let t = tree();
+    let base = "syntax = \"proto2\";\npackage p;\nmessage Foo { extensions 100 to 200; }\n";
+    let user = |name: &str| {
+        format!("syntax = \"proto2\";\npackage p;\nimport \"x.proto\";\nextend Foo {{\n  optional int32 {name} = 100;\n}}\n")
+    };
+    write(t.path(), "new/x.proto", base);
+    write(t.path(), "new/y.proto", user("a"));
+    write(t.path(), "new/z.proto", user("b"));
+    assert_error(
+        &check(t.path(), &[]),
+        "new/z.proto:5:22",
+        "field number `100` used more than once",
+    );
+}
+
 #[test]
 fn duplicate_message_across_files_names_the_file_that_clashes() {
     let t = tree();

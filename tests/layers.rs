@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shared_parses",
             "option_locations",
             "compile_errors",
+            "extension_numbers",
         ],
     ),
     // One side, indexed; the ledger of earlier releases is an index of history.

@@ -495,6 +495,17 @@ pub fn verify_set(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
     )
 }
 
+/// As [`verify_set`], all of `names` in one compiler: for a check across files that do
+/// not import each other (see [`crate::verified::extension_group`]).
+pub fn verify_together(set: &SourceSet, names: &[String]) -> Result<(), LoadError> {
+    routed(
+        set,
+        names,
+        || crate::protoc::compile(set, names).map(drop),
+        || open_all(set, names, false, false, &BTreeSet::new(), None).map(|(c, _)| discard(c)),
+    )
+}
+
 /// Below this many files, verification runs on one compiler: a second one would spend
 /// more on the imports both halves share than it saves.
 const MIN_FILES_TO_SPLIT: usize = 256;

@@ -348,23 +348,42 @@ impl Schema {
         // They compile the same on both sides, unless the sides are judged by different
         // compilers (an editions file added or removed: protoc on one side, protox on the
         // other, and the two do not refuse exactly the same schemas): then on both.
-        let mut sides = vec![(old_set, &old_headers)];
+        let t = std::time::Instant::now();
+        let known = crate::verified::known();
+        let mut old_graph = crate::verified::Closures::of(old_set, &old_headers, &is_well_known);
+        let mut new_graph = crate::verified::Closures::of(new_set, &new_headers, &is_well_known);
+        let mut pending = vec![(
+            old_set,
+            crate::verified::pending(&mut old_graph, &clean, &known),
+        )];
         if new_set.has_editions() != old_set.has_editions() {
-            sides.push((new_set, &new_headers));
+            pending.push((
+                new_set,
+                crate::verified::pending(&mut new_graph, &clean, &known),
+            ));
         }
-        let pending: Vec<(&SourceSet, crate::verified::Pending)> = sides
-            .into_iter()
-            .map(|(set, headers)| {
-                let pending = crate::verified::pending(set, headers, &clean, is_well_known);
-                (set, pending)
-            })
-            .collect();
+        // Files declaring extensions, together, on each side (the same group once).
+        let mut groups: Vec<(&SourceSet, crate::verified::Pending)> = Vec::new();
+        for (set, headers, graph) in [
+            (old_set, &old_headers, &mut old_graph),
+            (new_set, &new_headers, &mut new_graph),
+        ] {
+            let group = crate::verified::extension_group(graph, headers, &known);
+            if !group.names.is_empty() && !groups.iter().any(|(_, g)| g.same_as(&group)) {
+                groups.push((set, group));
+            }
+        }
+        timing("find what is verified already", t);
         let verify = || -> Result<(), LoadError> {
             for (set, pending) in &pending {
                 if !pending.names.is_empty() {
                     compile::verify_set(set, &pending.names)?;
                     pending.record();
                 }
+            }
+            for (set, group) in &groups {
+                compile::verify_together(set, &group.names)?;
+                group.record();
             }
             Ok(())
         };

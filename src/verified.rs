@@ -13,14 +13,16 @@
 //! the keys it verified (20 bytes each). A key is a hash of protoguard's build (its version,
 //! a digest of its source and its locked dependencies: a fixed or upgraded checker verifies
 //! again), the compiler that judges the side (protoc when it holds an editions file, else protox) and a
-//! file's closure: its import path and git blob id, and those of every file it imports,
-//! transitively. Only successes are recorded. Batches are written as [`crate::batches`]
+//! file's closure: its import path and git blob id, and the keys of the files it imports
+//! (so, transitively, the path and blob id of every file it reaches). Only successes are recorded. Batches are written as [`crate::batches`]
 //! writes them, so a reader sees a batch whole or not at all; past [`MAX_BATCHES`] they
 //! are merged into one. (One empty file per key, as before, cost a file creation per file
 //! verified: seconds on a first run over thousands of files.) A file whose closure reaches outside the side's own files (an
 //! `-I` directory; well-known types ship with protoguard and are covered by its build) is
 //! verified on every run. Clashes with files outside the closure are found by planning,
-//! which compiles both clashing files.
+//! which compiles both clashing files; two extensions of one message with one number, by
+//! compiling every file that declares an extension together ([`extension_group`], recorded
+//! under a key of the whole group).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -35,20 +37,27 @@ pub struct Pending {
     keys: Vec<git2::Oid>,
 }
 
+/// The keys of everything recorded as compiled (see [`remember_under`]).
+pub struct Known(HashSet<[u8; 20]>);
+
+/// Reads what earlier runs recorded.
+pub fn known() -> Known {
+    Known(cache_dir().map(|d| read_batches(&d).0).unwrap_or_default())
+}
+
+impl Known {
+    fn contains(&self, key: &git2::Oid) -> bool {
+        self.0.contains(key.as_bytes())
+    }
+}
+
 /// Splits `clean` (files of `set`) into those already known to compile and the rest.
-pub fn pending(
-    set: &SourceSet,
-    headers: &BTreeMap<String, Header>,
-    clean: &[String],
-    is_well_known: impl Fn(&str) -> bool,
-) -> Pending {
-    let known = cache_dir().map(|d| read_batches(&d).0).unwrap_or_default();
+pub fn pending(closures: &mut Closures, clean: &[String], known: &Known) -> Pending {
     let mut names = Vec::new();
     let mut keys = Vec::new();
-    let mut closures = Closures::of(set, headers, &is_well_known);
     for name in clean {
         let key = closures.key(name);
-        if !key.is_some_and(|k| known.contains(k.as_bytes())) {
+        if !key.is_some_and(|k| known.contains(&k)) {
             names.push(name.clone());
             keys.extend(key);
         }
@@ -77,6 +86,11 @@ fn read_batches(dir: &std::path::Path) -> (HashSet<[u8; 20]>, Vec<PathBuf>) {
 }
 
 impl Pending {
+    /// Whether `other` is the same compile: the same files, the same contents.
+    pub fn same_as(&self, other: &Pending) -> bool {
+        !self.keys.is_empty() && self.keys == other.keys && self.names == other.names
+    }
+
     /// Records that every pending file compiled. Failing to write is not an error: the
     /// files are verified again next time.
     pub fn record(&self) {
@@ -123,6 +137,39 @@ pub(crate) fn cache_dir() -> Option<PathBuf> {
     CACHE_DIR.lock().ok().and_then(|d| d.clone())
 }
 
+/// The files of `set` that declare an extension, to be compiled in one compiler with what
+/// they import, unless this very group compiled before: two extensions of one message with
+/// one number in files that no other compile holds together are found there (see
+/// [`crate::extension_numbers`]; a file's own compile finds those within its closure).
+pub fn extension_group(
+    closures: &mut Closures,
+    headers: &BTreeMap<String, Header>,
+    known: &Known,
+) -> Pending {
+    let names: Vec<String> = headers
+        .iter()
+        .filter(|(n, h)| h.declares.extensions && closures.ids.contains_key(n.as_str()))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if names.len() < 2 {
+        return Pending {
+            names: Vec::new(),
+            keys: Vec::new(),
+        };
+    }
+    let key = closures.group_key(&names);
+    if key.is_some_and(|k| known.contains(&k)) {
+        return Pending {
+            names: Vec::new(),
+            keys: Vec::new(),
+        };
+    }
+    Pending {
+        names,
+        keys: key.into_iter().collect(),
+    }
+}
+
 /// The hash of the protoguard version and of `name`'s closure (import path and blob id of
 /// it and of every file it imports), or `None` when an import leaves the side's files.
 #[cfg(test)]
@@ -137,7 +184,7 @@ fn closure_key(
 
 /// A side's import graph, by number (files in name order), for the closure keys of every
 /// unchanged file on every run: a walk over numbers, not over names in sorted maps.
-struct Closures<'a> {
+pub struct Closures<'a> {
     names: Vec<&'a str>,
     /// Each file's blob id.
     blobs: Vec<git2::Oid>,
@@ -147,13 +194,13 @@ struct Closures<'a> {
     imports: Vec<Option<Vec<u32>>>,
     /// The text every key starts with: protoguard's version and the side's compiler.
     prefix: String,
-    /// The walk number that last reached each file, and the walk's number.
-    reached: Vec<u32>,
-    walk: u32,
+    /// Each file's key, once known.
+    keys: Vec<KeyState>,
 }
 
 impl<'a> Closures<'a> {
-    fn of(
+    /// The graph of `set`, whose headers are `headers`.
+    pub fn of(
         set: &'a SourceSet,
         headers: &'a BTreeMap<String, Header>,
         is_well_known: &impl Fn(&str) -> bool,
@@ -190,43 +237,86 @@ impl<'a> Closures<'a> {
         };
         Closures {
             blobs: set.files.values().map(|f| f.key).collect(),
-            reached: vec![0; names.len()],
+            keys: (0..names.len()).map(|_| KeyState::Todo).collect(),
             names,
             ids,
             imports,
             prefix: format!("protoguard {} {compiler}\n", env!("PROTOGUARD_SUMMARY_KEY")),
-            walk: 0,
         }
     }
 
     /// `name`'s key (see [`closure_key`]).
     fn key(&mut self, name: &str) -> Option<git2::Oid> {
         let &root = self.ids.get(name)?;
-        self.walk += 1;
-        let mut closure = Vec::new();
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if self.reached[n as usize] == self.walk {
-                continue;
-            }
-            self.reached[n as usize] = self.walk;
-            closure.push(n);
-            stack.extend(self.imports[n as usize].as_ref()?);
-        }
-        // The root first: the same closure reached from another file is another key. Then
-        // each file's name and blob id, in name order (raw bytes: this runs for every
-        // unchanged file on every run).
-        closure.sort_unstable();
+        self.key_of(root)
+    }
+
+    /// The key of `names` compiled together: theirs, in name order.
+    fn group_key(&mut self, names: &[String]) -> Option<git2::Oid> {
         let mut bytes = self.prefix.clone().into_bytes();
-        bytes.extend_from_slice(name.as_bytes());
-        bytes.push(b'\n');
-        for n in closure {
-            bytes.extend_from_slice(self.names[n as usize].as_bytes());
-            bytes.push(0);
-            bytes.extend_from_slice(self.blobs[n as usize].as_bytes());
+        bytes.extend_from_slice(b"(files declaring extensions, compiled together)\n");
+        for name in names {
+            bytes.extend_from_slice(self.key(name)?.as_bytes());
         }
         git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()
     }
+
+    /// A file's key, a hash of its name, its blob id and its imports' keys (so of its
+    /// whole closure, each file hashed once a run: this runs for every unchanged file on
+    /// every run). `None` when the closure leaves the side's files or holds a cycle (the
+    /// compiler refuses it; it is verified, and refused, on every run).
+    fn key_of(&mut self, root: u32) -> Option<git2::Oid> {
+        let mut stack = vec![(root, false)];
+        while let Some((n, imports_done)) = stack.pop() {
+            let i = n as usize;
+            match (&self.keys[i], imports_done) {
+                (KeyState::Done(_), false) => {}
+                // Reached again while its imports are being keyed: a cycle.
+                (KeyState::Open, false) => self.keys[i] = KeyState::Done(None),
+                (KeyState::Todo, false) => match &self.imports[i] {
+                    None => self.keys[i] = KeyState::Done(None),
+                    Some(imports) => {
+                        self.keys[i] = KeyState::Open;
+                        stack.push((n, true));
+                        stack.extend(imports.iter().map(|&m| (m, false)));
+                    }
+                },
+                // Found in a cycle while open: stays without a key.
+                (KeyState::Done(_), true) => {}
+                (_, true) => {
+                    let key = self.hash(i);
+                    self.keys[i] = KeyState::Done(key);
+                }
+            }
+        }
+        match self.keys[root as usize] {
+            KeyState::Done(key) => key,
+            _ => None,
+        }
+    }
+
+    /// The key of file `i`, whose imports are keyed.
+    fn hash(&self, i: usize) -> Option<git2::Oid> {
+        let mut bytes = self.prefix.clone().into_bytes();
+        bytes.extend_from_slice(self.names[i].as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(self.blobs[i].as_bytes());
+        for &m in self.imports[i].as_ref()? {
+            match &self.keys[m as usize] {
+                KeyState::Done(Some(key)) => bytes.extend_from_slice(key.as_bytes()),
+                _ => return None,
+            }
+        }
+        git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()
+    }
+}
+
+/// Where a file's key stands during a run.
+enum KeyState {
+    Todo,
+    /// Its imports are being keyed.
+    Open,
+    Done(Option<git2::Oid>),
 }
 
 #[cfg(test)]

@@ -214,6 +214,19 @@ fn an_extension_number_used_twice_is_an_error_where_buf_puts_it() {
         "new/z.proto:5:22",
         "field number `100` used more than once",
     );
+    // One of them unchanged, neither importing the other: no compile of a planned load
+    // holds both but the one of the files declaring extensions.
+    for side in ["old", "new"] {
+        write(t.path(), &format!("{side}/x.proto"), base);
+        write(t.path(), &format!("{side}/y.proto"), user("a"));
+    }
+    for args in [&[][..], &["--full"][..]] {
+        assert_error(
+            &check(t.path(), args),
+            "new/z.proto:5:22",
+            "field number `100` used more than once",
+        );
+    }
 }
 
 #[test]

@@ -10,7 +10,8 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::text::{kind_name, scalar, typed};
 use super::wire::{
-    accepts, default_val, encode, field_wire_type, is_zero, wire_type_name, Msg, Reader, Slot, Val,
+    accepts, default_val, encode, field_wire_type, is_zero, wire_type_name, Msg, Path, Reader,
+    Slot, Val,
 };
 use super::Side;
 
@@ -92,7 +93,7 @@ impl Cmp<'_, '_> {
         w: &Msg,
         rd: &MessageDescriptor,
         r: &Msg,
-        path: &str,
+        path: &Path,
         out: &mut Vec<Diff>,
     ) {
         if self.by_json_name {
@@ -109,7 +110,7 @@ impl Cmp<'_, '_> {
                 (None, Some(rf)) if r.fields.contains_key(&n) => out.push(Diff {
                     text: format!(
                         "{}: the reader sees a value the writer never wrote",
-                        super::wire::join_path(path, rf.name())
+                        Path::Field(path, rf.name())
                     ),
                     writer_field: None,
                     reader_field: Some((rd.full_name().to_string(), n)),
@@ -128,7 +129,7 @@ impl Cmp<'_, '_> {
         w: &Msg,
         rd: &MessageDescriptor,
         r: &Msg,
-        path: &str,
+        path: &Path,
         out: &mut Vec<Diff>,
     ) {
         let mut reached: BTreeSet<u32> = BTreeSet::new();
@@ -146,7 +147,7 @@ impl Cmp<'_, '_> {
                     out.push(Diff {
                         text: format!(
                             "{}: {} read as missing: the reader ignores the JSON key \"{key}\" (its field {} is \"{}\")",
-                            super::wire::join_path(path, wf.name()),
+                            Path::Field(path, wf.name()),
                             describe(self.writer, &wf, &shape(&wf, Some(slot))),
                             rf.name(),
                             rf.json_name()
@@ -165,7 +166,7 @@ impl Cmp<'_, '_> {
                 out.push(Diff {
                     text: format!(
                         "{}: the reader sees a value the writer never wrote",
-                        super::wire::join_path(path, rf.name())
+                        Path::Field(path, rf.name())
                     ),
                     writer_field: None,
                     reader_field: Some((rd.full_name().to_string(), rf.number())),
@@ -183,11 +184,11 @@ impl Cmp<'_, '_> {
         rd: &MessageDescriptor,
         rf: &FieldDescriptor,
         r: &Msg,
-        path: &str,
+        path: &Path,
         out: &mut Vec<Diff>,
     ) {
         let n = wf.number();
-        let fpath = super::wire::join_path(path, wf.name());
+        let fpath = Path::Field(path, wf.name());
         let label = if rf.name() != wf.name() {
             format!("{}: ", rf.name())
         } else {
@@ -283,7 +284,7 @@ impl Cmp<'_, '_> {
                     whole(out);
                 } else {
                     for (i, (a, b)) in wl.iter().zip(rl.iter()).enumerate() {
-                        self.value(a, &wk, b, &rk, &format!("{fpath}[{i}]"), &label, out);
+                        self.value(a, &wk, b, &rk, &Path::Index(&fpath, i), &label, out);
                     }
                 }
             }
@@ -295,7 +296,8 @@ impl Cmp<'_, '_> {
                 let (rkf, rvf) = (re.map_entry_key_field(), re.map_entry_value_field());
                 let mut matched = vec![false; rm.len()];
                 for (k, v) in wm.iter() {
-                    let kpath = format!("{fpath}[{}]", scalar(k, &wkf.kind()));
+                    let key = scalar(k, &wkf.kind());
+                    let kpath = Path::Key(&fpath, &key);
                     let found = rm.iter().enumerate().find(|(i, (rk2, _))| {
                         !matched[*i] && self.scalars_eq(k, &wkf.kind(), rk2, &rkf.kind())
                     });
@@ -377,7 +379,7 @@ impl Cmp<'_, '_> {
         ak: &Kind,
         b: &Val,
         bk: &Kind,
-        path: &str,
+        path: &Path,
         label: &str,
         out: &mut Vec<Diff>,
     ) -> bool {
@@ -404,7 +406,7 @@ impl Cmp<'_, '_> {
 
     fn messages_eq(&self, a: &Val, ak: &Kind, b: &Val, bk: &Kind) -> bool {
         let mut scratch = Vec::new();
-        self.value(a, ak, b, bk, "", "", &mut scratch) && scratch.is_empty()
+        self.value(a, ak, b, bk, &Path::Top, "", &mut scratch) && scratch.is_empty()
     }
 
     /// Whether two single values mean the same, each read with its own declared type.
@@ -427,7 +429,7 @@ impl Cmp<'_, '_> {
                             by_json_name: false,
                         };
                         let mut scratch = Vec::new();
-                        same.messages(md, m, md, &back, "", &mut scratch);
+                        same.messages(md, m, md, &back, &Path::Top, &mut scratch);
                         scratch.is_empty()
                     }
                     Err(_) => false,

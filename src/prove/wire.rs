@@ -419,8 +419,8 @@ impl Reader<'_, '_> {
     pub fn decode(&self, desc: &MessageDescriptor, bytes: &[u8]) -> Result<Msg, ParseError> {
         let mut msg = Msg::default();
         let mut c = Cursor { buf: bytes, pos: 0 };
-        self.merge(desc, &mut msg, &mut c, None, 0, "")?;
-        check_required(desc, &msg, "")?;
+        self.merge(desc, &mut msg, &mut c, None, 0, &Path::Top)?;
+        check_required(desc, &msg, &Path::Top)?;
         Ok(msg)
     }
 
@@ -432,10 +432,10 @@ impl Reader<'_, '_> {
         c: &mut Cursor,
         group: Option<u32>,
         depth: u32,
-        path: &str,
+        path: &Path,
     ) -> Result<(), ParseError> {
         let err = |reason: String| ParseError {
-            path: path.to_string(),
+            path: path.render(),
             reason,
             field: None,
         };
@@ -458,7 +458,7 @@ impl Reader<'_, '_> {
             }
             match desc.get_field(number) {
                 Some(f) if accepts(&f, wt) => {
-                    let fpath = join_path(path, f.name());
+                    let fpath = Path::Field(path, f.name());
                     self.read_field(desc, &f, wt, msg, c, depth, &fpath)
                         .map_err(|mut e| {
                             if e.field.is_none() {
@@ -484,11 +484,11 @@ impl Reader<'_, '_> {
         msg: &mut Msg,
         c: &mut Cursor,
         depth: u32,
-        path: &str,
+        path: &Path,
     ) -> Result<(), ParseError> {
         let number = f.number();
         let err = |reason: String| ParseError {
-            path: path.to_string(),
+            path: path.render(),
             reason,
             field: Some((desc.full_name().to_string(), number)),
         };
@@ -549,9 +549,9 @@ impl Reader<'_, '_> {
                 0
             };
             let sub_path = if f.is_list() {
-                format!("{path}[{i}]")
+                Path::Index(path, i)
             } else {
-                path.to_string()
+                *path
             };
             // A singular message read twice is merged; a repeated one gets a new element.
             let mut m = if f.is_list() {
@@ -687,13 +687,13 @@ fn set(side: &Side, f: &FieldDescriptor, msg: &mut Msg, v: Val) {
 }
 
 /// Fails as `ParseFromString` does when a required field is missing, at any depth.
-pub fn check_required(desc: &MessageDescriptor, msg: &Msg, path: &str) -> Result<(), ParseError> {
+pub fn check_required(desc: &MessageDescriptor, msg: &Msg, path: &Path) -> Result<(), ParseError> {
     for f in desc.fields() {
-        let fpath = join_path(path, f.name());
+        let fpath = Path::Field(path, f.name());
         match msg.fields.get(&f.number()) {
             None if f.is_required() => {
                 return Err(ParseError {
-                    path: fpath,
+                    path: fpath.render(),
                     reason: format!("required field `{}` is missing", f.name()),
                     field: Some((desc.full_name().to_string(), f.number())),
                 })
@@ -708,7 +708,7 @@ pub fn check_required(desc: &MessageDescriptor, msg: &Msg, path: &str) -> Result
                     Slot::List(items) => {
                         for (i, v) in items.iter().enumerate() {
                             if let Val::Msg(m) = v {
-                                check_required(&sub, m, &format!("{fpath}[{i}]"))?;
+                                check_required(&sub, m, &Path::Index(&fpath, i))?;
                             }
                         }
                     }
@@ -719,6 +719,35 @@ pub fn check_required(desc: &MessageDescriptor, msg: &Msg, path: &str) -> Result
         }
     }
     Ok(())
+}
+
+/// Where a field sits, from the top-level message: made into text only when an error names
+/// it (a string per field of every case was a large part of reading a deep message).
+#[derive(Clone, Copy)]
+pub enum Path<'a> {
+    Top,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+    /// A map entry, by its key as shown.
+    Key(&'a Path<'a>, &'a str),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl Path<'_> {
+    /// `a.b[2].c`, as [`join_path`] joins names.
+    pub fn render(&self) -> String {
+        match self {
+            Path::Top => String::new(),
+            Path::Field(parent, name) => join_path(&parent.render(), name),
+            Path::Index(parent, i) => format!("{}[{i}]", parent.render()),
+            Path::Key(parent, key) => format!("{}[{key}]", parent.render()),
+        }
+    }
 }
 
 pub fn join_path(path: &str, name: &str) -> String {
@@ -827,7 +856,7 @@ mod tests {
                         by_json_name: false,
                     };
                     let mut diffs = Vec::new();
-                    cmp.messages(&desc, &ours, &desc, &theirs, "", &mut diffs);
+                    cmp.messages(&desc, &ours, &desc, &theirs, &Path::Top, &mut diffs);
                     if diffs.is_empty() {
                         Ok(())
                     } else {

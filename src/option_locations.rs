@@ -147,6 +147,17 @@ fn resolve(
             (ext.number(), ext.kind(), ext.is_list())
         } else {
             let field = desc.get_field_by_name(&part.name_part)?;
+            // The compiler reads an options message from the pool as it stood when the
+            // file was added, else from descriptor.proto as protox ships it: a schema's own
+            // copy (or one imported later) must agree with that one.
+            if let Some(shipped) = DescriptorPool::global().get_message_by_name(desc.full_name()) {
+                let same = shipped.get_field_by_name(&part.name_part).is_some_and(|f| {
+                    f.number() == field.number() && f.is_list() == field.is_list()
+                });
+                if !same {
+                    return None;
+                }
+            }
             (field.number(), field.kind(), field.is_list())
         };
         path.push(number as i32);

@@ -85,9 +85,21 @@ fn entry_kind(f: &FieldDescriptor) -> Kind {
 }
 
 impl Cmp<'_, '_> {
+    /// Compares two top-level messages (see [`Cmp::messages_at`]).
+    pub fn messages(
+        &self,
+        wd: &MessageDescriptor,
+        w: &Msg,
+        rd: &MessageDescriptor,
+        r: &Msg,
+        out: &mut Vec<Diff>,
+    ) {
+        self.messages_at(wd, w, rd, r, &Path::Top, out)
+    }
+
     /// Compares every field both sides declare; fields only the writer declares were kept as
     /// unknown by the reader and are checked by the relay.
-    pub fn messages(
+    fn messages_at(
         &self,
         wd: &MessageDescriptor,
         w: &Msg,
@@ -386,7 +398,7 @@ impl Cmp<'_, '_> {
         match (a, ak, b, bk) {
             (Val::Msg(wm), Kind::Message(wd), Val::Msg(rm), Kind::Message(rd)) => {
                 let before = out.len();
-                self.messages(wd, wm, rd, rm, path, out);
+                self.messages_at(wd, wm, rd, rm, path, out);
                 out.len() == before
             }
             _ => {
@@ -429,7 +441,7 @@ impl Cmp<'_, '_> {
                             by_json_name: false,
                         };
                         let mut scratch = Vec::new();
-                        same.messages(md, m, md, &back, &Path::Top, &mut scratch);
+                        same.messages(md, m, md, &back, &mut scratch);
                         scratch.is_empty()
                     }
                     Err(_) => false,

@@ -137,14 +137,7 @@ fn reread_unguarded(
         by_json_name: encoding == Encoding::Json,
     };
     let mut diffs: Vec<Diff> = Vec::new();
-    cmp.messages(
-        &wd,
-        &written,
-        &rd,
-        &read,
-        &super::wire::Path::Top,
-        &mut diffs,
-    );
+    cmp.messages(&wd, &written, &rd, &read, &mut diffs);
     Ok(diffs
         .into_iter()
         .map(|d| Changed {

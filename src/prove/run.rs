@@ -137,14 +137,7 @@ impl Run<'_, '_> {
             by_json_name: false,
         };
         let mut diffs = Vec::new();
-        cmp.messages(
-            self.wd,
-            &written,
-            self.rd,
-            &read,
-            &super::wire::Path::Top,
-            &mut diffs,
-        );
+        cmp.messages(self.wd, &written, self.rd, &read, &mut diffs);
         if !diffs.is_empty() {
             return Ok(Outcome {
                 bytes,
@@ -171,14 +164,7 @@ impl Run<'_, '_> {
             reader: self.writer,
             by_json_name: false,
         };
-        same.messages(
-            self.wd,
-            &written,
-            self.wd,
-            &back,
-            &super::wire::Path::Top,
-            &mut diffs,
-        );
+        same.messages(self.wd, &written, self.wd, &back, &mut diffs);
         for d in &mut diffs {
             // The usual cause: the relaying reader's field has no presence and dropped a
             // zero the writer had set explicitly.
@@ -272,14 +258,7 @@ impl Run<'_, '_> {
                     by_json_name: true,
                 };
                 let mut diffs = Vec::new();
-                cmp.messages(
-                    self.wd,
-                    &written,
-                    self.rd,
-                    &read,
-                    &super::wire::Path::Top,
-                    &mut diffs,
-                );
+                cmp.messages(self.wd, &written, self.rd, &read, &mut diffs);
                 diffs
             }
             Err(reason) => vec![Diff {

@@ -856,7 +856,7 @@ mod tests {
                         by_json_name: false,
                     };
                     let mut diffs = Vec::new();
-                    cmp.messages(&desc, &ours, &desc, &theirs, &Path::Top, &mut diffs);
+                    cmp.messages(&desc, &ours, &desc, &theirs, &mut diffs);
                     if diffs.is_empty() {
                         Ok(())
                     } else {

@@ -79,6 +79,27 @@ pub struct SourceSet {
 }
 
 impl SourceSet {
+    /// A side of files held in memory, each `(import path, text)`, shown by its import path:
+    /// for tests and tools that have no directory.
+    pub fn from_texts<N: Into<String>, T: AsRef<str>>(
+        files: impl IntoIterator<Item = (N, T)>,
+    ) -> Self {
+        let mut set = SourceSet::default();
+        for (name, text) in files {
+            let (name, text) = (name.into(), text.as_ref());
+            let key = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
+                .unwrap_or(git2::Oid::ZERO_SHA1);
+            let file = SourceFile {
+                text: text.into(),
+                key,
+                display: name.clone(),
+                module_root: ".".into(),
+            };
+            set.files.insert(name, file);
+        }
+        set
+    }
+
     /// Whether a file of the side is an editions file: then every compile of the side goes
     /// to protoc (see [`crate::protoc`]). Found once per side; a file that never mentions
     /// `edition` is not scanned.

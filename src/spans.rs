@@ -161,22 +161,13 @@ fn widen_default_spans(map: &mut HashMap<Box<[i32]>, Span>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::{compile_set, SourceFile, SourceSet};
+    use crate::compile::{compile_set, SourceSet};
     use crate::index::Index;
 
     #[test]
     fn spans_count_cells_and_byte_ranges_point_into_the_text() {
         let text = "syntax = \"proto3\";\nmessage M {\n\t/*中*/\tint64 x = 1;\n}\n";
-        let mut set = SourceSet::default();
-        set.files.insert(
-            "a.proto".into(),
-            SourceFile {
-                text: text.into(),
-                key: git2::Oid::ZERO_SHA1,
-                display: "a.proto".into(),
-                module_root: ".".into(),
-            },
-        );
+        let set = SourceSet::from_texts([("a.proto", text)]);
         let index = Index::build(compile_set(&set, &["a.proto".into()]).unwrap());
         let file = index.file("a.proto").unwrap();
         // The type of field `x`: after a tab (4 cells), `/*中*/` (6) and a tab (to 12).

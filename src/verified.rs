@@ -322,22 +322,9 @@ enum KeyState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::SourceFile;
 
     fn set(files: &[(&str, &str)]) -> SourceSet {
-        let mut set = SourceSet::default();
-        for (name, text) in files {
-            set.files.insert(
-                name.to_string(),
-                SourceFile {
-                    text: (*text).into(),
-                    key: git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap(),
-                    display: name.to_string(),
-                    module_root: ".".into(),
-                },
-            );
-        }
-        set
+        SourceSet::from_texts(files.iter().copied())
     }
 
     fn headers(set: &SourceSet) -> BTreeMap<String, Header> {

@@ -6,23 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use protoguard::compile::{compile_both_ways, compile_set, SourceFile, SourceSet};
+use protoguard::compile::{compile_both_ways, compile_set, SourceSet};
 use protoguard::descriptor::FileDescriptorSet;
 
 fn set_of(files: &[(&str, &str)]) -> SourceSet {
-    let mut set = SourceSet::default();
-    for (name, text) in files {
-        set.files.insert(
-            name.to_string(),
-            SourceFile {
-                text: (*text).into(),
-                key: git2::Oid::ZERO_SHA1,
-                display: name.to_string(),
-                module_root: ".".into(),
-            },
-        );
-    }
-    set
+    SourceSet::from_texts(files.iter().copied())
 }
 
 /// A location's path and span.
@@ -200,29 +188,19 @@ message M {
 
 /// The `.proto` files under `root`, by import path.
 fn tree(root: &Path) -> SourceSet {
-    let mut set = SourceSet::default();
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "proto") {
+    let files = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "proto"))
+        .map(|path| {
             let name = path
                 .strip_prefix(root)
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            let text = std::fs::read_to_string(path).unwrap();
-            set.files.insert(
-                name.clone(),
-                SourceFile {
-                    text: text.into(),
-                    key: git2::Oid::ZERO_SHA1,
-                    display: name,
-                    module_root: ".".into(),
-                },
-            );
-        }
-    }
-    set
+            (name, std::fs::read_to_string(&path).unwrap())
+        });
+    SourceSet::from_texts(files)
 }
 
 /// The googleapis corpus, checked out at its newest commit, or `None` with a message.
@@ -230,7 +208,11 @@ fn googleapis() -> Option<tempfile::TempDir> {
     let bundle =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/googleapis-protos.bundle");
     if !bundle.is_file() {
-        eprintln!(
+        // Written past the test harness's capture (`eprintln!` is captured), so the skip
+        // shows in the run's output.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {} not found; the googleapis comparison needs the corpus",
             bundle.display()
         );

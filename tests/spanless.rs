@@ -36,6 +36,14 @@ fn findings(dir: &Path, rule: &str, full: bool) -> String {
         .render(OutputFormat::Json)
 }
 
+/// `rule`'s planned findings hold `place` (a JSON fragment: path, line, column) and equal
+/// `--full`'s.
+fn located_as_full(dir: &Path, rule: &str, place: &str) {
+    let planned = findings(dir, rule, false);
+    assert!(planned.contains(place), "{rule}: {planned}");
+    assert_eq!(planned, findings(dir, rule, true), "{rule}");
+}
+
 /// Both sides loaded in planned mode, without the check that reloads them.
 fn planned(dir: &Path) -> (Schema, Schema) {
     let opts = LoadOptions::default();
@@ -73,12 +81,11 @@ fn a_finding_another_file_places_in_a_spanless_file_is_located() {
     let (old, new) = planned(dir.path());
     assert_eq!(new.spanless.iter().collect::<Vec<_>>(), ["r.proto"]);
     assert!(protoguard::spans_missing(&old, &new, None));
-    let planned = findings(dir.path(), "FIELD_SAME_DEFAULT", false);
-    assert!(
-        planned.contains("r.proto\",\"start_line\":6,\"start_column\":3"),
-        "{planned}"
+    located_as_full(
+        dir.path(),
+        "FIELD_SAME_DEFAULT",
+        "r.proto\",\"start_line\":6,\"start_column\":3",
     );
-    assert_eq!(planned, findings(dir.path(), "FIELD_SAME_DEFAULT", true));
 }
 
 #[test]
@@ -107,12 +114,11 @@ fn an_importer_whose_names_resolve_differently_keeps_its_spans() {
     // The load itself sees R's descriptors differ, and compiles it with source info.
     let (_, new) = planned(dir.path());
     assert!(new.spanless.is_empty(), "{:?}", new.spanless);
-    let planned = findings(dir.path(), "FIELD_SAME_TYPE", false);
-    assert!(
-        planned.contains("r.proto\",\"start_line\":7,\"start_column\":3"),
-        "{planned}"
+    located_as_full(
+        dir.path(),
+        "FIELD_SAME_TYPE",
+        "r.proto\",\"start_line\":7,\"start_column\":3",
     );
-    assert_eq!(planned, findings(dir.path(), "FIELD_SAME_TYPE", true));
 }
 
 #[test]
@@ -140,12 +146,11 @@ fn importers_of_a_changed_message_skip_spans_and_report_the_same() {
     assert_eq!(new.spanless.iter().collect::<Vec<_>>(), ["u.proto"]);
     assert_eq!(old.spanless, new.spanless);
     assert!(!protoguard::spans_missing(&old, &new, None));
-    let planned = findings(dir.path(), "FIELD_SAME_TYPE", false);
-    assert!(
-        planned.contains("status.proto\",\"start_line\":4"),
-        "{planned}"
+    located_as_full(
+        dir.path(),
+        "FIELD_SAME_TYPE",
+        "status.proto\",\"start_line\":4",
     );
-    assert_eq!(planned, findings(dir.path(), "FIELD_SAME_TYPE", true));
 }
 
 #[test]
@@ -179,15 +184,16 @@ fn many_importers_compiled_a_share_at_a_time_report_as_a_full_load() {
         900,
         "every importer compiled without source info"
     );
-    for rule in ["ENUM_VALUE_NO_DELETE", "FIELD_SAME_DEFAULT"] {
-        let planned = findings(dir.path(), rule, false);
-        assert_eq!(planned, findings(dir.path(), rule, true), "{rule}");
-        let located = match rule {
-            "ENUM_VALUE_NO_DELETE" => "zz/e.proto\",\"start_line\":3,\"start_column\":1",
-            _ => "a/i899.proto\",\"start_line\":6,\"start_column\":3",
-        };
-        assert!(planned.contains(located), "{rule}: {planned}");
-    }
+    located_as_full(
+        dir.path(),
+        "ENUM_VALUE_NO_DELETE",
+        "zz/e.proto\",\"start_line\":3,\"start_column\":1",
+    );
+    located_as_full(
+        dir.path(),
+        "FIELD_SAME_DEFAULT",
+        "a/i899.proto\",\"start_line\":6,\"start_column\":3",
+    );
 }
 
 /// `(name, text)` pairs as the borrowed form [`sides`] takes.
